@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A DAMOS scheme: which regions (access pattern), what to do (action), how
+ * often (apply interval), how much (quota, goals), when (watermarks) and
+ * where not (filters), plus the statistics of what it did.  Plain data: the
+ * CLI and JSON parsers build it, the engine runs it.
+ */
+#ifndef UDAMOS_SCHEME_H
+#define UDAMOS_SCHEME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "udamos/snapshot.h"
+
+#define UDAMOS_UNLIMITED UINT64_MAX
+
+enum udamos_action {
+	UDAMOS_ACTION_COLLAPSE,
+	UDAMOS_ACTION_PAGEOUT,
+	UDAMOS_ACTION_COLD,
+	UDAMOS_ACTION_WILLNEED,
+	UDAMOS_ACTION_HUGEPAGE,
+	UDAMOS_ACTION_NOHUGEPAGE,
+	UDAMOS_ACTION_STAT,
+	UDAMOS_NR_ACTIONS,
+};
+
+const char *udamos_action_name(enum udamos_action action);
+/* Returns 0 and sets *out, or -EINVAL for an unknown name. */
+int udamos_action_parse(const char *name, enum udamos_action *out);
+/* True when the action prefers hot regions under a binding quota. */
+bool udamos_action_wants_hot(enum udamos_action action);
+
+/* A closed range [min, max]. */
+struct udamos_range {
+	uint64_t min;
+	uint64_t max;
+};
+
+/*
+ * Access rate bounds are either raw nr_accesses or basis points of the
+ * maximum (10000 = 100%), resolved against each snapshot's sampling ratio.
+ * Age bounds are either aggregation counts or microseconds.
+ */
+enum udamos_rate_unit { UDAMOS_RATE_RAW, UDAMOS_RATE_BP };
+enum udamos_age_unit { UDAMOS_AGE_AGGRS, UDAMOS_AGE_US };
+
+struct udamos_pattern {
+	struct udamos_range sz;
+	struct udamos_range rate;
+	enum udamos_rate_unit rate_unit;
+	struct udamos_range age;
+	enum udamos_age_unit age_unit;
+};
+
+enum udamos_goal_metric {
+	UDAMOS_GOAL_USER_INPUT,
+	UDAMOS_GOAL_HUGEPAGE_MEM_BP,	/* target huge anon / target RSS */
+	UDAMOS_GOAL_SOME_MEM_PSI_US,	/* memory PSI "some" total growth */
+	UDAMOS_GOAL_NODE_MEM_USED_BP,
+	UDAMOS_GOAL_NODE_MEM_FREE_BP,
+	UDAMOS_NR_GOAL_METRICS,
+};
+
+const char *udamos_goal_metric_name(enum udamos_goal_metric metric);
+int udamos_goal_metric_parse(const char *name, enum udamos_goal_metric *out);
+
+struct udamos_goal {
+	enum udamos_goal_metric metric;
+	uint64_t target_value;
+	uint64_t current_value;	/* user_input only: set by the operator */
+};
+
+enum udamos_goal_tuner {
+	UDAMOS_TUNER_CONSIST,	/* proportional feedback (kernel default) */
+	UDAMOS_TUNER_TEMPORAL,	/* full quota until met, then none */
+};
+
+#define UDAMOS_MAX_GOALS 4
+
+struct udamos_quota {
+	uint64_t ms;			/* time per reset interval, 0: none */
+	uint64_t sz;			/* bytes per reset interval, 0: none */
+	uint64_t reset_interval_ms;
+	uint32_t weight_sz;		/* prioritization weights */
+	uint32_t weight_rate;
+	uint32_t weight_age;
+	struct udamos_goal goals[UDAMOS_MAX_GOALS];
+	size_t nr_goals;
+	enum udamos_goal_tuner tuner;
+};
+
+enum udamos_wmark_metric { UDAMOS_WMARK_NONE, UDAMOS_WMARK_FREE_MEM_RATE };
+
+struct udamos_watermarks {
+	enum udamos_wmark_metric metric;
+	uint64_t interval_us;
+	uint32_t high, mid, low;	/* per thousand */
+};
+
+enum udamos_filter_type {
+	UDAMOS_FILTER_ADDR,	/* core: [addr_start, addr_end) */
+	UDAMOS_FILTER_TARGET,	/* core: target index */
+	UDAMOS_FILTER_ANON,	/* ops: anonymous (not file-backed) memory */
+	UDAMOS_FILTER_HUGE,	/* ops: 2 MiB window already a huge page */
+	UDAMOS_NR_FILTER_TYPES,
+};
+
+const char *udamos_filter_type_name(enum udamos_filter_type type);
+int udamos_filter_type_parse(const char *name, enum udamos_filter_type *out);
+
+struct udamos_filter {
+	enum udamos_filter_type type;
+	bool matching;		/* false: the filter matches the complement */
+	bool allow;		/* false: reject */
+	uint64_t addr_start, addr_end;
+	uint32_t target;
+};
+
+#define UDAMOS_MAX_FILTERS 8
+
+/* Failure counters are kept per errno class. */
+enum udamos_fail_slot {
+	UDAMOS_FAIL_EAGAIN,
+	UDAMOS_FAIL_ENOMEM,
+	UDAMOS_FAIL_EBUSY,
+	UDAMOS_FAIL_EINVAL,
+	UDAMOS_FAIL_EFAULT,
+	UDAMOS_FAIL_EPERM,
+	UDAMOS_FAIL_ESRCH,
+	UDAMOS_FAIL_OTHER,
+	UDAMOS_NR_FAIL_SLOTS,
+};
+
+enum udamos_fail_slot udamos_fail_slot_of(int err);
+const char *udamos_fail_slot_name(enum udamos_fail_slot slot);
+
+struct udamos_stats {
+	uint64_t nr_tried, sz_tried;
+	uint64_t nr_applied, sz_applied;
+	uint64_t sz_ops_filter_passed;
+	uint64_t qt_exceeds;
+	uint64_t nr_failed[UDAMOS_NR_FAIL_SLOTS];
+};
+
+struct udamos_tried_region {
+	uint32_t target;
+	struct udamos_region region;
+	uint64_t sz_filter_passed;
+};
+
+/* State the engine keeps per scheme; zeroed by udamos_scheme_init(). */
+struct udamos_scheme_state {
+	uint64_t next_apply_us;
+	bool started;
+
+	/* quota */
+	uint64_t esz;			/* effective size quota, 0: unbounded */
+	uint64_t charged_sz;		/* in this reset interval */
+	uint64_t charged_ns;		/* in this reset interval */
+	uint64_t total_charged_sz;	/* for the time-to-size conversion */
+	uint64_t total_charged_ns;
+	uint64_t reset_at_us;		/* start of the current interval */
+	uint64_t esz_goal;		/* feedback tuner's current output */
+	bool exceeded_this_interval;
+
+	/* watermarks */
+	bool wmark_active;
+	uint64_t wmark_next_check_us;
+
+	/* tried regions of the last apply */
+	struct udamos_tried_region *tried;
+	size_t nr_tried, cap_tried;
+};
+
+struct udamos_scheme {
+	struct udamos_pattern pattern;
+	enum udamos_action action;
+	uint64_t apply_interval_us;	/* 0: every aggregation */
+	struct udamos_quota quota;
+	struct udamos_watermarks wmarks;
+	struct udamos_filter filters[UDAMOS_MAX_FILTERS];
+	size_t nr_filters;
+
+	struct udamos_stats stats;
+	struct udamos_scheme_state state;
+};
+
+/* A scheme that matches everything, with no quota, watermark or filter. */
+void udamos_scheme_init(struct udamos_scheme *s, enum udamos_action action);
+/* The documented default: collapse hot, aged, >= 2 MiB regions, bounded. */
+void udamos_scheme_default_collapse(struct udamos_scheme *s);
+void udamos_scheme_release(struct udamos_scheme *s);
+
+/*
+ * Checks internal consistency; on failure returns -EINVAL and writes a
+ * one-line reason (naming the field and the fix) into why.
+ */
+int udamos_scheme_validate(const struct udamos_scheme *s, char *why,
+			   size_t why_len);
+
+/* Does the region match the pattern, given the snapshot's sampling ratio? */
+bool udamos_pattern_match(const struct udamos_pattern *p,
+			  const struct udamos_region *r,
+			  uint32_t max_nr_accesses, uint64_t aggr_us);
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The snapshot: the one data type monitoring produces and everything else
+ * consumes.  A snapshot is one target's regions at the end of one
+ * aggregation interval.  Sources (synthetic, kernel DAMON, replay) fill it;
+ * the DAMOS engine, recorders and reports read it.
+ */
+#ifndef UDAMOS_SNAPSHOT_H
+#define UDAMOS_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UDAMOS_PAGE_SIZE 4096ULL
+#define UDAMOS_HUGE_SIZE (2ULL << 20)
+
+struct udamos_region {
+	uint64_t start;		/* inclusive, page aligned */
+	uint64_t end;		/* exclusive, page aligned */
+	uint32_t nr_accesses;	/* hits over the aggregation interval */
+	uint32_t age;		/* aggregation intervals the rate held steady */
+};
+
+struct udamos_snapshot {
+	uint32_t target;	/* index in the run's target list */
+	uint64_t time_us;	/* monotonic time at the end of the aggregation */
+	uint64_t aggr_us;	/* aggregation interval the counts refer to */
+	uint32_t max_nr_accesses; /* aggr/sample: nr_accesses at 100% */
+	size_t nr_regions;
+	struct udamos_region *regions; /* sorted by start, non-overlapping */
+};
+
+static inline uint64_t udamos_region_size(const struct udamos_region *r)
+{
+	return r->end - r->start;
+}
+
+/* Deep copy; returns 0 or -ENOMEM. */
+int udamos_snapshot_copy(struct udamos_snapshot *dst,
+			 const struct udamos_snapshot *src);
+void udamos_snapshot_release(struct udamos_snapshot *snap);
+
+#endif

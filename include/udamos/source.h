@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A source produces snapshots, one per target per aggregation interval.
+ * Every monitoring backend (synthetic model, kernel DAMON, replay) is a
+ * source; consumers only see this interface.
+ */
+#ifndef UDAMOS_SOURCE_H
+#define UDAMOS_SOURCE_H
+
+#include "udamos/snapshot.h"
+
+struct udamos_source;
+
+struct udamos_source_ops {
+	const char *name;
+	/*
+	 * Blocks until the next aggregation, then fills snaps[0..nr_targets)
+	 * (owned by the source, valid until the next call).  Returns 0,
+	 * -EINTR when interrupted, or another negative errno.
+	 */
+	int (*next)(struct udamos_source *src, struct udamos_snapshot **snaps,
+		    size_t *nr_snaps);
+	void (*destroy)(struct udamos_source *src);
+};
+
+struct udamos_source {
+	const struct udamos_source_ops *ops;
+};
+
+static inline int udamos_source_next(struct udamos_source *src,
+				     struct udamos_snapshot **snaps,
+				     size_t *nr)
+{
+	return src->ops->next(src, snaps, nr);
+}
+
+static inline void udamos_source_destroy(struct udamos_source *src)
+{
+	if (src)
+		src->ops->destroy(src);
+}
+
+#endif

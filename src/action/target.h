@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * An opened target process: its pidfd (the only handle actions use), a
+ * cache of its mappings, and its pagemap for huge-page checks.
+ */
+#ifndef UDAMOS_ACTION_TARGET_H
+#define UDAMOS_ACTION_TARGET_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "sys/pagemap.h"
+#include "sys/procfs.h"
+
+struct udamos_target {
+	pid_t pid;
+	int pidfd;
+	struct udamos_pagemap pm;
+	struct udamos_vma *vmas;
+	size_t nr_vmas;
+	bool vmas_fresh;
+	bool gone;
+	bool no_collapse;	/* THP disabled by the target itself */
+};
+
+/* Returns 0, -ESRCH (no such process) or another -errno. */
+int udamos_target_open(struct udamos_target *t, pid_t pid);
+void udamos_target_close(struct udamos_target *t);
+/* Re-reads the mappings unless already fresh; -ESRCH once gone. */
+int udamos_target_vmas(struct udamos_target *t);
+/* The mapping that wholly contains [start, end), or NULL. */
+const struct udamos_vma *udamos_target_vma_of(const struct udamos_target *t,
+					      uint64_t start, uint64_t end);
+/* Index of the first mapping ending above addr (nr_vmas if none). */
+size_t udamos_target_vma_from(const struct udamos_target *t, uint64_t addr);
+
+#endif

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Subcommand entry points and the conventions they share: errors are one
+ * line on stderr starting with "udamos: ", and the exit status is a
+ * udamos_status (0 ok, 1 runtime failure, 2 bad input, 3 missing
+ * privilege or kernel feature).
+ */
+#ifndef UDAMOS_CLI_H
+#define UDAMOS_CLI_H
+
+#include "run/runner.h"
+
+int cmd_run(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+/* Prints "udamos: <msg>" on stderr and returns status. */
+int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

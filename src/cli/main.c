@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * udamos: DAMON operation schemes from user space.  Dispatches to one
+ * file per subcommand, git style.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage[] =
+"usage: udamos <command> [options]\n"
+"\n"
+"Find the hot memory of running processes and act on it with DAMON-style\n"
+"operation schemes (DAMOS), led by collapse: back hot memory with huge\n"
+"pages now, through process_madvise(MADV_COLLAPSE).\n"
+"\n"
+"Commands:\n"
+"  run        apply schemes to processes (udamos run --help)\n"
+"  version    print the version\n"
+"\n"
+"Exit status: 0 ok, 1 runtime failure, 2 bad input, 3 missing privilege\n"
+"or kernel feature.\n";
+
+int cli_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("udamos: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "run", cmd_run },
+		{ "version", cmd_version },
+		{ "--version", cmd_version },
+	};
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return UDAMOS_ERR_INPUT;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	return cli_fail(UDAMOS_ERR_INPUT, "'%s' is not a command; see 'udamos --help'",
+			argv[1]);
+}

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The DAMOS engine.  Per aggregation and per due scheme it: checks the
+ * watermarks, starts a quota interval when due, collects the regions that
+ * match the access pattern, ranks them when the quota binds, splits them
+ * at addr-filter edges, judges core filters, hands the rest to the
+ * actuator and accounts what happened.
+ *
+ * Ages: the kernel resets a region's age when any action but stat is
+ * applied to it.  Sources fed by kernel DAMON cannot have their ages reset
+ * from here, so the engine keeps the reset itself: a short list of ranges
+ * and the time an action touched them, which caps the age of any region
+ * overlapping them.  That gives every source the same semantics.
+ */
+#include "udamos/engine.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/filter.h"
+#include "core/quota.h"
+#include "core/wmark.h"
+
+struct candidate {
+	uint32_t target;
+	uint32_t score;
+	struct udamos_region region;
+	uint32_t max_nr_accesses;
+	uint64_t aggr_us;
+};
+
+void udamos_engine_init(struct udamos_engine *e, struct udamos_scheme *schemes,
+			size_t nr_schemes, struct udamos_actuator actuator,
+			struct udamos_env env)
+{
+	memset(e, 0, sizeof(*e));
+	e->schemes = schemes;
+	e->nr_schemes = nr_schemes;
+	e->actuator = actuator;
+	e->env = env;
+}
+
+void udamos_engine_release(struct udamos_engine *e)
+{
+	free(e->resets);
+	e->resets = NULL;
+	e->nr_resets = e->cap_resets = 0;
+}
+
+bool udamos_engine_target_gone(const struct udamos_engine *e, uint32_t target)
+{
+	return target < 64 && (e->gone_targets >> target & 1);
+}
+
+static void mark_gone(struct udamos_engine *e, uint32_t target)
+{
+	if (target < 64)
+		e->gone_targets |= 1ULL << target;
+}
+
+/* How long ago a reset may still matter: the largest age bound in use. */
+static uint64_t reset_horizon_us(const struct udamos_engine *e, uint64_t aggr_us)
+{
+	uint64_t horizon = 0;
+
+	for (size_t i = 0; i < e->nr_schemes; i++) {
+		const struct udamos_pattern *p = &e->schemes[i].pattern;
+		uint64_t bound = p->age.max != UDAMOS_UNLIMITED ? p->age.max : p->age.min;
+
+		if (p->age_unit == UDAMOS_AGE_AGGRS)
+			bound = bound > UINT64_MAX / aggr_us ? UINT64_MAX : bound * aggr_us;
+		if (bound > horizon)
+			horizon = bound;
+	}
+	return horizon;
+}
+
+static void prune_resets(struct udamos_engine *e, uint64_t now_us, uint64_t aggr_us)
+{
+	uint64_t horizon = reset_horizon_us(e, aggr_us);
+	size_t out = 0;
+
+	for (size_t i = 0; i < e->nr_resets; i++)
+		if (now_us - e->resets[i].time_us <= horizon)
+			e->resets[out++] = e->resets[i];
+	e->nr_resets = out;
+}
+
+static int add_reset(struct udamos_engine *e, uint32_t target, uint64_t start,
+		     uint64_t end, uint64_t now_us)
+{
+	if (e->nr_resets == e->cap_resets) {
+		size_t cap = e->cap_resets ? e->cap_resets * 2 : 64;
+		struct udamos_age_reset *grown = realloc(e->resets, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		e->resets = grown;
+		e->cap_resets = cap;
+	}
+	e->resets[e->nr_resets++] = (struct udamos_age_reset){
+		.target = target, .start = start, .end = end, .time_us = now_us,
+	};
+	return 0;
+}
+
+static uint32_t effective_age(const struct udamos_engine *e, uint32_t target,
+			      const struct udamos_region *r, uint64_t now_us,
+			      uint64_t aggr_us)
+{
+	uint32_t age = r->age;
+
+	for (size_t i = 0; i < e->nr_resets; i++) {
+		const struct udamos_age_reset *x = &e->resets[i];
+		uint64_t since;
+
+		if (x->target != target || x->end <= r->start || r->end <= x->start)
+			continue;
+		since = (now_us - x->time_us) / aggr_us;
+		if (since < age)
+			age = (uint32_t)since;
+	}
+	return age;
+}
+
+static int tried_push(struct udamos_scheme_state *st, uint32_t target,
+		      const struct udamos_region *r, uint64_t passed)
+{
+	if (st->nr_tried == st->cap_tried) {
+		size_t cap = st->cap_tried ? st->cap_tried * 2 : 32;
+		struct udamos_tried_region *grown = realloc(st->tried, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		st->tried = grown;
+		st->cap_tried = cap;
+	}
+	st->tried[st->nr_tried++] = (struct udamos_tried_region){
+		.target = target, .region = *r, .sz_filter_passed = passed,
+	};
+	return 0;
+}
+
+static int by_score_desc(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (x->target != y->target)
+		return x->target < y->target ? -1 : 1;
+	return x->region.start < y->region.start ? -1 : x->region.start > y->region.start;
+}
+
+static int collect(struct udamos_engine *e, struct udamos_scheme *s,
+		   const struct udamos_snapshot *snaps, size_t nr_snaps,
+		   struct candidate **out, size_t *nr_out)
+{
+	bool hot = udamos_action_wants_hot(s->action);
+	size_t total = 0, n = 0;
+	struct candidate *c;
+
+	for (size_t i = 0; i < nr_snaps; i++)
+		total += snaps[i].nr_regions;
+	c = malloc((total ? total : 1) * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	for (size_t i = 0; i < nr_snaps; i++) {
+		const struct udamos_snapshot *sn = &snaps[i];
+
+		if (udamos_engine_target_gone(e, sn->target))
+			continue;
+		for (size_t k = 0; k < sn->nr_regions; k++) {
+			struct udamos_region r = sn->regions[k];
+
+			r.age = effective_age(e, sn->target, &r, sn->time_us, sn->aggr_us);
+			if (!udamos_pattern_match(&s->pattern, &r, sn->max_nr_accesses,
+						  sn->aggr_us))
+				continue;
+			c[n] = (struct candidate){
+				.target = sn->target, .region = r,
+				.max_nr_accesses = sn->max_nr_accesses,
+				.aggr_us = sn->aggr_us,
+				.score = udamos_score(&s->quota, hot, &r,
+						      sn->max_nr_accesses, sn->aggr_us),
+			};
+			n++;
+		}
+	}
+	/* Ranking only matters when not everything can be applied; address
+	 * order otherwise keeps runs reproducible and cache friendly. */
+	if (udamos_quota_bounded(&s->quota))
+		qsort(c, n, sizeof(*c), by_score_desc);
+	*out = c;
+	*nr_out = n;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Cuts [start, end) at the edges of addr filters so that each piece lies
+ * wholly inside or outside every filter.  cuts[0..n] bound n pieces.
+ */
+static size_t addr_cuts(const struct udamos_scheme *s, uint64_t start,
+			uint64_t end, uint64_t cuts[2 * UDAMOS_MAX_FILTERS + 2])
+{
+	size_t n = 0, pieces = 1;
+
+	cuts[n++] = start;
+	for (size_t i = 0; i < s->nr_filters; i++) {
+		const struct udamos_filter *f = &s->filters[i];
+
+		if (f->type != UDAMOS_FILTER_ADDR)
+			continue;
+		if (f->addr_start > start && f->addr_start < end)
+			cuts[n++] = f->addr_start;
+		if (f->addr_end > start && f->addr_end < end)
+			cuts[n++] = f->addr_end;
+	}
+	qsort(cuts + 1, n - 1, sizeof(*cuts), cmp_u64);
+	for (size_t i = 1; i < n; i++)
+		if (cuts[i] != cuts[pieces - 1])
+			cuts[pieces++] = cuts[i];
+	cuts[pieces] = end;
+	return pieces;
+}
+
+static void account(struct udamos_scheme *s, const struct udamos_apply_res *res)
+{
+	s->stats.sz_applied += res->sz_applied;
+	if (res->sz_applied)
+		s->stats.nr_applied++;
+	s->stats.sz_ops_filter_passed += res->sz_filter_passed;
+	for (int i = 0; i < UDAMOS_NR_FAIL_SLOTS; i++)
+		s->stats.nr_failed[i] += res->nr_failed[i];
+}
+
+static int apply_piece(struct udamos_engine *e, struct udamos_scheme *s,
+		       const struct candidate *c, uint64_t start, uint64_t end,
+		       uint64_t now_us, const struct udamos_filter *ops,
+		       size_t nr_ops)
+{
+	struct udamos_mem_attrs attrs = {
+		.target = c->target, .start = start, .end = end,
+	};
+	struct udamos_region piece = c->region;
+	struct udamos_apply_req req = {
+		.scheme = s, .target = c->target, .start = start, .end = end,
+		.ops_filters = ops, .nr_ops_filters = nr_ops,
+		.ops_default_allow = udamos_filters_default_allow(s->filters, s->nr_filters),
+	};
+	struct udamos_apply_res res = { 0 };
+
+	switch (udamos_filters_judge(s->filters, s->nr_filters, true, &attrs)) {
+	case UDAMOS_REJECT:
+		return 0;
+	case UDAMOS_ALLOW:
+		/* First match decides: an allowing core filter settles it. */
+		req.nr_ops_filters = 0;
+		req.ops_default_allow = true;
+		break;
+	default:
+		if (!nr_ops && !req.ops_default_allow)
+			return 0;
+		break;
+	}
+	piece.start = start;
+	piece.end = end;
+	s->stats.nr_tried++;
+	s->stats.sz_tried += end - start;
+
+	e->actuator.apply(e->actuator.ctx, &req, &res);
+	account(s, &res);
+	udamos_quota_charge(s, end - start, res.elapsed_ns);
+	if (res.target_gone)
+		mark_gone(e, c->target);
+	if (tried_push(&s->state, c->target, &piece, res.sz_filter_passed))
+		return -ENOMEM;
+	if (s->action != UDAMOS_ACTION_STAT)
+		return add_reset(e, c->target, start, end, now_us);
+	return 0;
+}
+
+static int apply_scheme(struct udamos_engine *e, struct udamos_scheme *s,
+			const struct udamos_snapshot *snaps, size_t nr_snaps,
+			uint64_t now_us)
+{
+	struct udamos_filter ops[UDAMOS_MAX_FILTERS];
+	size_t nr_ops = 0, nr_c;
+	struct candidate *c;
+	int err;
+
+	for (size_t i = 0; i < s->nr_filters; i++)
+		if (!udamos_filter_is_core(s->filters[i].type))
+			ops[nr_ops++] = s->filters[i];
+
+	err = collect(e, s, snaps, nr_snaps, &c, &nr_c);
+	if (err)
+		return err;
+	s->state.nr_tried = 0;
+	for (size_t i = 0; i < nr_c && !err; i++) {
+		uint64_t remaining = udamos_quota_remaining(s);
+		uint64_t start = c[i].region.start, end = c[i].region.end;
+		uint64_t cuts[2 * UDAMOS_MAX_FILTERS + 2];
+		size_t nr_pieces;
+
+		if (udamos_engine_target_gone(e, c[i].target))
+			continue;
+		if (remaining < UDAMOS_PAGE_SIZE) {
+			if (!s->state.exceeded_this_interval) {
+				s->stats.qt_exceeds++;
+				s->state.exceeded_this_interval = true;
+			}
+			break;
+		}
+		/* A region larger than what is left is cut to fit, as the
+		 * kernel does, so the quota is never overrun by one region. */
+		if (end - start > remaining)
+			end = start + (remaining & ~(UDAMOS_PAGE_SIZE - 1));
+		nr_pieces = addr_cuts(s, start, end, cuts);
+		for (size_t p = 0; p < nr_pieces && !err; p++)
+			err = apply_piece(e, s, &c[i], cuts[p], cuts[p + 1], now_us,
+					  ops, nr_ops);
+	}
+	free(c);
+	return err;
+}
+
+int udamos_engine_feed(struct udamos_engine *e,
+		       const struct udamos_snapshot *snaps, size_t nr_snaps)
+{
+	uint64_t now_us, aggr_us;
+
+	if (!nr_snaps)
+		return 0;
+	now_us = snaps[0].time_us;
+	aggr_us = snaps[0].aggr_us ? snaps[0].aggr_us : 1;
+	prune_resets(e, now_us, aggr_us);
+
+	for (size_t i = 0; i < e->nr_schemes; i++) {
+		struct udamos_scheme *s = &e->schemes[i];
+		struct udamos_scheme_state *st = &s->state;
+		uint64_t interval = s->apply_interval_us ? s->apply_interval_us : aggr_us;
+		int err;
+
+		if (!st->started) {
+			st->started = true;
+			st->next_apply_us = now_us;
+		}
+		if (now_us < st->next_apply_us)
+			continue;
+		while (st->next_apply_us <= now_us)
+			st->next_apply_us += interval;
+		if (!udamos_wmark_active(s, now_us, &e->env))
+			continue;
+		if (udamos_quota_bounded(&s->quota))
+			udamos_quota_tick(s, now_us, &e->env);
+		err = apply_scheme(e, s, snaps, nr_snaps, now_us);
+		if (err)
+			return err;
+	}
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Parsing of the values people type: sizes (2M, 1.5GiB), times (100ms,
+ * 5s), access rates (5% or a raw count), ages (2s or a count of
+ * aggregations), and "min"/"max".  Shared by the CLI and the JSON reader
+ * so both accept exactly the same spellings.
+ */
+#ifndef UDAMOS_CORE_UNITS_H
+#define UDAMOS_CORE_UNITS_H
+
+#include <stdint.h>
+
+#include "udamos/scheme.h"
+
+/* All return 0, or -EINVAL for text that is not of the kind. */
+int udamos_parse_u64(const char *s, uint64_t *out);
+/* Bytes; binary units K/M/G/T with optional "iB" or "B"; "max" is unlimited. */
+int udamos_parse_size(const char *s, uint64_t *out);
+/* Microseconds; units us, ms, s, m, h; a bare number is in bare_unit_us. */
+int udamos_parse_time_us(const char *s, uint64_t bare_unit_us, uint64_t *out);
+/* "N%" in basis points (UDAMOS_RATE_BP) or a bare count (UDAMOS_RATE_RAW). */
+int udamos_parse_rate(const char *s, uint64_t *out, enum udamos_rate_unit *unit);
+/* A time in microseconds (UDAMOS_AGE_US) or a bare count (UDAMOS_AGE_AGGRS). */
+int udamos_parse_age(const char *s, uint64_t *out, enum udamos_age_unit *unit);
+
+/* Human formatting into buf (e.g. "2.0 MiB", "1.5 s"); returns buf. */
+char *udamos_fmt_size(uint64_t bytes, char *buf, size_t len);
+char *udamos_fmt_time_us(uint64_t us, char *buf, size_t len);
+
+#endif

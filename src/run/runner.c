@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The live run loop; see runner.h.  Everything that can be known before
+ * the first aggregation is checked first, so that a missing privilege or
+ * kernel feature is one clear message at start, not a failure per region.
+ */
+#include "run/runner.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "action/madvise.h"
+#include "core/units.h"
+#include "run/sysenv.h"
+#include "source/synthetic.h"
+#include "sys/clock.h"
+#include "sys/pidfd.h"
+#include "udamos/engine.h"
+
+volatile int udamos_stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	udamos_stop_requested = 1;
+}
+
+void udamos_run_install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	/* No SA_RESTART: sleeps must wake up to notice the request. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+struct run {
+	const struct udamos_run_cfg *cfg;
+	struct udamos_run_result *res;
+	struct udamos_target targets[UDAMOS_MAX_TARGETS];
+	size_t nr_opened;
+	struct udamos_model model;
+	struct udamos_source *src;
+	char *why;
+	size_t why_len;
+};
+
+static enum udamos_status say(struct run *r, enum udamos_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->why, r->why_len, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+static void note(const struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r->cfg->log)
+		return;
+	va_start(ap, fmt);
+	fputs("udamos: ", r->cfg->log);
+	vfprintf(r->cfg->log, fmt, ap);
+	fputc('\n', r->cfg->log);
+	va_end(ap);
+}
+
+static const char *kernel_release(void)
+{
+	static struct utsname u;
+
+	return uname(&u) ? "unknown" : u.release;
+}
+
+static enum udamos_status open_targets(struct run *r)
+{
+	for (size_t i = 0; i < r->cfg->nr_pids; i++) {
+		pid_t pid = r->cfg->pids[i];
+		int err = udamos_target_open(&r->targets[i], pid);
+
+		if (err == -ESRCH)
+			return say(r, UDAMOS_ERR_INPUT,
+				   "--pid %d: no such process; check the PID (ps -p %d)", pid, pid);
+		if (err == -ENOSYS)
+			return say(r, UDAMOS_ERR_ENV,
+				   "this kernel (%s) has no pidfd_open(); udamos needs Linux 5.10 or newer",
+				   kernel_release());
+		if (err)
+			return say(r, UDAMOS_ERR_RUNTIME, "--pid %d: cannot open it: %s",
+				   pid, strerror(-err));
+		r->nr_opened++;
+		r->res->targets[i].pid = pid;
+		r->res->targets[i].collapsible = true;
+	}
+	r->res->nr_targets = r->cfg->nr_pids;
+	return UDAMOS_OK;
+}
+
+static enum udamos_status probe_advice(struct run *r, struct udamos_target *t,
+				       enum udamos_action action)
+{
+	int advice = udamos_action_advice(action);
+	int err = udamos_madvise_probe(t->pidfd, advice);
+
+	switch (err) {
+	case 0:
+		return UDAMOS_OK;
+	case -EPERM:
+		return say(r, UDAMOS_ERR_ENV,
+			   "process_madvise() on PID %d was refused: it needs CAP_SYS_NICE and "
+			   "ptrace read access to the target; run udamos as root", t->pid);
+	case -ESRCH:
+		return say(r, UDAMOS_ERR_INPUT,
+			   "--pid %d: the process exited before udamos started", t->pid);
+	case -ENOSYS:
+		return say(r, UDAMOS_ERR_ENV,
+			   "this kernel (%s) has no process_madvise(); udamos needs Linux 5.10 "
+			   "or newer, and 6.1 or newer for collapse", kernel_release());
+	case -EINVAL:
+		if (action == UDAMOS_ACTION_COLLAPSE)
+			return say(r, UDAMOS_ERR_ENV,
+				   "this kernel (%s) does not accept MADV_COLLAPSE for another "
+				   "process; collapse needs Linux 6.1 or newer built with "
+				   "CONFIG_TRANSPARENT_HUGEPAGE", kernel_release());
+		return say(r, UDAMOS_ERR_ENV,
+			   "this kernel (%s) does not accept %s through process_madvise(); "
+			   "it needs Linux 5.10 or newer", kernel_release(),
+			   udamos_action_name(action));
+	default:
+		return say(r, UDAMOS_ERR_RUNTIME, "checking process_madvise() on PID %d: %s",
+			   t->pid, strerror(-err));
+	}
+}
+
+/* A target that disabled THP for itself can never be collapsed. */
+static void check_thp_disabled(struct run *r, size_t i)
+{
+	struct udamos_target *t = &r->targets[i];
+
+	if (udamos_read_thp_enabled(t->pid, t->pidfd) != 0)
+		return;
+	t->no_collapse = true;
+	r->res->targets[i].collapsible = false;
+	note(r, "PID %d has disabled THP for itself (prctl PR_SET_THP_DISABLE; "
+	     "/proc/%d/status shows THP_enabled: 0), so collapse cannot work on it: "
+	     "start it without that prctl, or on Linux 6.18+ have it use "
+	     "PR_THP_DISABLE_EXCEPT_ADVISED, which still allows MADV_COLLAPSE",
+	     t->pid, t->pid);
+}
+
+static enum udamos_status preflight(struct run *r)
+{
+	bool collapse_only = true, any_collapsible = false;
+	enum udamos_status st;
+
+	for (size_t s = 0; s < r->cfg->nr_schemes; s++) {
+		enum udamos_action a = r->cfg->schemes[s].action;
+
+		if (a == UDAMOS_ACTION_HUGEPAGE || a == UDAMOS_ACTION_NOHUGEPAGE)
+			return say(r, UDAMOS_ERR_ENV,
+				   "--damos_action %s: the kernel refuses MADV_%s for another "
+				   "process, so it needs kernel DAMON with the vaddr operations "
+				   "set; use collapse, which works from user space",
+				   udamos_action_name(a),
+				   a == UDAMOS_ACTION_HUGEPAGE ? "HUGEPAGE" : "NOHUGEPAGE");
+		if (a != UDAMOS_ACTION_COLLAPSE)
+			collapse_only = false;
+		if (a == UDAMOS_ACTION_STAT)
+			continue;
+		for (size_t i = 0; i < r->nr_opened; i++) {
+			st = probe_advice(r, &r->targets[i], a);
+			if (st)
+				return st;
+		}
+	}
+	for (size_t i = 0; i < r->nr_opened; i++) {
+		check_thp_disabled(r, i);
+		any_collapsible |= !r->targets[i].no_collapse;
+	}
+	if (collapse_only && !any_collapsible)
+		return say(r, UDAMOS_ERR_ENV,
+			   "no target can be collapsed: %s disabled THP for itself with "
+			   "prctl(PR_SET_THP_DISABLE); restart it without that prctl",
+			   r->nr_opened > 1 ? "every target has" : "the target has");
+	return UDAMOS_OK;
+}
+
+static int live_ranges(void *ctx, uint32_t t, struct udamos_addr_range **out, size_t *n)
+{
+	struct udamos_target *target = &((struct udamos_target *)ctx)[t];
+	struct udamos_addr_range *maps, three[3];
+	int err = udamos_target_vmas(target);
+	size_t nr;
+
+	if (err)
+		return err;
+	target->vmas_fresh = false;	/* the actuator re-reads in its own pass */
+	maps = malloc((target->nr_vmas ? target->nr_vmas : 1) * sizeof(*maps));
+	if (!maps)
+		return -ENOMEM;
+	for (size_t i = 0; i < target->nr_vmas; i++)
+		maps[i] = (struct udamos_addr_range){ target->vmas[i].start, target->vmas[i].end };
+	nr = udamos_ranges_from_mappings(maps, target->nr_vmas, three);
+	free(maps);
+	*out = malloc((nr ? nr : 1) * sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, three, nr * sizeof(**out));
+	*n = nr;
+	return 0;
+}
+
+static enum udamos_status make_source(struct run *r)
+{
+	const char *spec = r->cfg->source;
+	char reason[256];
+	struct udamos_synthetic_cfg sc;
+	int err;
+
+	if (!spec)
+		return say(r, UDAMOS_ERR_INPUT,
+			   "no monitoring source; pass --source synthetic:SPEC (see "
+			   "'udamos run --help')");
+	if (strncmp(spec, "synthetic:", 10))
+		return say(r, UDAMOS_ERR_INPUT,
+			   "--source %s: unknown source; use synthetic:SPEC", spec);
+	if (udamos_model_parse(spec + 10, &r->model, reason, sizeof(reason)))
+		return say(r, UDAMOS_ERR_INPUT, "--source: %s", reason);
+	sc = (struct udamos_synthetic_cfg){
+		.model = &r->model, .attrs = r->cfg->attrs,
+		.nr_targets = (uint32_t)r->nr_opened,
+		.ranges = live_ranges, .ranges_ctx = r->targets,
+		.realtime = true, .stop = &udamos_stop_requested,
+	};
+	err = udamos_synthetic_create(&sc, &r->src);
+	if (err == -ESRCH)
+		return say(r, UDAMOS_ERR_INPUT, "a target exited before monitoring started");
+	if (err)
+		return say(r, UDAMOS_ERR_RUNTIME, "starting the synthetic source: %s",
+			   strerror(-err));
+	return UDAMOS_OK;
+}
+
+static void read_huge(struct run *r, bool after)
+{
+	for (size_t i = 0; i < r->nr_opened; i++) {
+		struct udamos_run_target *rt = &r->res->targets[i];
+		struct udamos_mem_usage u;
+
+		if (r->targets[i].gone ||
+		    udamos_read_mem_usage(rt->pid, r->targets[i].pidfd, &u))
+			continue;
+		if (after) {
+			rt->anon_huge_after = u.anon_huge;
+			rt->rss_after = u.rss;
+		} else {
+			rt->anon_huge_before = u.anon_huge;
+		}
+	}
+}
+
+/*
+ * Notices exits; returns how many targets are still alive.  The actuator
+ * marks a target gone when the kernel says ESRCH; the pidfd tells the rest.
+ */
+static size_t reap(struct run *r)
+{
+	size_t alive = 0;
+
+	for (size_t i = 0; i < r->nr_opened; i++) {
+		struct udamos_target *t = &r->targets[i];
+
+		if (!t->gone && !udamos_pidfd_alive(t->pidfd))
+			t->gone = true;
+		if (t->gone && !r->res->targets[i].exited) {
+			r->res->targets[i].exited = true;
+			note(r, "target PID %d exited; dropped it%s", t->pid,
+			     r->nr_opened > 1 ? ", the others go on" : "");
+		}
+		alive += !t->gone;
+	}
+	return alive;
+}
+
+static void show_progress(const struct run *r, uint64_t elapsed_us)
+{
+	uint64_t applied = 0;
+	char a[32];
+
+	if (!r->cfg->progress)
+		return;
+	for (size_t s = 0; s < r->cfg->nr_schemes; s++)
+		applied += r->cfg->schemes[s].stats.sz_applied;
+	fprintf(r->cfg->progress, "\r[%6.1fs] aggregations %llu, applied %s   ",
+		(double)elapsed_us / 1e6, (unsigned long long)r->res->nr_aggregations,
+		udamos_fmt_size(applied, a, sizeof(a)));
+	fflush(r->cfg->progress);
+}
+
+static enum udamos_status loop(struct run *r)
+{
+	struct udamos_madvise_actuator act = { r->targets, r->nr_opened };
+	struct udamos_sysenv se = { r->targets, r->nr_opened, 0, false };
+	struct udamos_engine e;
+	uint64_t t0 = udamos_now_us(), cpu0 = udamos_self_cpu_us();
+	enum udamos_status st = UDAMOS_OK;
+
+	udamos_engine_init(&e, r->cfg->schemes, r->cfg->nr_schemes,
+			   (struct udamos_actuator){ udamos_madvise_apply, &act },
+			   udamos_sysenv_env(&se));
+	for (;;) {
+		struct udamos_snapshot *snaps;
+		size_t nr;
+		int err = udamos_source_next(r->src, &snaps, &nr);
+
+		if (err == -EINTR) {
+			r->res->interrupted = true;
+			break;
+		}
+		if (err) {
+			st = say(r, UDAMOS_ERR_RUNTIME, "monitoring failed: %s", strerror(-err));
+			break;
+		}
+		r->res->nr_aggregations++;
+		if (!reap(r))
+			break;
+		udamos_madvise_begin_pass(&act);
+		err = udamos_engine_feed(&e, snaps, nr);
+		if (err) {
+			st = say(r, UDAMOS_ERR_RUNTIME, "applying schemes: %s", strerror(-err));
+			break;
+		}
+		if (!reap(r))
+			break;
+		show_progress(r, udamos_now_us() - t0);
+		if (r->cfg->duration_us && udamos_now_us() - t0 >= r->cfg->duration_us)
+			break;
+	}
+	if (r->cfg->progress)
+		fputc('\n', r->cfg->progress);
+	r->res->elapsed_us = udamos_now_us() - t0;
+	r->res->cpu_us = udamos_self_cpu_us() - cpu0;
+	udamos_engine_release(&e);
+	return st;
+}
+
+enum udamos_status udamos_run(const struct udamos_run_cfg *cfg,
+			      struct udamos_run_result *res, char *why,
+			      size_t why_len)
+{
+	struct run r = { .cfg = cfg, .res = res, .why = why, .why_len = why_len };
+	enum udamos_status st;
+
+	memset(res, 0, sizeof(*res));
+	st = open_targets(&r);
+	if (!st)
+		st = preflight(&r);
+	if (!st)
+		st = make_source(&r);
+	if (!st) {
+		read_huge(&r, false);
+		st = loop(&r);
+		read_huge(&r, true);
+	}
+	udamos_source_destroy(r.src);
+	udamos_model_release(&r.model);
+	for (size_t i = 0; i < r.nr_opened; i++)
+		udamos_target_close(&r.targets[i]);
+	return st;
+}

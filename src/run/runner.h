@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A live run: opens the targets, checks the kernel and our privileges,
+ * then feeds the source's snapshots to the engine, which acts through the
+ * madvise actuator, until the duration ends, every target exits or a
+ * signal asks us to stop.  Shared by `udamos run` and later interfaces.
+ */
+#ifndef UDAMOS_RUN_RUNNER_H
+#define UDAMOS_RUN_RUNNER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "core/regions.h"
+#include "udamos/scheme.h"
+
+/* Exit statuses, also used by the CLI. */
+enum udamos_status {
+	UDAMOS_OK = 0,
+	UDAMOS_ERR_RUNTIME = 1,	/* something failed while running */
+	UDAMOS_ERR_INPUT = 2,	/* bad command line, file or PID */
+	UDAMOS_ERR_ENV = 3,	/* missing privilege or kernel feature */
+};
+
+#define UDAMOS_MAX_TARGETS 64
+
+struct udamos_run_cfg {
+	pid_t pids[UDAMOS_MAX_TARGETS];
+	size_t nr_pids;
+	struct udamos_scheme *schemes;	/* borrowed; stats are filled in */
+	size_t nr_schemes;
+	const char *source;		/* "synthetic:SPEC" */
+	struct udamos_mon_attrs attrs;
+	uint64_t duration_us;		/* 0: until the targets exit */
+	FILE *log;			/* one-line notices; NULL: silent */
+	FILE *progress;			/* live status line; NULL: none */
+};
+
+struct udamos_run_target {
+	pid_t pid;
+	bool exited;
+	bool collapsible;		/* THP not disabled by the target */
+	uint64_t anon_huge_before, anon_huge_after;
+	uint64_t rss_after;
+};
+
+struct udamos_run_result {
+	struct udamos_run_target targets[UDAMOS_MAX_TARGETS];
+	size_t nr_targets;
+	uint64_t elapsed_us;
+	uint64_t cpu_us;		/* udamos's own CPU time */
+	uint64_t nr_aggregations;
+	bool interrupted;		/* stopped by SIGINT/SIGTERM */
+};
+
+/*
+ * Runs to the end.  Returns a udamos_status; for anything but UDAMOS_OK,
+ * why holds one line naming the input or the missing piece and the fix.
+ */
+enum udamos_status udamos_run(const struct udamos_run_cfg *cfg,
+			      struct udamos_run_result *res, char *why,
+			      size_t why_len);
+
+/* Installs SIGINT/SIGTERM handlers that make a running udamos_run() stop. */
+void udamos_run_install_signals(void);
+/* Set by those handlers; exposed for loops outside udamos_run(). */
+extern volatile int udamos_stop_requested;
+
+#endif

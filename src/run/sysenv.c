@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Live metrics for the engine; see sysenv.h.
+ */
+#include "run/sysenv.h"
+
+#include <errno.h>
+
+#include "sys/procfs.h"
+
+static int free_mem_rate(void *ctx, uint32_t *permil)
+{
+	struct udamos_meminfo mi;
+	int err = udamos_read_meminfo(&mi);
+
+	(void)ctx;
+	if (err)
+		return err;
+	*permil = mi.total ? (uint32_t)(mi.free * 1000 / mi.total) : 0;
+	return 0;
+}
+
+/* Huge anonymous memory over resident memory of all live targets. */
+static int hugepage_mem_bp(struct udamos_sysenv *se, uint64_t *value)
+{
+	uint64_t huge = 0, rss = 0;
+
+	for (size_t i = 0; i < se->nr_targets; i++) {
+		struct udamos_mem_usage u;
+
+		if (se->targets[i].gone ||
+		    udamos_read_mem_usage(se->targets[i].pid, se->targets[i].pidfd, &u))
+			continue;
+		huge += u.anon_huge;
+		rss += u.rss;
+	}
+	if (!rss)
+		return -ENODATA;
+	*value = huge * 10000 / rss;
+	return 0;
+}
+
+static int goal_metric(void *ctx, enum udamos_goal_metric metric, uint64_t *value)
+{
+	struct udamos_sysenv *se = ctx;
+	struct udamos_meminfo mi;
+	uint64_t psi;
+	int err;
+
+	switch (metric) {
+	case UDAMOS_GOAL_HUGEPAGE_MEM_BP:
+		return hugepage_mem_bp(se, value);
+	case UDAMOS_GOAL_SOME_MEM_PSI_US:
+		err = udamos_read_mem_psi_some_us(&psi);
+		if (err)
+			return err;
+		/* The goal is about stall accrued per reset interval. */
+		*value = se->have_psi ? psi - se->last_psi_us : 0;
+		se->last_psi_us = psi;
+		se->have_psi = true;
+		return 0;
+	case UDAMOS_GOAL_NODE_MEM_USED_BP:
+	case UDAMOS_GOAL_NODE_MEM_FREE_BP:
+		err = udamos_read_meminfo(&mi);
+		if (err || !mi.total)
+			return err ? err : -ENODATA;
+		*value = mi.free * 10000 / mi.total;
+		if (metric == UDAMOS_GOAL_NODE_MEM_USED_BP)
+			*value = 10000 - *value;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+struct udamos_env udamos_sysenv_env(struct udamos_sysenv *se)
+{
+	return (struct udamos_env){
+		.goal_metric = goal_metric,
+		.free_mem_rate = free_mem_rate,
+		.ctx = se,
+	};
+}

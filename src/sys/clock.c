@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Clock adapters; see clock.h.
+ */
+#include "sys/clock.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t udamos_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t udamos_now_us(void)
+{
+	return udamos_now_ns() / 1000;
+}
+
+uint64_t udamos_self_cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t udamos_pid_cpu_us(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long utime, stime;
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: skip past the
+	 * last ')' before counting fields. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &utime, &stime) != 2 || hz <= 0)
+		return 0;
+	return (utime + stime) * 1000000ULL / (uint64_t)hz;
+}
+
+int udamos_sleep_until_us(uint64_t t_us, volatile int *stop)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(t_us / 1000000),
+		.tv_nsec = (long)(t_us % 1000000) * 1000,
+	};
+
+	for (;;) {
+		int err;
+
+		if (stop && *stop)
+			return -EINTR;
+		err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		if (!err)
+			return stop && *stop ? -EINTR : 0;
+		if (err != EINTR)
+			return -err;
+	}
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The restore guard; see guard.h.
+ */
+#include "sys/guard.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int udamos_sysfs_write(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(value);
+	ssize_t n;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, len);
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != len)
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+int udamos_sysfs_read_choice(const char *path, char *buf, size_t len)
+{
+	char raw[512], *open_b, *close_b;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, raw, sizeof(raw) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	raw[n] = '\0';
+	raw[strcspn(raw, "\n")] = '\0';
+	open_b = strchr(raw, '[');
+	close_b = open_b ? strchr(open_b, ']') : NULL;
+	if (open_b && close_b) {
+		*close_b = '\0';
+		snprintf(buf, len, "%s", open_b + 1);
+	} else {
+		snprintf(buf, len, "%s", raw);
+	}
+	return 0;
+}
+
+void udamos_guard_init(struct udamos_guard *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->child = -1;
+	g->pipe_w = -1;
+}
+
+int udamos_guard_save(struct udamos_guard *g, const char *path)
+{
+	int err;
+
+	if (g->nr == UDAMOS_GUARD_MAX)
+		return -ENOSPC;
+	err = udamos_sysfs_read_choice(path, g->saved[g->nr].value,
+				       sizeof(g->saved[g->nr].value));
+	if (err)
+		return err;
+	snprintf(g->saved[g->nr].path, sizeof(g->saved[g->nr].path), "%s", path);
+	g->nr++;
+	return 0;
+}
+
+static void write_back(const struct udamos_guard *g)
+{
+	for (size_t i = 0; i < g->nr; i++)
+		udamos_sysfs_write(g->saved[i].path, g->saved[i].value);
+}
+
+int udamos_guard_arm(struct udamos_guard *g)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		char c;
+
+		close(fds[1]);
+		/* Out of our process group, deaf to terminal signals: only
+		 * the pipe's closing ends it. */
+		setsid();
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+			;
+		write_back(g);
+		_exit(0);
+	}
+	close(fds[0]);
+	g->child = pid;
+	g->pipe_w = fds[1];
+	return 0;
+}
+
+void udamos_guard_restore(struct udamos_guard *g)
+{
+	write_back(g);
+	if (g->pipe_w >= 0) {
+		close(g->pipe_w);
+		g->pipe_w = -1;
+	}
+	if (g->child > 0) {
+		while (waitpid(g->child, NULL, 0) < 0 && errno == EINTR)
+			;
+		g->child = -1;
+	}
+}

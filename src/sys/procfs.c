@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * procfs readers; see procfs.h.
+ */
+#include "sys/procfs.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sys/pidfd.h"
+
+/*
+ * Opens /proc/PID/name and confirms through the pidfd that PID still is
+ * the process we hold.  An open /proc file keeps referring to the task it
+ * was opened for, so what we read afterwards is that task's.
+ */
+static FILE *open_target(pid_t pid, int pidfd, const char *name, int *err)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	f = fopen(path, "re");
+	if (!f) {
+		*err = errno == ENOENT ? -ESRCH : -errno;
+		return NULL;
+	}
+	if (pidfd >= 0 && !udamos_pidfd_alive(pidfd)) {
+		fclose(f);
+		*err = -ESRCH;
+		return NULL;
+	}
+	return f;
+}
+
+int udamos_read_vmas(pid_t pid, int pidfd, struct udamos_vma **out, size_t *n)
+{
+	struct udamos_vma *v = NULL;
+	size_t nr = 0, cap = 0;
+	char line[4096];
+	int err = 0;
+	FILE *f = open_target(pid, pidfd, "maps", &err);
+
+	if (!f)
+		return err;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t start, end, ino;
+		char perms[8];
+		int path_at = 0;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %*s %*s %" SCNu64 " %n",
+			   &start, &end, perms, &ino, &path_at) < 4)
+			continue;
+		if (nr == cap) {
+			struct udamos_vma *grown;
+
+			cap = cap ? cap * 2 : 64;
+			grown = realloc(v, cap * sizeof(*v));
+			if (!grown) {
+				err = -ENOMEM;
+				break;
+			}
+			v = grown;
+		}
+		/* [vsyscall] lies above the user address space limit and can
+		 * never be advised; leave it out. */
+		if (path_at && !strncmp(line + path_at, "[vsyscall]", 10))
+			continue;
+		v[nr++] = (struct udamos_vma){
+			.start = start, .end = end,
+			.anon = ino == 0,
+			.readable = perms[0] == 'r',
+		};
+	}
+	if (ferror(f) && !err)
+		err = -EIO;
+	fclose(f);
+	if (err) {
+		free(v);
+		return err;
+	}
+	*out = v;
+	*n = nr;
+	return 0;
+}
+
+static int scan_kb(FILE *f, const char *const *keys, uint64_t **vals, size_t nkeys)
+{
+	char line[256];
+	size_t found = 0;
+
+	while (fgets(line, sizeof(line), f)) {
+		for (size_t i = 0; i < nkeys; i++) {
+			size_t klen = strlen(keys[i]);
+			unsigned long long kb;
+
+			if (strncmp(line, keys[i], klen) || line[klen] != ':')
+				continue;
+			if (sscanf(line + klen + 1, "%llu", &kb) == 1) {
+				*vals[i] = kb * 1024;
+				found++;
+			}
+		}
+	}
+	return found == nkeys ? 0 : -ENODATA;
+}
+
+int udamos_read_mem_usage(pid_t pid, int pidfd, struct udamos_mem_usage *out)
+{
+	static const char *const keys[] = { "Rss", "AnonHugePages" };
+	uint64_t *vals[] = { &out->rss, &out->anon_huge };
+	int err = 0;
+	FILE *f = open_target(pid, pidfd, "smaps_rollup", &err);
+
+	if (!f)
+		return err;
+	err = scan_kb(f, keys, vals, 2);
+	fclose(f);
+	return err;
+}
+
+int udamos_read_thp_enabled(pid_t pid, int pidfd)
+{
+	char line[256];
+	int err = 0, val = -ENODATA;
+	FILE *f = open_target(pid, pidfd, "status", &err);
+
+	if (!f)
+		return err;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "THP_enabled: %d", &val) == 1)
+			break;
+	fclose(f);
+	return val;
+}
+
+int udamos_read_meminfo(struct udamos_meminfo *out)
+{
+	static const char *const keys[] = { "MemTotal", "MemFree", "MemAvailable" };
+	uint64_t *vals[] = { &out->total, &out->free, &out->available };
+	FILE *f = fopen("/proc/meminfo", "re");
+	int err;
+
+	if (!f)
+		return -errno;
+	err = scan_kb(f, keys, vals, 3);
+	fclose(f);
+	return err;
+}
+
+int udamos_read_mem_psi_some_us(uint64_t *out)
+{
+	FILE *f = fopen("/proc/pressure/memory", "re");
+	unsigned long long total;
+	char line[256];
+	int err = -ENODATA;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *t = strstr(line, "total=");
+
+		if (!strncmp(line, "some", 4) && t && sscanf(t, "total=%llu", &total) == 1) {
+			*out = total;
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}

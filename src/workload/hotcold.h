@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The built-in hot/cold workload: a process with a large anonymous
+ * mapping, a known hot range read at random and the rest left cold.  It
+ * fills its memory with a position-dependent pattern so that anyone can
+ * verify, after udamos acted on it, that no byte changed.
+ *
+ * The parent reads the workload's progress from a small shared page.
+ */
+#ifndef UDAMOS_WORKLOAD_HOTCOLD_H
+#define UDAMOS_WORKLOAD_HOTCOLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct udamos_workload_cfg {
+	uint64_t footprint;	/* bytes, rounded up to 2 MiB */
+	uint64_t hot_offset;	/* from the start of the mapping */
+	uint64_t hot_size;
+	bool thp_disable;	/* prctl(PR_SET_THP_DISABLE) before mapping */
+};
+
+/* Lives in a MAP_SHARED page: written by the child, read by the parent. */
+struct udamos_workload_shared {
+	volatile uint64_t base;		/* start of the mapping, 2 MiB aligned */
+	volatile uint64_t reads;	/* random reads done so far */
+	volatile int ready;		/* memory filled; reads under way */
+	volatile int verify_result;	/* 0 intact, 1 corrupted, -1 not yet */
+};
+
+struct udamos_workload {
+	pid_t pid;
+	struct udamos_workload_shared *shared;
+	struct udamos_workload_cfg cfg;
+};
+
+/*
+ * Forks the workload and waits until its memory is filled.  Returns 0 or
+ * -errno.  The child ends on SIGTERM; on SIGUSR1 it verifies its memory,
+ * publishes the result and exits 0 when intact, 1 when not.
+ */
+int udamos_workload_start(const struct udamos_workload_cfg *cfg,
+			  struct udamos_workload *w);
+/* Asks the child to verify its memory; returns 0 intact, 1 corrupted, -errno. */
+int udamos_workload_verify_and_stop(struct udamos_workload *w);
+/* Terminates the child (if still running) and releases the shared page. */
+void udamos_workload_stop(struct udamos_workload *w);
+
+#endif

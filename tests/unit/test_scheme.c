@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Access-pattern matching at the edges of its ranges, names, validation. */
+#include "test.h"
+
+#include <string.h>
+
+#include "udamos/scheme.h"
+
+static struct udamos_region reg(uint64_t sz, uint32_t nr, uint32_t age)
+{
+	return (struct udamos_region){ .start = 0, .end = sz, .nr_accesses = nr, .age = age };
+}
+
+static void test_size_edges_are_closed(void **state)
+{
+	struct udamos_scheme s;
+	struct udamos_region r;
+
+	(void)state;
+	udamos_scheme_init(&s, UDAMOS_ACTION_STAT);
+	s.pattern.sz = (struct udamos_range){ MiB(2), MiB(4) };
+	r = reg(MiB(2), 0, 0);
+	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	r = reg(MiB(4), 0, 0);
+	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	r = reg(MiB(2) - KiB(4), 0, 0);
+	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	r = reg(MiB(4) + KiB(4), 0, 0);
+	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+}
+
+static void test_rate_in_percent_is_exact_at_edges(void **state)
+{
+	struct udamos_scheme s;
+	struct udamos_region r;
+
+	(void)state;
+	udamos_scheme_init(&s, UDAMOS_ACTION_STAT);
+	s.pattern.rate_unit = UDAMOS_RATE_BP;
+	s.pattern.rate = (struct udamos_range){ 2500, 5000 };	/* 25%..50% */
+	/* With 20 samples: 5 hits is exactly 25%, 10 exactly 50%. */
+	r = reg(MiB(2), 5, 0);
+	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	r = reg(MiB(2), 10, 0);
+	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	r = reg(MiB(2), 4, 0);
+	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	r = reg(MiB(2), 11, 0);
+	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	/* The same region under another sampling ratio: 5 of 10 is 50%. */
+	r = reg(MiB(2), 5, 0);
+	assert_true(udamos_pattern_match(&s.pattern, &r, 10, 100000));
+	r = reg(MiB(2), 6, 0);
+	assert_false(udamos_pattern_match(&s.pattern, &r, 10, 100000));
+}
+
+static void test_rate_raw(void **state)
+{
+	struct udamos_scheme s;
+	struct udamos_region r;
+
+	(void)state;
+	udamos_scheme_init(&s, UDAMOS_ACTION_STAT);
+	s.pattern.rate = (struct udamos_range){ 3, 3 };
+	r = reg(MiB(2), 3, 0);
+	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	r = reg(MiB(2), 2, 0);
+	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	r = reg(MiB(2), 4, 0);
+	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+}
+
+static void test_age_in_time_and_in_aggregations(void **state)
+{
+	struct udamos_scheme s;
+	struct udamos_region r;
+
+	(void)state;
+	udamos_scheme_init(&s, UDAMOS_ACTION_STAT);
+	s.pattern.age_unit = UDAMOS_AGE_US;
+	s.pattern.age = (struct udamos_range){ 2000000, 3000000 };	/* 2..3 s */
+	r = reg(MiB(2), 0, 20);		/* 20 x 100 ms = 2 s */
+	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	r = reg(MiB(2), 0, 19);
+	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	r = reg(MiB(2), 0, 30);
+	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	r = reg(MiB(2), 0, 31);
+	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	/* With a 1 s aggregation, age 2 is already 2 s. */
+	r = reg(MiB(2), 0, 2);
+	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 1000000));
+	s.pattern.age_unit = UDAMOS_AGE_AGGRS;
+	s.pattern.age = (struct udamos_range){ 5, UDAMOS_UNLIMITED };
+	r = reg(MiB(2), 0, 5);
+	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	r = reg(MiB(2), 0, 4);
+	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+}
+
+static void test_names_round_trip(void **state)
+{
+	enum udamos_action a;
+	enum udamos_filter_type f;
+	enum udamos_goal_metric g;
+
+	(void)state;
+	for (int i = 0; i < UDAMOS_NR_ACTIONS; i++) {
+		assert_int_equal(udamos_action_parse(udamos_action_name(i), &a), 0);
+		assert_int_equal(a, i);
+	}
+	assert_int_equal(udamos_action_parse("colapse", &a), -22);
+	assert_int_equal(udamos_filter_type_parse("huge", &f), 0);
+	assert_int_equal(f, UDAMOS_FILTER_HUGE);
+	assert_int_equal(udamos_goal_metric_parse("hugepage_mem_bp", &g), 0);
+	assert_int_equal(g, UDAMOS_GOAL_HUGEPAGE_MEM_BP);
+	assert_true(udamos_action_wants_hot(UDAMOS_ACTION_COLLAPSE));
+	assert_false(udamos_action_wants_hot(UDAMOS_ACTION_PAGEOUT));
+}
+
+static void test_validate_names_the_problem(void **state)
+{
+	struct udamos_scheme s;
+	char why[160];
+
+	(void)state;
+	udamos_scheme_default_collapse(&s);
+	assert_int_equal(udamos_scheme_validate(&s, why, sizeof(why)), 0);
+	s.pattern.sz = (struct udamos_range){ MiB(4), MiB(2) };
+	assert_int_equal(udamos_scheme_validate(&s, why, sizeof(why)), -22);
+	assert_non_null(strstr(why, "size range"));
+	udamos_scheme_default_collapse(&s);
+	s.wmarks = (struct udamos_watermarks){ UDAMOS_WMARK_FREE_MEM_RATE, 1000, 100, 200, 50 };
+	assert_int_equal(udamos_scheme_validate(&s, why, sizeof(why)), -22);
+	assert_non_null(strstr(why, "high >= mid >= low"));
+}
+
+static void test_default_collapse_is_documented_shape(void **state)
+{
+	struct udamos_scheme s;
+
+	(void)state;
+	udamos_scheme_default_collapse(&s);
+	assert_int_equal(s.action, UDAMOS_ACTION_COLLAPSE);
+	assert_int_equal(s.pattern.sz.min, MiB(2));
+	assert_int_equal(s.pattern.rate_unit, UDAMOS_RATE_BP);
+	assert_int_equal(s.pattern.rate.min, 500);
+	assert_int_equal(s.pattern.age.min, 2000000);
+	assert_int_equal(s.quota.ms, 200);
+	assert_int_equal(s.quota.sz, MiB(512));
+	assert_int_equal(s.nr_filters, 1);
+	assert_int_equal(s.filters[0].type, UDAMOS_FILTER_HUGE);
+	assert_false(s.filters[0].allow);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_size_edges_are_closed),
+		cmocka_unit_test(test_rate_in_percent_is_exact_at_edges),
+		cmocka_unit_test(test_rate_raw),
+		cmocka_unit_test(test_age_in_time_and_in_aggregations),
+		cmocka_unit_test(test_names_round_trip),
+		cmocka_unit_test(test_validate_names_the_problem),
+		cmocka_unit_test(test_default_collapse_is_documented_shape),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
