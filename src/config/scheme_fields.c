@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/units.h"
 
@@ -56,53 +57,83 @@ int udamos_set_sz_range(struct udamos_scheme *s, const char *min, const char *ma
 	return 0;
 }
 
+/*
+ * Both bounds of a range whose values come in one of two kinds (percent
+ * or raw count; time or aggregations).  "min"/"max" take the other
+ * bound's kind; two bare keywords take dflt.
+ */
+typedef int (*kind_parser)(const char *s, uint64_t *out, int *kind);
+
+static int set_kinded_range(const char *min, const char *max, kind_parser parse,
+			    const char *what, const char *example, const char *kinds, int dflt,
+			    struct udamos_range *range, int *kind, struct udamos_why w)
+{
+	int k1 = -1, k2 = -1;
+	uint64_t lo, hi;
+
+	if (parse(min, &lo, &k1))
+		return why(w, "'%s' is not %s; use %s", min, what, example);
+	if (parse(max, &hi, &k2))
+		return why(w, "'%s' is not %s; use %s", max, what, example);
+	if (k1 >= 0 && k2 >= 0 && k1 != k2)
+		return why(w, "'%s' and '%s' mix %s; use one kind", min, max, kinds);
+	if (check_order(lo, hi, min, max, w))
+		return -EINVAL;
+	*range = (struct udamos_range){ lo, hi };
+	*kind = k1 >= 0 ? k1 : k2 >= 0 ? k2 : dflt;
+	return 0;
+}
+
+static bool is_bound_word(const char *s)
+{
+	return !strcasecmp(s, "min") || !strcasecmp(s, "max");
+}
+
+static int rate_kind(const char *s, uint64_t *out, int *kind)
+{
+	enum udamos_rate_unit u;
+	int err = udamos_parse_rate(s, out, &u);
+
+	if (!err && !is_bound_word(s))
+		*kind = (int)u;
+	return err;
+}
+
+static int age_kind(const char *s, uint64_t *out, int *kind)
+{
+	enum udamos_age_unit u;
+	int err = udamos_parse_age(s, out, &u);
+
+	if (!err && !is_bound_word(s))
+		*kind = (int)u;
+	return err;
+}
+
 int udamos_set_rate_range(struct udamos_scheme *s, const char *min, const char *max,
 			  struct udamos_why w)
 {
-	enum udamos_rate_unit u1 = (enum udamos_rate_unit)-1, u2 = (enum udamos_rate_unit)-1;
-	uint64_t lo, hi;
+	int kind;
 
-	if (udamos_parse_rate(min, &lo, &u1))
-		return why(w, "'%s' is not an access rate; use a percentage like 5%% "
-			   "or a raw nr_accesses count", min);
-	if (udamos_parse_rate(max, &hi, &u2))
-		return why(w, "'%s' is not an access rate; use a percentage like 100%% "
-			   "or a raw nr_accesses count", max);
-	if (u1 != (enum udamos_rate_unit)-1 && u2 != (enum udamos_rate_unit)-1 && u1 != u2)
-		return why(w, "'%s' and '%s' mix a percentage and a raw count; use one kind",
-			   min, max);
-	if (u1 == (enum udamos_rate_unit)-1)
-		u1 = u2 == (enum udamos_rate_unit)-1 ? UDAMOS_RATE_BP : u2;
-	if (u1 == UDAMOS_RATE_BP && hi != UDAMOS_UNLIMITED && hi > 10000)
-		hi = 10000;
-	if (check_order(lo, hi, min, max, w))
+	if (set_kinded_range(min, max, rate_kind, "an access rate",
+			     "a percentage like 5% or a raw nr_accesses count",
+			     "a percentage and a raw count", UDAMOS_RATE_BP, &s->pattern.rate, &kind, w))
 		return -EINVAL;
-	s->pattern.rate = (struct udamos_range){ lo, hi };
-	s->pattern.rate_unit = u1;
+	s->pattern.rate_unit = (enum udamos_rate_unit)kind;
+	if (kind == UDAMOS_RATE_BP && s->pattern.rate.max > 10000)
+		s->pattern.rate.max = 10000;
 	return 0;
 }
 
 int udamos_set_age_range(struct udamos_scheme *s, const char *min, const char *max,
 			 struct udamos_why w)
 {
-	enum udamos_age_unit u1 = (enum udamos_age_unit)-1, u2 = (enum udamos_age_unit)-1;
-	uint64_t lo, hi;
+	int kind;
 
-	if (udamos_parse_age(min, &lo, &u1))
-		return why(w, "'%s' is not an age; use a time like 2s or a count of "
-			   "aggregation intervals", min);
-	if (udamos_parse_age(max, &hi, &u2))
-		return why(w, "'%s' is not an age; use a time like 60s, a count of "
-			   "aggregation intervals, or max", max);
-	if (u1 != (enum udamos_age_unit)-1 && u2 != (enum udamos_age_unit)-1 && u1 != u2)
-		return why(w, "'%s' and '%s' mix a time and a count of aggregations; use one kind",
-			   min, max);
-	if (u1 == (enum udamos_age_unit)-1)
-		u1 = u2 == (enum udamos_age_unit)-1 ? UDAMOS_AGE_AGGRS : u2;
-	if (check_order(lo, hi, min, max, w))
+	if (set_kinded_range(min, max, age_kind, "an age",
+			     "a time like 2s, a count of aggregation intervals, or max",
+			     "a time and a count of aggregations", UDAMOS_AGE_AGGRS, &s->pattern.age, &kind, w))
 		return -EINVAL;
-	s->pattern.age = (struct udamos_range){ lo, hi };
-	s->pattern.age_unit = u1;
+	s->pattern.age_unit = (enum udamos_age_unit)kind;
 	return 0;
 }
 

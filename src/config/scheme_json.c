@@ -275,9 +275,21 @@ static int parse_filters(struct ctx *c, const char *base, json_object *arr,
 	return 0;
 }
 
+typedef int (*section_parser)(struct ctx *c, const char *base, json_object *o,
+			      struct udamos_scheme *s);
+
 static int parse_scheme(struct ctx *c, size_t idx, json_object *o,
 			struct udamos_scheme *s)
 {
+	static const struct {
+		const char *key;
+		section_parser parse;
+	} sections[] = {
+		{ "access_pattern", parse_pattern },
+		{ "quotas", parse_quotas },
+		{ "watermarks", parse_wmarks },
+		{ "filters", parse_filters },
+	};
 	static const char *const keys[] = { "action", "access_pattern", "apply_interval",
 		"quotas", "watermarks", "filters", NULL };
 	char base[64], sub[96];
@@ -293,24 +305,11 @@ static int parse_scheme(struct ctx *c, size_t idx, json_object *o,
 	if (set_text(c, base, o, "action", s, udamos_set_action) ||
 	    set_text(c, base, o, "apply_interval", s, udamos_set_apply_interval))
 		return -EINVAL;
-	if (json_object_object_get_ex(o, "access_pattern", &v)) {
-		snprintf(sub, sizeof(sub), "%s.access_pattern", base);
-		if (parse_pattern(c, sub, v, s))
-			return -EINVAL;
-	}
-	if (json_object_object_get_ex(o, "quotas", &v)) {
-		snprintf(sub, sizeof(sub), "%s.quotas", base);
-		if (parse_quotas(c, sub, v, s))
-			return -EINVAL;
-	}
-	if (json_object_object_get_ex(o, "watermarks", &v)) {
-		snprintf(sub, sizeof(sub), "%s.watermarks", base);
-		if (parse_wmarks(c, sub, v, s))
-			return -EINVAL;
-	}
-	if (json_object_object_get_ex(o, "filters", &v)) {
-		snprintf(sub, sizeof(sub), "%s.filters", base);
-		if (parse_filters(c, sub, v, s))
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		if (!json_object_object_get_ex(o, sections[i].key, &v))
+			continue;
+		snprintf(sub, sizeof(sub), "%s.%s", base, sections[i].key);
+		if (sections[i].parse(c, sub, v, s))
 			return -EINVAL;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", base);

@@ -20,6 +20,7 @@
 
 #include "core/filter.h"
 #include "core/quota.h"
+#include "core/vec.h"
 #include "core/wmark.h"
 
 struct candidate {
@@ -90,15 +91,8 @@ static void prune_resets(struct udamos_engine *e, uint64_t now_us, uint64_t aggr
 static int add_reset(struct udamos_engine *e, uint32_t target, uint64_t start,
 		     uint64_t end, uint64_t now_us)
 {
-	if (e->nr_resets == e->cap_resets) {
-		size_t cap = e->cap_resets ? e->cap_resets * 2 : 64;
-		struct udamos_age_reset *grown = realloc(e->resets, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		e->resets = grown;
-		e->cap_resets = cap;
-	}
+	if (udamos_reserve(&e->resets, &e->cap_resets, e->nr_resets + 1, sizeof(*e->resets)))
+		return -ENOMEM;
 	e->resets[e->nr_resets++] = (struct udamos_age_reset){
 		.target = target, .start = start, .end = end, .time_us = now_us,
 	};
@@ -127,15 +121,8 @@ static uint32_t effective_age(const struct udamos_engine *e, uint32_t target,
 static int tried_push(struct udamos_scheme_state *st, uint32_t target,
 		      const struct udamos_region *r, uint64_t passed)
 {
-	if (st->nr_tried == st->cap_tried) {
-		size_t cap = st->cap_tried ? st->cap_tried * 2 : 32;
-		struct udamos_tried_region *grown = realloc(st->tried, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		st->tried = grown;
-		st->cap_tried = cap;
-	}
+	if (udamos_reserve(&st->tried, &st->cap_tried, st->nr_tried + 1, sizeof(*st->tried)))
+		return -ENOMEM;
 	st->tried[st->nr_tried++] = (struct udamos_tried_region){
 		.target = target, .region = *r, .sz_filter_passed = passed,
 	};

@@ -5,6 +5,8 @@
  */
 #include "core/regions.h"
 
+#include "core/vec.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,20 +30,7 @@ void udamos_regionset_release(struct udamos_regionset *rs)
 
 static int reserve(struct udamos_regionset *rs, size_t want)
 {
-	struct udamos_mon_region *grown;
-	size_t cap;
-
-	if (want <= rs->cap)
-		return 0;
-	cap = rs->cap ? rs->cap : 16;
-	while (cap < want)
-		cap *= 2;
-	grown = realloc(rs->r, cap * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	rs->r = grown;
-	rs->cap = cap;
-	return 0;
+	return udamos_reserve(&rs->r, &rs->cap, want, sizeof(*rs->r));
 }
 
 /* Inserts a copy of proto at index i, shifting the tail. */

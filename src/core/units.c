@@ -65,63 +65,63 @@ static int scaled(double num, uint64_t mult, uint64_t *out)
 	return 0;
 }
 
-int udamos_parse_size(const char *s, uint64_t *out)
+struct unit {
+	const char *name;
+	uint64_t mult;
+};
+
+/*
+ * "max", "min", or a number with one of the units; a bare number is taken
+ * in bare_mult (0: not allowed).
+ */
+static int parse_with_units(const char *s, const struct unit *units, size_t n,
+			    uint64_t bare_mult, int (*cmp)(const char *, const char *),
+			    uint64_t *out)
 {
-	static const struct { const char *u; uint64_t mult; } units[] = {
-		{ "", 1 }, { "b", 1 },
-		{ "k", 1ULL << 10 }, { "kb", 1ULL << 10 }, { "kib", 1ULL << 10 },
-		{ "m", 1ULL << 20 }, { "mb", 1ULL << 20 }, { "mib", 1ULL << 20 },
-		{ "g", 1ULL << 30 }, { "gb", 1ULL << 30 }, { "gib", 1ULL << 30 },
-		{ "t", 1ULL << 40 }, { "tb", 1ULL << 40 }, { "tib", 1ULL << 40 },
-	};
 	const char *unit;
 	double num;
 
 	if (!s)
 		return -EINVAL;
-	if (is_word(s, "max")) {
-		*out = UDAMOS_UNLIMITED;
-		return 0;
-	}
-	if (is_word(s, "min")) {
-		*out = 0;
-		return 0;
-	}
-	if (split_number(s, &num, &unit))
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (is_word(unit, units[i].u))
-			return scaled(num, units[i].mult, out);
-	return -EINVAL;
-}
-
-int udamos_parse_time_us(const char *s, uint64_t bare_unit_us, uint64_t *out)
-{
-	static const struct { const char *u; uint64_t mult; } units[] = {
-		{ "us", 1 }, { "ms", 1000 }, { "s", 1000000 },
-		{ "m", 60000000ULL }, { "min", 60000000ULL }, { "h", 3600000000ULL },
-	};
-	const char *unit;
-	double num;
-
-	if (!s)
-		return -EINVAL;
-	if (is_word(s, "max")) {
-		*out = UDAMOS_UNLIMITED;
-		return 0;
-	}
-	if (is_word(s, "min")) {
-		*out = 0;
+	if (is_word(s, "max") || is_word(s, "min")) {
+		*out = is_word(s, "max") ? UDAMOS_UNLIMITED : 0;
 		return 0;
 	}
 	if (split_number(s, &num, &unit))
 		return -EINVAL;
 	if (!*unit)
-		return scaled(num, bare_unit_us, out);
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (!strcmp(unit, units[i].u))
+		return bare_mult ? scaled(num, bare_mult, out) : -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!cmp(unit, units[i].name))
 			return scaled(num, units[i].mult, out);
 	return -EINVAL;
+}
+
+int udamos_parse_size(const char *s, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ "b", 1 },
+		{ "k", 1ULL << 10 }, { "kb", 1ULL << 10 }, { "kib", 1ULL << 10 },
+		{ "m", 1ULL << 20 }, { "mb", 1ULL << 20 }, { "mib", 1ULL << 20 },
+		{ "g", 1ULL << 30 }, { "gb", 1ULL << 30 }, { "gib", 1ULL << 30 },
+		{ "t", 1ULL << 40 }, { "tb", 1ULL << 40 }, { "tib", 1ULL << 40 },
+	};
+
+	/* Sizes ignore case: 2m, 2M and 2MiB all mean 2 MiB. */
+	return parse_with_units(s, units, sizeof(units) / sizeof(units[0]), 1,
+				strcasecmp, out);
+}
+
+int udamos_parse_time_us(const char *s, uint64_t bare_unit_us, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ "us", 1 }, { "ms", 1000 }, { "s", 1000000 },
+		{ "m", 60000000ULL }, { "min", 60000000ULL }, { "h", 3600000000ULL },
+	};
+
+	/* Times keep case: "m" is minutes, and "M" would be a mistake. */
+	return parse_with_units(s, units, sizeof(units) / sizeof(units[0]), bare_unit_us,
+				strcmp, out);
 }
 
 int udamos_parse_rate(const char *s, uint64_t *out, enum udamos_rate_unit *unit)

@@ -113,10 +113,15 @@ static enum udamos_status probe_advice(struct run *r, struct udamos_target *t,
 	switch (err) {
 	case 0:
 		return UDAMOS_OK;
+	case -EACCES:
+		return say(r, UDAMOS_ERR_ENV,
+			   "process_madvise() on PID %d was refused: udamos lacks ptrace read "
+			   "access to it (another user's process, or Yama ptrace_scope); run "
+			   "udamos as root, which also gives the CAP_SYS_NICE it needs", t->pid);
 	case -EPERM:
 		return say(r, UDAMOS_ERR_ENV,
-			   "process_madvise() on PID %d was refused: it needs CAP_SYS_NICE and "
-			   "ptrace read access to the target; run udamos as root", t->pid);
+			   "process_madvise() on PID %d was refused: it needs the CAP_SYS_NICE "
+			   "capability; run udamos as root or grant it CAP_SYS_NICE", t->pid);
 	case -ESRCH:
 		return say(r, UDAMOS_ERR_INPUT,
 			   "--pid %d: the process exited before udamos started", t->pid);

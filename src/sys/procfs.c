@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vec.h"
 #include "sys/pidfd.h"
 
 /*
@@ -54,16 +55,9 @@ int udamos_read_vmas(pid_t pid, int pidfd, struct udamos_vma **out, size_t *n)
 		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %*s %*s %" SCNu64 " %n",
 			   &start, &end, perms, &ino, &path_at) < 4)
 			continue;
-		if (nr == cap) {
-			struct udamos_vma *grown;
-
-			cap = cap ? cap * 2 : 64;
-			grown = realloc(v, cap * sizeof(*v));
-			if (!grown) {
-				err = -ENOMEM;
-				break;
-			}
-			v = grown;
+		if (udamos_reserve(&v, &cap, nr + 1, sizeof(*v))) {
+			err = -ENOMEM;
+			break;
 		}
 		/* [vsyscall] lies above the user address space limit and can
 		 * never be advised; leave it out. */

@@ -5,7 +5,10 @@
 #include "workload/hotcold.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -46,7 +49,7 @@ static int verify(const uint64_t *mem, uint64_t words)
 	return 0;
 }
 
-static void child_main(const struct udamos_workload_cfg *cfg,
+static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 		       struct udamos_workload_shared *sh)
 {
 	uint64_t len = cfg->footprint + UDAMOS_HUGE_SIZE, words, hot_words, hot_first;
@@ -57,6 +60,11 @@ static void child_main(const struct udamos_workload_cfg *cfg,
 	signal(SIGUSR1, on_usr1);
 	signal(SIGTERM, on_term);
 	signal(SIGINT, SIG_IGN);
+	/* Never outlive the parent: an orphaned workload would hold memory
+	 * and any descriptors (such as a restore guard's pipe) forever. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
+		_exit(5);
 	if (cfg->thp_disable)
 		prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 	raw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -90,10 +98,44 @@ static void child_main(const struct udamos_workload_cfg *cfg,
 	_exit(sink == 1 ? 4 : 0);	/* keep the reads from being optimised away */
 }
 
+static void exec_workload(const struct udamos_workload_cfg *cfg, int fd)
+{
+	char a[4][32];
+
+	fcntl(fd, F_SETFD, 0);	/* the one descriptor the program needs */
+	snprintf(a[0], sizeof(a[0]), "%" PRIu64, cfg->footprint);
+	snprintf(a[1], sizeof(a[1]), "%" PRIu64, cfg->hot_offset);
+	snprintf(a[2], sizeof(a[2]), "%" PRIu64, cfg->hot_size);
+	snprintf(a[3], sizeof(a[3]), "%d", fd);
+	execl(cfg->exec_path, cfg->exec_path, a[0], a[1], a[2], a[3],
+	      cfg->thp_disable ? "thp-disable" : (char *)NULL, (char *)NULL);
+	_exit(127);
+}
+
+int udamos_workload_exec_main(int argc, char **argv)
+{
+	struct udamos_workload_cfg cfg = { 0 };
+	struct udamos_workload_shared *sh;
+
+	if (argc < 5)
+		_exit(2);
+	cfg.footprint = strtoull(argv[1], NULL, 0);
+	cfg.hot_offset = strtoull(argv[2], NULL, 0);
+	cfg.hot_size = strtoull(argv[3], NULL, 0);
+	cfg.thp_disable = argc > 5 && !strcmp(argv[5], "thp-disable");
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED, atoi(argv[4]), 0);
+	if (sh == MAP_FAILED)
+		_exit(3);
+	close(atoi(argv[4]));
+	child_main(&cfg, sh);
+	return 0;
+}
+
 int udamos_workload_start(const struct udamos_workload_cfg *cfg,
 			  struct udamos_workload *w)
 {
 	struct udamos_workload_shared *sh;
+	int fd, err;
 	pid_t pid;
 
 	memset(w, 0, sizeof(*w));
@@ -101,19 +143,35 @@ int udamos_workload_start(const struct udamos_workload_cfg *cfg,
 	w->cfg.footprint = (cfg->footprint + UDAMOS_HUGE_SIZE - 1) & ~(UDAMOS_HUGE_SIZE - 1);
 	if (cfg->hot_offset + cfg->hot_size > w->cfg.footprint)
 		return -EINVAL;
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
+	/* A memfd, so that the page survives an exec of the workload. */
+	fd = memfd_create("udamos-workload", MFD_CLOEXEC);
+	if (fd < 0)
 		return -errno;
+	if (ftruncate(fd, sizeof(*sh))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (sh == MAP_FAILED) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
 	sh->verify_result = -1;
 	pid = fork();
 	if (pid < 0) {
-		int err = -errno;
-
+		err = -errno;
+		close(fd);
 		munmap(sh, sizeof(*sh));
 		return err;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		if (w->cfg.exec_path)
+			exec_workload(&w->cfg, fd);
 		child_main(&w->cfg, sh);
+	}
+	close(fd);
 	w->pid = pid;
 	w->shared = sh;
 	while (!__atomic_load_n(&sh->ready, __ATOMIC_ACQUIRE)) {

@@ -19,6 +19,12 @@ struct udamos_workload_cfg {
 	uint64_t hot_offset;	/* from the start of the mapping */
 	uint64_t hot_size;
 	bool thp_disable;	/* prctl(PR_SET_THP_DISABLE) before mapping */
+	/*
+	 * Run the workload in this program instead of a fork of the caller:
+	 * a fork inherits the caller's mappings (a sanitizer's terabytes of
+	 * shadow, say), and a target should look like a plain process.
+	 */
+	const char *exec_path;
 };
 
 /* Lives in a MAP_SHARED page: written by the child, read by the parent. */
@@ -46,5 +52,11 @@ int udamos_workload_start(const struct udamos_workload_cfg *cfg,
 int udamos_workload_verify_and_stop(struct udamos_workload *w);
 /* Terminates the child (if still running) and releases the shared page. */
 void udamos_workload_stop(struct udamos_workload *w);
+
+/*
+ * The workload program's main: argv after the program name is
+ * FOOTPRINT HOT_OFFSET HOT_SIZE SHARED_FD [thp-disable].  Never returns.
+ */
+int udamos_workload_exec_main(int argc, char **argv);
 
 #endif

@@ -6,96 +6,76 @@
 
 #include "udamos/scheme.h"
 
-static struct udamos_region reg(uint64_t sz, uint32_t nr, uint32_t age)
+/* Does a region of this size, hit count and age match s's pattern? */
+static bool match(const struct udamos_scheme *s, uint64_t sz, uint32_t nr, uint32_t age,
+		  uint32_t max_nr_accesses, uint64_t aggr_us)
 {
-	return (struct udamos_region){ .start = 0, .end = sz, .nr_accesses = nr, .age = age };
+	struct udamos_region r = { .start = 0, .end = sz, .nr_accesses = nr, .age = age };
+
+	return udamos_pattern_match(&s->pattern, &r, max_nr_accesses, aggr_us);
 }
 
 static void test_size_edges_are_closed(void **state)
 {
 	struct udamos_scheme s;
-	struct udamos_region r;
 
 	(void)state;
 	udamos_scheme_init(&s, UDAMOS_ACTION_STAT);
 	s.pattern.sz = (struct udamos_range){ MiB(2), MiB(4) };
-	r = reg(MiB(2), 0, 0);
-	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
-	r = reg(MiB(4), 0, 0);
-	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
-	r = reg(MiB(2) - KiB(4), 0, 0);
-	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
-	r = reg(MiB(4) + KiB(4), 0, 0);
-	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	assert_true(match(&s, MiB(2), 0, 0, 20, 100000));
+	assert_true(match(&s, MiB(4), 0, 0, 20, 100000));
+	assert_false(match(&s, MiB(2) - KiB(4), 0, 0, 20, 100000));
+	assert_false(match(&s, MiB(4) + KiB(4), 0, 0, 20, 100000));
 }
 
 static void test_rate_in_percent_is_exact_at_edges(void **state)
 {
 	struct udamos_scheme s;
-	struct udamos_region r;
 
 	(void)state;
 	udamos_scheme_init(&s, UDAMOS_ACTION_STAT);
 	s.pattern.rate_unit = UDAMOS_RATE_BP;
 	s.pattern.rate = (struct udamos_range){ 2500, 5000 };	/* 25%..50% */
 	/* With 20 samples: 5 hits is exactly 25%, 10 exactly 50%. */
-	r = reg(MiB(2), 5, 0);
-	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
-	r = reg(MiB(2), 10, 0);
-	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
-	r = reg(MiB(2), 4, 0);
-	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
-	r = reg(MiB(2), 11, 0);
-	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	assert_true(match(&s, MiB(2), 5, 0, 20, 100000));
+	assert_true(match(&s, MiB(2), 10, 0, 20, 100000));
+	assert_false(match(&s, MiB(2), 4, 0, 20, 100000));
+	assert_false(match(&s, MiB(2), 11, 0, 20, 100000));
 	/* The same region under another sampling ratio: 5 of 10 is 50%. */
-	r = reg(MiB(2), 5, 0);
-	assert_true(udamos_pattern_match(&s.pattern, &r, 10, 100000));
-	r = reg(MiB(2), 6, 0);
-	assert_false(udamos_pattern_match(&s.pattern, &r, 10, 100000));
+	assert_true(match(&s, MiB(2), 5, 0, 10, 100000));
+	assert_false(match(&s, MiB(2), 6, 0, 10, 100000));
 }
 
 static void test_rate_raw(void **state)
 {
 	struct udamos_scheme s;
-	struct udamos_region r;
 
 	(void)state;
 	udamos_scheme_init(&s, UDAMOS_ACTION_STAT);
 	s.pattern.rate = (struct udamos_range){ 3, 3 };
-	r = reg(MiB(2), 3, 0);
-	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
-	r = reg(MiB(2), 2, 0);
-	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
-	r = reg(MiB(2), 4, 0);
-	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	assert_true(match(&s, MiB(2), 3, 0, 20, 100000));
+	assert_false(match(&s, MiB(2), 2, 0, 20, 100000));
+	assert_false(match(&s, MiB(2), 4, 0, 20, 100000));
 }
 
 static void test_age_in_time_and_in_aggregations(void **state)
 {
 	struct udamos_scheme s;
-	struct udamos_region r;
 
 	(void)state;
 	udamos_scheme_init(&s, UDAMOS_ACTION_STAT);
 	s.pattern.age_unit = UDAMOS_AGE_US;
 	s.pattern.age = (struct udamos_range){ 2000000, 3000000 };	/* 2..3 s */
-	r = reg(MiB(2), 0, 20);		/* 20 x 100 ms = 2 s */
-	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
-	r = reg(MiB(2), 0, 19);
-	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
-	r = reg(MiB(2), 0, 30);
-	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
-	r = reg(MiB(2), 0, 31);
-	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	assert_true(match(&s, MiB(2), 0, 20, 20, 100000));		/* 20 x 100 ms = 2 s */
+	assert_false(match(&s, MiB(2), 0, 19, 20, 100000));
+	assert_true(match(&s, MiB(2), 0, 30, 20, 100000));
+	assert_false(match(&s, MiB(2), 0, 31, 20, 100000));
 	/* With a 1 s aggregation, age 2 is already 2 s. */
-	r = reg(MiB(2), 0, 2);
-	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 1000000));
+	assert_true(match(&s, MiB(2), 0, 2, 20, 1000000));
 	s.pattern.age_unit = UDAMOS_AGE_AGGRS;
 	s.pattern.age = (struct udamos_range){ 5, UDAMOS_UNLIMITED };
-	r = reg(MiB(2), 0, 5);
-	assert_true(udamos_pattern_match(&s.pattern, &r, 20, 100000));
-	r = reg(MiB(2), 0, 4);
-	assert_false(udamos_pattern_match(&s.pattern, &r, 20, 100000));
+	assert_true(match(&s, MiB(2), 0, 5, 20, 100000));
+	assert_false(match(&s, MiB(2), 0, 4, 20, 100000));
 }
 
 static void test_names_round_trip(void **state)

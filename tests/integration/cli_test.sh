@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The command line's contract: every bad input gets one line on stderr that
+# names it, and exit status 2; a missing privilege gets 3; a target that
+# exits mid-run is reported and the run ends cleanly; nothing is left
+# behind and targets are unharmed.
+#
+# Usage: cli_test.sh PATH_TO_UDAMOS
+set -u
+UDAMOS=$1
+failures=0
+tmp=$(mktemp -d)
+children=()
+cleanup() {
+	for p in "${children[@]}"; do kill "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect STATUS NEEDLE ARGS...: exit status, and exactly one stderr line
+# that contains NEEDLE.
+expect() {
+	local want=$1 needle=$2
+	shift 2
+	"$UDAMOS" "$@" >"$tmp/out" 2>"$tmp/err"
+	local got=$? lines
+	lines=$(wc -l <"$tmp/err")
+	if [ "$got" != "$want" ]; then
+		fail "udamos $*: exit $got, want $want ($(cat "$tmp/err"))"
+	elif [ "$lines" != 1 ]; then
+		fail "udamos $*: $lines lines on stderr, want 1: $(cat "$tmp/err")"
+	elif ! grep -qF -- "$needle" "$tmp/err"; then
+		fail "udamos $*: stderr '$(cat "$tmp/err")' lacks '$needle'"
+	else
+		echo "ok: udamos $* -> $got: $(cat "$tmp/err")"
+	fi
+}
+
+thp_before=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
+
+# A PID that surely does not exist: one that just exited.
+sh -c 'exit 0' & dead=$!
+wait $dead
+
+sleep 60 & target=$!
+children+=("$target")
+src="synthetic:hot=0+4K"
+
+expect 2 "unknown option '--bogus'" run --bogus
+expect 2 "'frobnicate' is not a command" frobnicate
+expect 2 "no target" run
+expect 2 "--pid abc: not a process ID" run --pid abc
+expect 2 "--pid $dead: no such process" run --pid "$dead" --source "$src"
+expect 2 "'2X' is not a size" run --pid "$target" --damos_action collapse --damos_sz_region 2X max
+expect 2 "MIN <= MAX" run --pid "$target" --damos_action collapse --damos_sz_region 4M 2M
+expect 2 "--duration soon: not a positive time" run --pid "$target" --duration soon
+expect 2 "cannot read" run --pid "$target" --schemes /nonexistent/schemes.json
+printf '{"schemes": [' >"$tmp/bad.json"
+expect 2 "malformed JSON" run --pid "$target" --schemes "$tmp/bad.json"
+expect 2 "--source: unknown key 'warm'" run --pid "$target" --source synthetic:warm=1
+
+if [ "$(id -u)" = 0 ]; then
+	# Without privileges, as nobody: on root's process ptrace access is
+	# missing; on nobody's own process CAP_SYS_NICE still is.
+	install -m 0755 "$UDAMOS" "$tmp/udamos"
+	chmod 0755 "$tmp"
+	as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	$as_nobody sleep 60 & own=$!
+	children+=("$own")
+	for t in "$target:ptrace read access" "$own:CAP_SYS_NICE capability"; do
+		pid=${t%%:*} needle=${t#*:}
+		$as_nobody "$tmp/udamos" run --pid "$pid" --source "$src" --duration 2 \
+			>"$tmp/out" 2>"$tmp/err"
+		got=$?
+		if [ $got != 3 ] || [ "$(wc -l <"$tmp/err")" != 1 ] || ! grep -q "$needle" "$tmp/err"; then
+			fail "unprivileged run on $pid: exit $got, stderr: $(cat "$tmp/err")"
+		else
+			echo "ok: unprivileged run on $pid -> 3: $(cat "$tmp/err")"
+		fi
+	done
+
+	# A target that exits mid-run: reported once, run ends, exit 0.
+	sleep 1 & short=$!
+	start=$(date +%s)
+	"$UDAMOS" run --pid "$short" --source "$src" --duration 30 >"$tmp/out" 2>"$tmp/err"
+	got=$? took=$(( $(date +%s) - start ))
+	if [ $got != 0 ] || ! grep -q "target PID $short exited" "$tmp/err" || [ $took -gt 10 ]; then
+		fail "target exiting mid-run: exit $got after ${took}s: $(cat "$tmp/err")"
+	else
+		echo "ok: target exiting mid-run -> 0 after ${took}s: $(cat "$tmp/err")"
+	fi
+
+	# SIGINT ends the run with the stats printed; the target lives on.
+	"$UDAMOS" run --pid "$target" --source "$src" >"$tmp/out" 2>"$tmp/err" &
+	run=$!
+	sleep 1
+	kill -INT $run
+	wait $run
+	got=$?
+	if [ $got != 0 ] || ! grep -q "(interrupted)" "$tmp/out"; then
+		fail "SIGINT: exit $got: $(cat "$tmp/out" "$tmp/err")"
+	else
+		echo "ok: SIGINT -> 0, stats printed"
+	fi
+	kill -0 "$target" 2>/dev/null || fail "the target died"
+else
+	echo "skip: privilege, mid-run exit and SIGINT checks need root"
+fi
+
+# No leftovers: global THP state as found, no udamos still running.
+[ "$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)" = "$thp_before" ] ||
+	fail "THP setting changed"
+pgrep -f "$UDAMOS run" >/dev/null && fail "a udamos process is still running"
+
+if [ $failures -gt 0 ]; then
+	echo "$failures check(s) failed"
+	exit 1
+fi
+echo "all CLI checks passed"
