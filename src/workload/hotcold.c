@@ -75,6 +75,9 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 	words = cfg->footprint / sizeof(uint64_t);
 	for (uint64_t i = 0; i < words; i++)
 		mem[i] = pattern_at(i);
+	if (cfg->nohuge_offset_plus1)
+		madvise((uint8_t *)mem + cfg->nohuge_offset_plus1 - 1, UDAMOS_HUGE_SIZE,
+			MADV_NOHUGEPAGE);
 	hot_first = cfg->hot_offset / sizeof(uint64_t);
 	hot_words = cfg->hot_size / sizeof(uint64_t);
 	sh->base = (uint64_t)(uintptr_t)mem;
@@ -100,15 +103,17 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 
 static void exec_workload(const struct udamos_workload_cfg *cfg, int fd)
 {
-	char a[4][32];
+	char a[6][32];
 
 	fcntl(fd, F_SETFD, 0);	/* the one descriptor the program needs */
 	snprintf(a[0], sizeof(a[0]), "%" PRIu64, cfg->footprint);
 	snprintf(a[1], sizeof(a[1]), "%" PRIu64, cfg->hot_offset);
 	snprintf(a[2], sizeof(a[2]), "%" PRIu64, cfg->hot_size);
 	snprintf(a[3], sizeof(a[3]), "%d", fd);
-	execl(cfg->exec_path, cfg->exec_path, a[0], a[1], a[2], a[3],
-	      cfg->thp_disable ? "thp-disable" : (char *)NULL, (char *)NULL);
+	snprintf(a[4], sizeof(a[4]), "%d", cfg->thp_disable);
+	snprintf(a[5], sizeof(a[5]), "%" PRIu64, cfg->nohuge_offset_plus1);
+	execl(cfg->exec_path, cfg->exec_path, a[0], a[1], a[2], a[3], a[4], a[5],
+	      (char *)NULL);
 	_exit(127);
 }
 
@@ -117,12 +122,13 @@ int udamos_workload_exec_main(int argc, char **argv)
 	struct udamos_workload_cfg cfg = { 0 };
 	struct udamos_workload_shared *sh;
 
-	if (argc < 5)
+	if (argc != 7)
 		_exit(2);
 	cfg.footprint = strtoull(argv[1], NULL, 0);
 	cfg.hot_offset = strtoull(argv[2], NULL, 0);
 	cfg.hot_size = strtoull(argv[3], NULL, 0);
-	cfg.thp_disable = argc > 5 && !strcmp(argv[5], "thp-disable");
+	cfg.thp_disable = atoi(argv[5]);
+	cfg.nohuge_offset_plus1 = strtoull(argv[6], NULL, 0);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED, atoi(argv[4]), 0);
 	if (sh == MAP_FAILED)
 		_exit(3);

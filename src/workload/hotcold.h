@@ -19,6 +19,9 @@ struct udamos_workload_cfg {
 	uint64_t hot_offset;	/* from the start of the mapping */
 	uint64_t hot_size;
 	bool thp_disable;	/* prctl(PR_SET_THP_DISABLE) before mapping */
+	/* If nonzero, MADV_NOHUGEPAGE the 2 MiB window at offset - 1: a
+	 * window the kernel will refuse to collapse, for failure paths. */
+	uint64_t nohuge_offset_plus1;
 	/*
 	 * Run the workload in this program instead of a fork of the caller:
 	 * a fork inherits the caller's mappings (a sanitizer's terabytes of
@@ -55,7 +58,8 @@ void udamos_workload_stop(struct udamos_workload *w);
 
 /*
  * The workload program's main: argv after the program name is
- * FOOTPRINT HOT_OFFSET HOT_SIZE SHARED_FD [thp-disable].  Never returns.
+ * FOOTPRINT HOT_OFFSET HOT_SIZE SHARED_FD THP_DISABLE NOHUGE_OFFSET_PLUS1.
+ * Never returns.
  */
 int udamos_workload_exec_main(int argc, char **argv);
 
