@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,25 +64,55 @@ void udamos_guard_init(struct udamos_guard *g)
 	g->pipe_w = -1;
 }
 
-int udamos_guard_save(struct udamos_guard *g, const char *path)
+int udamos_guard_add(struct udamos_guard *g, const struct udamos_undo *u)
 {
-	int err;
-
 	if (g->nr == UDAMOS_GUARD_MAX)
 		return -ENOSPC;
-	err = udamos_sysfs_read_choice(path, g->saved[g->nr].value,
-				       sizeof(g->saved[g->nr].value));
-	if (err)
-		return err;
-	snprintf(g->saved[g->nr].path, sizeof(g->saved[g->nr].path), "%s", path);
-	g->nr++;
+	g->undo[g->nr++] = *u;
 	return 0;
 }
 
-static void write_back(const struct udamos_guard *g)
+int udamos_guard_save(struct udamos_guard *g, const char *path)
 {
-	for (size_t i = 0; i < g->nr; i++)
-		udamos_sysfs_write(g->saved[i].path, g->saved[i].value);
+	struct udamos_undo u = { .op = UDAMOS_UNDO_WRITE };
+	int err = udamos_sysfs_read_choice(path, u.value, sizeof(u.value));
+
+	if (err)
+		return err;
+	snprintf(u.path, sizeof(u.path), "%s", path);
+	return udamos_guard_add(g, &u);
+}
+
+static bool precondition_holds(const struct udamos_undo *u)
+{
+	char now[64];
+
+	if (!u->if_path[0])
+		return true;
+	return !udamos_sysfs_read_choice(u->if_path, now, sizeof(now)) &&
+		!strcmp(now, u->if_value);
+}
+
+static void run_undo(const struct udamos_guard *g)
+{
+	for (size_t i = 0; i < g->nr; i++) {
+		const struct udamos_undo *u = &g->undo[i];
+
+		if (!precondition_holds(u))
+			continue;
+		switch (u->op) {
+		case UDAMOS_UNDO_WRITE:
+			udamos_sysfs_write(u->path, u->value);
+			break;
+		case UDAMOS_UNDO_RMDIR:
+			rmdir(u->path);
+			break;
+		case UDAMOS_UNDO_UMOUNT:
+			umount2(u->path, MNT_DETACH);
+			rmdir(u->path);
+			break;
+		}
+	}
 }
 
 int udamos_guard_arm(struct udamos_guard *g)
@@ -97,7 +129,7 @@ int udamos_guard_arm(struct udamos_guard *g)
 		return -errno;
 	}
 	if (pid == 0) {
-		char c;
+		char c = 0;
 
 		close(fds[1]);
 		/* Out of our process group, deaf to terminal signals: only
@@ -108,7 +140,9 @@ int udamos_guard_arm(struct udamos_guard *g)
 		signal(SIGHUP, SIG_IGN);
 		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
 			;
-		write_back(g);
+		/* 'd': the owner already undid everything itself. */
+		if (c != 'd')
+			run_undo(g);
 		_exit(0);
 	}
 	close(fds[0]);
@@ -117,10 +151,11 @@ int udamos_guard_arm(struct udamos_guard *g)
 	return 0;
 }
 
-void udamos_guard_restore(struct udamos_guard *g)
+static void stop_child(struct udamos_guard *g, bool undone)
 {
-	write_back(g);
 	if (g->pipe_w >= 0) {
+		if (undone)
+			(void)!write(g->pipe_w, "d", 1);
 		close(g->pipe_w);
 		g->pipe_w = -1;
 	}
@@ -129,4 +164,36 @@ void udamos_guard_restore(struct udamos_guard *g)
 			;
 		g->child = -1;
 	}
+}
+
+int udamos_guard_rearm(struct udamos_guard *g)
+{
+	pid_t old = g->child;
+	int old_pipe = g->pipe_w;
+	int err;
+
+	/* Start the new guard before the old one goes, so that there is no
+	 * moment without one. */
+	g->child = -1;
+	g->pipe_w = -1;
+	err = udamos_guard_arm(g);
+	if (err) {
+		g->child = old;
+		g->pipe_w = old_pipe;
+		return err;
+	}
+	if (old_pipe >= 0) {
+		(void)!write(old_pipe, "d", 1);
+		close(old_pipe);
+	}
+	if (old > 0)
+		while (waitpid(old, NULL, 0) < 0 && errno == EINTR)
+			;
+	return 0;
+}
+
+void udamos_guard_restore(struct udamos_guard *g)
+{
+	run_undo(g);
+	stop_child(g, true);
 }

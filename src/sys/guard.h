@@ -1,27 +1,41 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Restore guard for global sysfs settings (THP mode, khugepaged tunables).
+ * Restore guard for global kernel state: THP and khugepaged settings,
+ * kdamonds, trace instances.
  *
- * Settings are shared by every process on the machine, so whoever changes
- * one must put it back on every exit path.  atexit and signal handlers
- * miss SIGKILL and crashes; the guard does not: a small child process,
- * detached from our process group, holds the saved values and writes them
- * back as soon as its pipe from us closes, which the kernel does however
- * we die.
+ * Such state is shared by every process on the machine, so whoever changes
+ * it must put it back on every exit path.  atexit and signal handlers miss
+ * SIGKILL and crashes; the guard does not: a small child process, detached
+ * from our process group, holds a list of undo steps and runs them as soon
+ * as its pipe from us closes, which the kernel does however we die.
  */
 #ifndef UDAMOS_SYS_GUARD_H
 #define UDAMOS_SYS_GUARD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
-#define UDAMOS_GUARD_MAX 8
+#define UDAMOS_GUARD_MAX 16
+
+enum udamos_undo_op {
+	UDAMOS_UNDO_WRITE,	/* write value to path */
+	UDAMOS_UNDO_RMDIR,	/* remove the directory path */
+	UDAMOS_UNDO_UMOUNT,	/* unmount path */
+};
+
+struct udamos_undo {
+	enum udamos_undo_op op;
+	char path[160];
+	char value[64];
+	/* Only when if_path (if set) still reads if_value: an undo must never
+	 * touch what has since become someone else's. */
+	char if_path[160];
+	char if_value[32];
+};
 
 struct udamos_guard {
-	struct {
-		char path[256];
-		char value[64];
-	} saved[UDAMOS_GUARD_MAX];
+	struct udamos_undo undo[UDAMOS_GUARD_MAX];
 	size_t nr;
 	pid_t child;
 	int pipe_w;
@@ -30,12 +44,19 @@ struct udamos_guard {
 void udamos_guard_init(struct udamos_guard *g);
 /*
  * Remembers path's current value (for THP-style files, the bracketed
- * choice).  Call for every file before udamos_guard_arm().  0 or -errno.
+ * choice) to be written back.  0 or -errno.
  */
 int udamos_guard_save(struct udamos_guard *g, const char *path);
-/* Starts the guard process.  0 or -errno. */
+/* Adds an undo step; steps run in the order added.  0 or -ENOSPC. */
+int udamos_guard_add(struct udamos_guard *g, const struct udamos_undo *u);
+/*
+ * Starts the guard process with the steps added so far.  Steps added
+ * later need udamos_guard_rearm().  0 or -errno.
+ */
 int udamos_guard_arm(struct udamos_guard *g);
-/* Restores every saved value now and stops the guard. */
+/* Restarts the guard process with the current list of steps. */
+int udamos_guard_rearm(struct udamos_guard *g);
+/* Runs every undo step now and stops the guard. */
 void udamos_guard_restore(struct udamos_guard *g);
 
 /* Writes value to a sysfs file.  0 or -errno. */

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Physical-to-virtual projection; see projection.h.
+ */
+#include "core/projection.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/vec.h"
+
+#define PAGE UDAMOS_PAGE_SIZE
+#define WIN UDAMOS_HUGE_SIZE
+
+static int by_pfn(const void *a, const void *b)
+{
+	const struct udamos_extent *x = a, *y = b;
+
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+void udamos_extents_by_pfn(struct udamos_extent *ext, size_t *n)
+{
+	uint64_t reach = 0;	/* highest frame end seen so far */
+	size_t owner = 0, out = 0;
+	bool *dup = calloc(*n ? *n : 1, sizeof(*dup));
+
+	qsort(ext, *n, sizeof(*ext), by_pfn);
+	/* A frame seen twice is shared (the zero page, KSM): it says nothing
+	 * about this mapping, so every extent holding one is dropped. */
+	for (size_t i = 0; i < *n; i++) {
+		if (i && ext[i].pfn < reach) {
+			if (dup) {
+				dup[i] = true;
+				dup[owner] = true;
+			}
+		}
+		if (ext[i].pfn + ext[i].npages > reach) {
+			reach = ext[i].pfn + ext[i].npages;
+			owner = i;
+		}
+	}
+	for (size_t i = 0; i < *n; i++)
+		if (!dup || !dup[i])
+			ext[out++] = ext[i];
+	free(dup);
+	*n = out;
+}
+
+size_t udamos_phys_ranges(const struct udamos_extent *ext, size_t n,
+			  size_t max_ranges, uint64_t (*out)[2])
+{
+	if (!n || !max_ranges)
+		return 0;
+	/* Close ever wider gaps until the ranges fit: 0, 2 MiB, 4 MiB... */
+	for (uint64_t gap = 0;; gap = gap ? gap * 2 : WIN) {
+		size_t nr = 0;
+		bool fits = true;
+
+		for (size_t i = 0; i < n && fits; i++) {
+			uint64_t s = ext[i].pfn * PAGE, e = s + ext[i].npages * PAGE;
+
+			if (nr && s <= out[nr - 1][1] + gap) {
+				if (e > out[nr - 1][1])
+					out[nr - 1][1] = e;
+			} else if (nr == max_ranges) {
+				fits = false;
+			} else {
+				out[nr][0] = s;
+				out[nr][1] = e;
+				nr++;
+			}
+		}
+		if (fits)
+			return nr;
+	}
+}
+
+struct window {
+	uint64_t addr;
+	uint64_t pages;		/* monitored pages */
+	uint64_t sum_nr;	/* pages x nr_accesses */
+	uint64_t sum_age;
+};
+
+static int by_addr(const void *a, const void *b)
+{
+	const struct window *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static struct window *find(struct window *w, size_t n, uint64_t addr)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (w[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && w[lo].addr == addr ? &w[lo] : NULL;
+}
+
+/* Every window any extent touches, sorted and unique. */
+static struct window *windows_of(const struct udamos_extent *ext, size_t n, size_t *nr)
+{
+	struct window *w = NULL;
+	size_t cap = 0, k = 0, out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t first = ext[i].vaddr & ~(WIN - 1);
+		uint64_t last = (ext[i].vaddr + ext[i].npages * PAGE - 1) & ~(WIN - 1);
+
+		for (uint64_t a = first; a <= last; a += WIN) {
+			if (udamos_reserve(&w, &cap, k + 1, sizeof(*w))) {
+				free(w);
+				return NULL;
+			}
+			w[k++] = (struct window){ .addr = a };
+		}
+	}
+	qsort(w, k, sizeof(*w), by_addr);
+	for (size_t i = 0; i < k; i++)
+		if (!out || w[i].addr != w[out - 1].addr)
+			w[out++] = w[i];
+	*nr = out;
+	return w ? w : calloc(1, sizeof(*w));
+}
+
+/* Adds pages [vaddr, vaddr + pages) at the given rate and age. */
+static void credit(struct window *w, size_t nw, uint64_t vaddr, uint64_t pages,
+		   uint32_t nr_accesses, uint32_t age)
+{
+	while (pages) {
+		uint64_t win = vaddr & ~(WIN - 1);
+		uint64_t in_win = (win + WIN - vaddr) / PAGE;
+		uint64_t take = in_win < pages ? in_win : pages;
+		struct window *x = find(w, nw, win);
+
+		if (x) {
+			x->pages += take;
+			x->sum_nr += take * nr_accesses;
+			x->sum_age += take * age;
+		}
+		vaddr += take * PAGE;
+		pages -= take;
+	}
+}
+
+int udamos_project(const struct udamos_extent *ext, size_t n_ext,
+		   const struct udamos_region *phys, size_t n_phys,
+		   struct udamos_snapshot *out)
+{
+	struct udamos_region *regions = NULL;
+	size_t nw, nr = 0, cap = 0, p = 0;
+	struct window *w = windows_of(ext, n_ext, &nw);
+
+	if (!w)
+		return -ENOMEM;
+	/* Both lists are sorted by physical address: one merge walk. */
+	for (size_t i = 0; i < n_ext; i++) {
+		uint64_t es = ext[i].pfn * PAGE, ee = es + ext[i].npages * PAGE;
+
+		while (p < n_phys && phys[p].end <= es)
+			p++;
+		for (size_t q = p; q < n_phys && phys[q].start < ee; q++) {
+			uint64_t s = phys[q].start > es ? phys[q].start : es;
+			uint64_t e = phys[q].end < ee ? phys[q].end : ee;
+
+			credit(w, nw, ext[i].vaddr + (s - es), (e - s) / PAGE,
+			       phys[q].nr_accesses, phys[q].age);
+		}
+	}
+	for (size_t i = 0; i < nw; i++) {
+		struct udamos_region r;
+
+		if (!w[i].pages)
+			continue;
+		r = (struct udamos_region){
+			.start = w[i].addr, .end = w[i].addr + WIN,
+			/* Rounded to nearest, so a window of hot pages with a
+			 * few cold ones still reads as nearly as hot. */
+			.nr_accesses = (uint32_t)((w[i].sum_nr + w[i].pages / 2) / w[i].pages),
+			.age = (uint32_t)(w[i].sum_age / w[i].pages),
+		};
+		if (nr && regions[nr - 1].end == r.start &&
+		    regions[nr - 1].nr_accesses == r.nr_accesses &&
+		    regions[nr - 1].age == r.age) {
+			regions[nr - 1].end = r.end;
+			continue;
+		}
+		if (udamos_reserve(&regions, &cap, nr + 1, sizeof(*regions))) {
+			free(w);
+			free(regions);
+			return -ENOMEM;
+		}
+		regions[nr++] = r;
+	}
+	free(w);
+	free(out->regions);
+	out->regions = regions;
+	out->nr_regions = nr;
+	return 0;
+}

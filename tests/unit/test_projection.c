@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Physical regions projected onto virtual 2 MiB windows. */
+#include "test.h"
+
+#include <stdlib.h>
+
+#include "core/projection.h"
+
+#define PFN(mib) ((uint64_t)(mib) * 256)	/* frame number at a MiB offset */
+
+static void test_dedup_and_sort(void **state)
+{
+	struct udamos_extent e[] = {
+		{ MiB(4), PFN(100), 256 },
+		{ MiB(0), PFN(10), 512 },
+		{ MiB(8), 7, 1 },	/* zero page, mapped three times */
+		{ MiB(9), 7, 1 },
+		{ MiB(10), 7, 1 },
+	};
+	size_t n = 5;
+
+	(void)state;
+	udamos_extents_by_pfn(e, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(e[0].pfn, PFN(10));
+	assert_int_equal(e[1].pfn, PFN(100));
+}
+
+static void test_ranges_close_gaps_only_as_needed(void **state)
+{
+	struct udamos_extent e[] = {
+		{ 0, PFN(0), 256 },	/* [0, 1M) */
+		{ 0, PFN(2), 256 },	/* [2M, 3M): 1 MiB gap */
+		{ 0, PFN(100), 256 },	/* [100M, 101M) */
+	};
+	uint64_t r[3][2];
+
+	(void)state;
+	assert_int_equal(udamos_phys_ranges(e, 3, 3, r), 3);
+	assert_int_equal(r[1][0], MiB(2));
+	/* Two at most: the 1 MiB gap closes first (2 MiB tolerance). */
+	assert_int_equal(udamos_phys_ranges(e, 3, 2, r), 2);
+	assert_int_equal(r[0][0], 0);
+	assert_int_equal(r[0][1], MiB(3));
+	assert_int_equal(r[1][0], MiB(100));
+	/* One: everything. */
+	assert_int_equal(udamos_phys_ranges(e, 3, 1, r), 1);
+	assert_int_equal(r[0][1], MiB(101));
+}
+
+static void test_windows_take_page_weighted_rates(void **state)
+{
+	/* Window [2M, 4M): first half on frames at 10M, hot (20); second
+	 * half at 50M, cold (0).  Window [4M, 6M) wholly at 60M, rate 10. */
+	struct udamos_extent e[] = {
+		{ MiB(2), PFN(10), 256 },
+		{ MiB(3), PFN(50), 256 },
+		{ MiB(4), PFN(60), 512 },
+	};
+	/* 50M is cold (age 3); 60M..61M cold too, 61M..64M rate 10 (age 5). */
+	struct udamos_region phys[] = {
+		{ MiB(8), MiB(12), 20, 7 },
+		{ MiB(48), MiB(61), 0, 3 },
+		{ MiB(61), MiB(64), 10, 5 },
+	};
+	struct udamos_snapshot out = { 0 };
+
+	(void)state;
+	assert_int_equal(udamos_project(e, 3, phys, 3, &out), 0);
+	assert_int_equal(out.nr_regions, 2);
+	assert_int_equal(out.regions[0].start, MiB(2));
+	assert_int_equal(out.regions[0].end, MiB(4));
+	assert_int_equal(out.regions[0].nr_accesses, 10);	/* (256*20 + 256*0) / 512 */
+	assert_int_equal(out.regions[0].age, 5);		/* (256*7 + 256*3) / 512 */
+	/* [4M,6M): 256 pages at rate 0 (60M..61M), 256 at 10: mean 5. */
+	assert_int_equal(out.regions[1].start, MiB(4));
+	assert_int_equal(out.regions[1].nr_accesses, 5);
+	assert_int_equal(out.regions[1].age, 4);
+	free(out.regions);
+}
+
+static void test_equal_neighbours_coalesce_and_unmonitored_skipped(void **state)
+{
+	struct udamos_extent e[] = {
+		{ MiB(0), PFN(10), 1024 },	/* windows 0 and 2M, one run */
+		{ MiB(8), PFN(200), 512 },	/* window 8M, outside any region */
+	};
+	struct udamos_region phys[] = { { MiB(10), MiB(14), 4, 2 } };
+	struct udamos_snapshot out = { 0 };
+
+	(void)state;
+	assert_int_equal(udamos_project(e, 2, phys, 1, &out), 0);
+	assert_int_equal(out.nr_regions, 1);
+	assert_int_equal(out.regions[0].start, 0);
+	assert_int_equal(out.regions[0].end, MiB(4));
+	assert_int_equal(out.regions[0].nr_accesses, 4);
+	free(out.regions);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dedup_and_sort),
+		cmocka_unit_test(test_ranges_close_gaps_only_as_needed),
+		cmocka_unit_test(test_windows_take_page_weighted_rates),
+		cmocka_unit_test(test_equal_neighbours_coalesce_and_unmonitored_skipped),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
