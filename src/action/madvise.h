@@ -9,7 +9,7 @@
 #ifndef UDAMOS_ACTION_MADVISE_H
 #define UDAMOS_ACTION_MADVISE_H
 
-#include "action/target.h"
+#include "sys/target.h"
 #include "udamos/engine.h"
 
 struct udamos_madvise_actuator {

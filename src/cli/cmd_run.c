@@ -32,16 +32,19 @@ static const char run_usage[] =
 "  --example                 start the built-in hot/cold workload (1 GiB,\n"
 "                            256 MiB hot) and run against it, with a\n"
 "                            synthetic source that knows its hot range\n"
-"  --source SPEC             monitoring source: synthetic:MODEL, where\n"
-"                            MODEL is hot=START-END[@P] or\n"
-"                            hot=START+SIZE[@P], cold=P, phase=TIME,\n"
-"                            seed=N, comma separated\n"
+"  --source SPEC             monitoring source: auto (default: kernel\n"
+"                            DAMON, paddr projected onto the targets'\n"
+"                            virtual addresses on this kernel), paddr, or\n"
+"                            synthetic:MODEL, where MODEL is\n"
+"                            hot=START-END[@P] or hot=START+SIZE[@P],\n"
+"                            cold=P, phase=TIME, seed=N, comma separated\n"
 "  --schemes FILE            schemes from a JSON file (docs/schemes.md)\n"
 "  --duration TIME           stop after TIME (bare numbers are seconds)\n"
 "  --monitoring_intervals SAMPLE AGGR UPDATE\n"
 "                            default 5ms 100ms 1s\n"
 "  --monitoring_nr_regions_range MIN MAX\n"
-"                            default 10 1000\n"
+"                            default 1000 10000 for paddr, 10 1000 for\n"
+"                            synthetic\n"
 "  --json                    print the result as one JSON object\n"
 "  --quiet                   no live progress line\n"
 "\n";
@@ -152,10 +155,12 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		} else if (!strcmp(a, "--monitoring_intervals")) {
 			if (need(argc, argv, i, 3) || parse_intervals(&o->cfg.attrs, &argv[i + 1]))
 				return UDAMOS_ERR_INPUT;
+			o->cfg.attrs_given = true;
 			i += 3;
 		} else if (!strcmp(a, "--monitoring_nr_regions_range")) {
 			if (need(argc, argv, i, 2) || parse_nr_regions(&o->cfg.attrs, &argv[i + 1]))
 				return UDAMOS_ERR_INPUT;
+			o->cfg.attrs_given = true;
 			i += 2;
 		} else if (!strcmp(a, "--json")) {
 			o->json = true;
@@ -310,23 +315,29 @@ static int start_example(struct run_opts *o, struct udamos_workload *w)
 	};
 	int err;
 
-	if (o->cfg.nr_pids || o->cfg.source)
-		return cli_fail(UDAMOS_ERR_INPUT, "--example: starts its own target and "
-				"source; drop --pid and --source");
+	if (o->cfg.nr_pids)
+		return cli_fail(UDAMOS_ERR_INPUT, "--example: starts its own target; drop --pid");
+	/* Under emulators the workload must flush the TLB for its accesses
+	 * to be seen (see workload/hotcold.h). */
+	wc.flush_tlb = getenv("UDAMOS_FLUSH_TLB") != NULL;
 	err = udamos_workload_start(&wc, w);
 	if (err)
 		return cli_fail(UDAMOS_ERR_RUNTIME, "--example: cannot start the workload: %s",
 				strerror(-err));
 	o->cfg.pids[o->cfg.nr_pids++] = w->pid;
-	snprintf(o->source_buf, sizeof(o->source_buf), "synthetic:hot=0x%" PRIx64 "+%" PRIu64,
-		 (uint64_t)w->shared->base + wc.hot_offset, wc.hot_size);
-	o->cfg.source = o->source_buf;
+	if (!o->cfg.source) {
+		snprintf(o->source_buf, sizeof(o->source_buf),
+			 "synthetic:hot=0x%" PRIx64 "+%" PRIu64,
+			 (uint64_t)w->shared->base + wc.hot_offset, wc.hot_size);
+		o->cfg.source = o->source_buf;
+	}
 	if (!o->cfg.duration_us)
 		o->cfg.duration_us = 10000000;
 	if (!o->json)
 		printf("example: workload PID %d, 1 GiB mapped at 0x%" PRIx64 ", hot 256 MiB at "
-		       "+256 MiB, read at random; monitoring: synthetic (a model that knows "
-		       "the hot range)\n", w->pid, (uint64_t)w->shared->base);
+		       "+256 MiB, read at random; monitoring: %s\n", w->pid,
+		       (uint64_t)w->shared->base, o->cfg.source == o->source_buf ?
+		       "synthetic (a model that knows the hot range)" : o->cfg.source);
 	return 0;
 }
 

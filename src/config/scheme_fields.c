@@ -112,7 +112,7 @@ static int age_kind(const char *s, uint64_t *out, int *kind)
 int udamos_set_rate_range(struct udamos_scheme *s, const char *min, const char *max,
 			  struct udamos_why w)
 {
-	int kind;
+	int kind = 0;
 
 	if (set_kinded_range(min, max, rate_kind, "an access rate",
 			     "a percentage like 5% or a raw nr_accesses count",
@@ -127,7 +127,7 @@ int udamos_set_rate_range(struct udamos_scheme *s, const char *min, const char *
 int udamos_set_age_range(struct udamos_scheme *s, const char *min, const char *max,
 			 struct udamos_why w)
 {
-	int kind;
+	int kind = 0;
 
 	if (set_kinded_range(min, max, age_kind, "an age",
 			     "a time like 2s, a count of aggregation intervals, or max",

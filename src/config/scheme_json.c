@@ -110,7 +110,7 @@ static int parse_pattern(struct ctx *c, const char *base, json_object *o,
 {
 	static const char *const keys[] = { "sz_region", "access_rate", "age", NULL };
 	json_object *v;
-	const char *a, *b;
+	const char *a = NULL, *b = NULL;
 
 	if (check_keys(c, base, o, keys))
 		return -EINVAL;
@@ -138,7 +138,7 @@ static int set_text(struct ctx *c, const char *base, json_object *o,
 		    const char *key, struct udamos_scheme *s, text_setter set)
 {
 	json_object *v;
-	const char *t;
+	const char *t = NULL;
 
 	if (!json_object_object_get_ex(o, key, &v))
 		return 0;
@@ -158,7 +158,7 @@ static int parse_goals(struct ctx *c, const char *base, json_object *arr,
 	}
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		json_object *g = json_object_array_get_idx(arr, i), *m, *t, *cur;
-		const char *ms, *ts, *cs = NULL;
+		const char *ms = NULL, *ts = NULL, *cs = NULL;
 
 		snprintf(gbase, sizeof(gbase), "%s.goals[%zu]", base, i);
 		if (check_keys(c, gbase, g, keys))
@@ -219,7 +219,7 @@ static int parse_wmarks(struct ctx *c, const char *base, json_object *o,
 			struct udamos_scheme *s)
 {
 	static const char *const keys[] = { "metric", "interval", "high", "mid", "low", NULL };
-	const char *t[5];
+	const char *t[5] = { NULL };
 	json_object *x;
 
 	if (check_keys(c, base, o, keys))
@@ -248,7 +248,7 @@ static int parse_filters(struct ctx *c, const char *base, json_object *arr,
 	}
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		json_object *f = json_object_array_get_idx(arr, i), *x;
-		const char *type, *args[2];
+		const char *type = NULL, *args[2] = { NULL, NULL };
 		size_t nr_args = 0;
 		bool matching = true, allow = false;
 

@@ -153,10 +153,56 @@ static void credit(struct window *w, size_t nw, uint64_t vaddr, uint64_t pages,
 	}
 }
 
+void udamos_window_ages_release(struct udamos_window_ages *a)
+{
+	free(a->w);
+	memset(a, 0, sizeof(*a));
+}
+
+static uint32_t diff32(uint32_t a, uint32_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/*
+ * Steps the age of the window at addr, seen at rate nr; ages[*cursor..]
+ * holds last aggregation's windows, sorted, consumed in address order.
+ */
+static uint32_t step_age(const struct udamos_window_ages *old, size_t *cursor,
+			 uint64_t addr, uint32_t nr, uint32_t max_nr,
+			 struct udamos_window_age *next)
+{
+	const struct udamos_window_age *prev = NULL;
+	uint32_t now16 = nr * 16;
+
+	while (*cursor < old->n && old->w[*cursor].addr < addr)
+		(*cursor)++;
+	if (*cursor < old->n && old->w[*cursor].addr == addr)
+		prev = &old->w[*cursor];
+	if (!prev) {
+		*next = (struct udamos_window_age){ addr, now16, now16, 0 };
+		return 0;
+	}
+	*next = *prev;
+	next->smooth16 = prev->smooth16 - prev->smooth16 / 4 + now16 / 4;
+	/* Idle means a smoothed rate under one sample in the window. */
+	if (diff32(next->smooth16, next->ref16) > max_nr * 16 / 5 ||
+	    (next->smooth16 < 16) != (next->ref16 < 16)) {
+		next->ref16 = next->smooth16;
+		next->age = 0;
+	} else if (next->age < UINT32_MAX) {
+		next->age++;
+	}
+	return next->age;
+}
+
 int udamos_project(const struct udamos_extent *ext, size_t n_ext,
 		   const struct udamos_region *phys, size_t n_phys,
+		   struct udamos_window_ages *ages, uint32_t max_nr_accesses,
 		   struct udamos_snapshot *out)
 {
+	struct udamos_window_ages next = { 0 };
+	size_t cursor = 0;
 	struct udamos_region *regions = NULL;
 	size_t nw, nr = 0, cap = 0, p = 0;
 	struct window *w = windows_of(ext, n_ext, &nw);
@@ -177,6 +223,10 @@ int udamos_project(const struct udamos_extent *ext, size_t n_ext,
 			       phys[q].nr_accesses, phys[q].age);
 		}
 	}
+	if (ages && udamos_reserve(&next.w, &next.cap, nw + 1, sizeof(*next.w))) {
+		free(w);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < nw; i++) {
 		struct udamos_region r;
 
@@ -189,6 +239,9 @@ int udamos_project(const struct udamos_extent *ext, size_t n_ext,
 			.nr_accesses = (uint32_t)((w[i].sum_nr + w[i].pages / 2) / w[i].pages),
 			.age = (uint32_t)(w[i].sum_age / w[i].pages),
 		};
+		if (ages)
+			r.age = step_age(ages, &cursor, r.start, r.nr_accesses,
+					 max_nr_accesses, &next.w[next.n++]);
 		if (nr && regions[nr - 1].end == r.start &&
 		    regions[nr - 1].nr_accesses == r.nr_accesses &&
 		    regions[nr - 1].age == r.age) {
@@ -198,11 +251,16 @@ int udamos_project(const struct udamos_extent *ext, size_t n_ext,
 		if (udamos_reserve(&regions, &cap, nr + 1, sizeof(*regions))) {
 			free(w);
 			free(regions);
+			free(next.w);
 			return -ENOMEM;
 		}
 		regions[nr++] = r;
 	}
 	free(w);
+	if (ages) {
+		free(ages->w);
+		*ages = next;
+	}
 	free(out->regions);
 	out->regions = regions;
 	out->nr_regions = nr;

@@ -37,13 +37,40 @@ size_t udamos_phys_ranges(const struct udamos_extent *ext, size_t n,
 			  size_t max_ranges, uint64_t (*out)[2]);
 
 /*
+ * Per-window ages.  Physical regions are small and each aggregation takes
+ * few samples, so their counts move by more than DAMON's age threshold
+ * almost every time and their ages keep resetting: projected, a window
+ * that is steadily hot would never look aged.  So windows keep their own
+ * age: the rate is smoothed (a 1/4 exponential average), and the age
+ * resets only when the smoothed rate moves more than a fifth of the
+ * maximum away from where the current run began, or the window turns
+ * idle or active.
+ */
+struct udamos_window_age {
+	uint64_t addr;
+	uint32_t smooth16;	/* smoothed rate x 16 */
+	uint32_t ref16;		/* smoothed rate when the age run began */
+	uint32_t age;
+};
+
+struct udamos_window_ages {
+	struct udamos_window_age *w;
+	size_t n, cap;
+};
+
+void udamos_window_ages_release(struct udamos_window_ages *a);
+
+/*
  * Projects physical regions (sorted, bytes) through extents sorted by
  * frame into out->regions: one region per 2 MiB window that has monitored
- * pages, adjacent windows with equal rate and age coalesced.  Fills only
- * the regions of out.  Returns 0 or -ENOMEM.
+ * pages, adjacent windows with equal rate and age coalesced.  With ages,
+ * window ages follow the rule above (max_nr_accesses scales it); without,
+ * they are the page-weighted mean of DAMON's.  Fills only the regions of
+ * out.  Returns 0 or -ENOMEM.
  */
 int udamos_project(const struct udamos_extent *ext, size_t n_ext,
 		   const struct udamos_region *phys, size_t n_phys,
+		   struct udamos_window_ages *ages, uint32_t max_nr_accesses,
 		   struct udamos_snapshot *out);
 
 #endif

@@ -16,7 +16,9 @@
 #include "action/madvise.h"
 #include "core/units.h"
 #include "run/sysenv.h"
+#include "source/paddr.h"
 #include "source/synthetic.h"
+#include "sys/damon.h"
 #include "sys/clock.h"
 #include "sys/pidfd.h"
 #include "udamos/engine.h"
@@ -46,6 +48,7 @@ struct run {
 	size_t nr_opened;
 	struct udamos_model model;
 	struct udamos_source *src;
+	struct udamos_guard guard;
 	char *why;
 	size_t why_len;
 };
@@ -223,21 +226,13 @@ static int live_ranges(void *ctx, uint32_t t, struct udamos_addr_range **out, si
 	return 0;
 }
 
-static enum udamos_status make_source(struct run *r)
+static enum udamos_status make_synthetic(struct run *r, const char *model)
 {
-	const char *spec = r->cfg->source;
 	char reason[256];
 	struct udamos_synthetic_cfg sc;
 	int err;
 
-	if (!spec)
-		return say(r, UDAMOS_ERR_INPUT,
-			   "no monitoring source; pass --source synthetic:SPEC (see "
-			   "'udamos run --help')");
-	if (strncmp(spec, "synthetic:", 10))
-		return say(r, UDAMOS_ERR_INPUT,
-			   "--source %s: unknown source; use synthetic:SPEC", spec);
-	if (udamos_model_parse(spec + 10, &r->model, reason, sizeof(reason)))
+	if (udamos_model_parse(model, &r->model, reason, sizeof(reason)))
 		return say(r, UDAMOS_ERR_INPUT, "--source: %s", reason);
 	sc = (struct udamos_synthetic_cfg){
 		.model = &r->model, .attrs = r->cfg->attrs,
@@ -252,6 +247,55 @@ static enum udamos_status make_source(struct run *r)
 		return say(r, UDAMOS_ERR_RUNTIME, "starting the synthetic source: %s",
 			   strerror(-err));
 	return UDAMOS_OK;
+}
+
+static enum udamos_status make_paddr(struct run *r)
+{
+	struct udamos_paddr_cfg pc = {
+		.targets = r->targets, .nr_targets = r->nr_opened,
+		.attrs = r->cfg->attrs, .refresh_us = 5000000,
+		.damon_root = UDAMOS_DAMON_ROOT, .guard = &r->guard,
+		.log = r->cfg->log, .stop = &udamos_stop_requested,
+	};
+	char reason[448];
+	int err;
+
+	if (!r->cfg->attrs_given)
+		udamos_paddr_default_attrs(&pc.attrs);
+	err = udamos_paddr_create(&pc, &r->src, reason, sizeof(reason));
+	switch (err) {
+	case 0:
+		return UDAMOS_OK;
+	case -ENOENT:
+	case -EOPNOTSUPP:
+	case -EBUSY:
+		return say(r, UDAMOS_ERR_ENV, "%s", reason);
+	case -EACCES:
+	case -EPERM:
+		return say(r, UDAMOS_ERR_ENV, "%s; kernel DAMON sources need root "
+			   "(CAP_SYS_ADMIN)", reason);
+	default:
+		return say(r, UDAMOS_ERR_RUNTIME, "%s", reason);
+	}
+}
+
+static enum udamos_status make_source(struct run *r)
+{
+	const char *spec = r->cfg->source ? r->cfg->source : "auto";
+	enum udamos_status st;
+
+	if (!strncmp(spec, "synthetic:", 10)) {
+		st = make_synthetic(r, spec + 10);
+		snprintf(r->res->source, sizeof(r->res->source), "synthetic");
+		return st;
+	}
+	/* Kernel DAMON vaddr comes first where the kernel has it (not yet
+	 * supported); paddr projected onto virtual addresses otherwise. */
+	if (strcmp(spec, "auto") && strcmp(spec, "paddr"))
+		return say(r, UDAMOS_ERR_INPUT, "--source %s: unknown source; use auto, "
+			   "paddr or synthetic:MODEL", spec);
+	snprintf(r->res->source, sizeof(r->res->source), "paddr");
+	return make_paddr(r);
 }
 
 static void read_huge(struct run *r, bool after)
@@ -365,6 +409,7 @@ enum udamos_status udamos_run(const struct udamos_run_cfg *cfg,
 	enum udamos_status st;
 
 	memset(res, 0, sizeof(*res));
+	udamos_guard_init(&r.guard);
 	st = open_targets(&r);
 	if (!st)
 		st = preflight(&r);
@@ -376,6 +421,9 @@ enum udamos_status udamos_run(const struct udamos_run_cfg *cfg,
 		read_huge(&r, true);
 	}
 	udamos_source_destroy(r.src);
+	/* The source undid its own changes; this runs any step it could not
+	 * and stops the guard process. */
+	udamos_guard_restore(&r.guard);
 	udamos_model_release(&r.model);
 	for (size_t i = 0; i < r.nr_opened; i++)
 		udamos_target_close(&r.targets[i]);

@@ -30,8 +30,9 @@ struct udamos_run_cfg {
 	size_t nr_pids;
 	struct udamos_scheme *schemes;	/* borrowed; stats are filled in */
 	size_t nr_schemes;
-	const char *source;		/* "synthetic:SPEC" */
+	const char *source;		/* "auto", "paddr" or "synthetic:SPEC" */
 	struct udamos_mon_attrs attrs;
+	bool attrs_given;		/* else each source picks its defaults */
 	uint64_t duration_us;		/* 0: until the targets exit */
 	FILE *log;			/* one-line notices; NULL: silent */
 	FILE *progress;			/* live status line; NULL: none */
@@ -46,6 +47,7 @@ struct udamos_run_target {
 };
 
 struct udamos_run_result {
+	char source[16];		/* the monitoring source used */
 	struct udamos_run_target targets[UDAMOS_MAX_TARGETS];
 	size_t nr_targets;
 	uint64_t elapsed_us;

@@ -6,7 +6,7 @@
 #ifndef UDAMOS_RUN_SYSENV_H
 #define UDAMOS_RUN_SYSENV_H
 
-#include "action/target.h"
+#include "sys/target.h"
 #include "udamos/engine.h"
 
 struct udamos_sysenv {

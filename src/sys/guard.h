@@ -26,11 +26,11 @@ enum udamos_undo_op {
 
 struct udamos_undo {
 	enum udamos_undo_op op;
-	char path[160];
+	char path[224];
 	char value[64];
 	/* Only when if_path (if set) still reads if_value: an undo must never
 	 * touch what has since become someone else's. */
-	char if_path[160];
+	char if_path[224];
 	char if_value[32];
 };
 

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "core/projection.h"
+#include "core/vec.h"
 #include "sys/pidfd.h"
 #include "udamos/snapshot.h"
 
@@ -43,6 +45,54 @@ void udamos_pagemap_close(struct udamos_pagemap *pm)
 	if (pm->kpageflags_fd >= 0)
 		close(pm->kpageflags_fd);
 	pm->pagemap_fd = pm->kpageflags_fd = -1;
+}
+
+#define CHUNK 8192	/* entries per read: 32 MiB of address space */
+
+int udamos_pagemap_extents(const struct udamos_pagemap *pm, uint64_t start,
+			   uint64_t end, struct udamos_extent **ext, size_t *n,
+			   size_t *cap)
+{
+	static uint64_t buf[CHUNK];
+	uint64_t page = start / UDAMOS_PAGE_SIZE, last = end / UDAMOS_PAGE_SIZE;
+	size_t hidden = 0, shown = 0;
+
+	if (pm->pagemap_fd < 0)
+		return -EBADF;
+	while (page < last) {
+		size_t want = last - page < CHUNK ? last - page : CHUNK;
+		ssize_t got = pread(pm->pagemap_fd, buf, want * sizeof(*buf),
+				    (off_t)(page * sizeof(*buf)));
+
+		if (got < 0)
+			return errno == ESRCH ? -ESRCH : -errno;
+		if (got == 0)
+			break;
+		for (size_t i = 0; i < (size_t)got / sizeof(*buf); i++) {
+			uint64_t e = buf[i], pfn = e & PM_PFN_MASK, va = (page + i) * UDAMOS_PAGE_SIZE;
+			struct udamos_extent *x = *n ? &(*ext)[*n - 1] : NULL;
+
+			if (!(e & PM_PRESENT))
+				continue;
+			/* Present with frame 0: the kernel hides frames from
+			 * readers without CAP_SYS_ADMIN. */
+			if (!pfn) {
+				hidden++;
+				continue;
+			}
+			shown++;
+			if (x && x->vaddr + x->npages * UDAMOS_PAGE_SIZE == va &&
+			    x->pfn + x->npages == pfn) {
+				x->npages++;
+				continue;
+			}
+			if (udamos_reserve(ext, cap, *n + 1, sizeof(**ext)))
+				return -ENOMEM;
+			(*ext)[(*n)++] = (struct udamos_extent){ va, pfn, 1 };
+		}
+		page += (size_t)got / sizeof(*buf);
+	}
+	return hidden && !shown ? -EPERM : 0;
 }
 
 static bool read_u64(int fd, uint64_t index, uint64_t *out)

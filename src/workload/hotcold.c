@@ -56,6 +56,7 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 	struct udamos_rng rng;
 	uint64_t *mem, sink = 0;
 	uint8_t *raw;
+	void *dummy;
 
 	signal(SIGUSR1, on_usr1);
 	signal(SIGTERM, on_term);
@@ -83,8 +84,15 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 	sh->base = (uint64_t)(uintptr_t)mem;
 	__atomic_store_n(&sh->ready, 1, __ATOMIC_RELEASE);
 
+	/* More than 33 pages: the kernel then flushes the whole TLB. */
+	dummy = cfg->flush_tlb ? mmap(NULL, 64 * 4096, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
 	udamos_rng_seed(&rng, 42);
 	while (!stop_requested && !verify_requested) {
+		if (dummy != MAP_FAILED) {
+			mprotect(dummy, 64 * 4096, PROT_READ);
+			mprotect(dummy, 64 * 4096, PROT_READ | PROT_WRITE);
+		}
 		/* Batches keep the shared counter's cache line quiet. */
 		for (int k = 0; k < 4096 && hot_words; k++)
 			sink += mem[hot_first + udamos_rng_below(&rng, hot_words)];
@@ -103,7 +111,7 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 
 static void exec_workload(const struct udamos_workload_cfg *cfg, int fd)
 {
-	char a[6][32];
+	char a[7][32];
 
 	fcntl(fd, F_SETFD, 0);	/* the one descriptor the program needs */
 	snprintf(a[0], sizeof(a[0]), "%" PRIu64, cfg->footprint);
@@ -112,7 +120,8 @@ static void exec_workload(const struct udamos_workload_cfg *cfg, int fd)
 	snprintf(a[3], sizeof(a[3]), "%d", fd);
 	snprintf(a[4], sizeof(a[4]), "%d", cfg->thp_disable);
 	snprintf(a[5], sizeof(a[5]), "%" PRIu64, cfg->nohuge_offset_plus1);
-	execl(cfg->exec_path, cfg->exec_path, a[0], a[1], a[2], a[3], a[4], a[5],
+	snprintf(a[6], sizeof(a[6]), "%d", cfg->flush_tlb);
+	execl(cfg->exec_path, cfg->exec_path, a[0], a[1], a[2], a[3], a[4], a[5], a[6],
 	      (char *)NULL);
 	_exit(127);
 }
@@ -122,13 +131,14 @@ int udamos_workload_exec_main(int argc, char **argv)
 	struct udamos_workload_cfg cfg = { 0 };
 	struct udamos_workload_shared *sh;
 
-	if (argc != 7)
+	if (argc != 8)
 		_exit(2);
 	cfg.footprint = strtoull(argv[1], NULL, 0);
 	cfg.hot_offset = strtoull(argv[2], NULL, 0);
 	cfg.hot_size = strtoull(argv[3], NULL, 0);
 	cfg.thp_disable = atoi(argv[5]);
 	cfg.nohuge_offset_plus1 = strtoull(argv[6], NULL, 0);
+	cfg.flush_tlb = atoi(argv[7]);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED, atoi(argv[4]), 0);
 	if (sh == MAP_FAILED)
 		_exit(3);

@@ -66,7 +66,7 @@ static void test_windows_take_page_weighted_rates(void **state)
 	struct udamos_snapshot out = { 0 };
 
 	(void)state;
-	assert_int_equal(udamos_project(e, 3, phys, 3, &out), 0);
+	assert_int_equal(udamos_project(e, 3, phys, 3, NULL, 20, &out), 0);
 	assert_int_equal(out.nr_regions, 2);
 	assert_int_equal(out.regions[0].start, MiB(2));
 	assert_int_equal(out.regions[0].end, MiB(4));
@@ -89,12 +89,37 @@ static void test_equal_neighbours_coalesce_and_unmonitored_skipped(void **state)
 	struct udamos_snapshot out = { 0 };
 
 	(void)state;
-	assert_int_equal(udamos_project(e, 2, phys, 1, &out), 0);
+	assert_int_equal(udamos_project(e, 2, phys, 1, NULL, 20, &out), 0);
 	assert_int_equal(out.nr_regions, 1);
 	assert_int_equal(out.regions[0].start, 0);
 	assert_int_equal(out.regions[0].end, MiB(4));
 	assert_int_equal(out.regions[0].nr_accesses, 4);
 	free(out.regions);
+}
+
+static void test_window_ages_ride_out_sampling_noise(void **state)
+{
+	/* One window on frames at 10M; its region's count wobbles around
+	 * 8 of 20 as sampling noise does, then the window goes idle. */
+	static const uint32_t counts[] = { 8, 10, 6, 9, 7, 8, 0, 0, 0, 0, 0, 0 };
+	static const uint32_t ages_want[] = { 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3 };
+	struct udamos_extent e = { MiB(2), PFN(10), 512 };
+	struct udamos_window_ages ages = { 0 };
+	struct udamos_snapshot out = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		struct udamos_region phys = { MiB(10), MiB(12), counts[i], 0 };
+
+		assert_int_equal(udamos_project(&e, 1, &phys, 1, &ages, 20, &out), 0);
+		assert_int_equal(out.nr_regions, 1);
+		assert_int_equal(out.regions[0].nr_accesses, counts[i]);
+		if (out.regions[0].age != ages_want[i])
+			fail_msg("aggregation %zu: age %u, want %u", i, out.regions[0].age,
+				 ages_want[i]);
+	}
+	free(out.regions);
+	udamos_window_ages_release(&ages);
 }
 
 int main(void)
@@ -104,6 +129,7 @@ int main(void)
 		cmocka_unit_test(test_ranges_close_gaps_only_as_needed),
 		cmocka_unit_test(test_windows_take_page_weighted_rates),
 		cmocka_unit_test(test_equal_neighbours_coalesce_and_unmonitored_skipped),
+		cmocka_unit_test(test_window_ages_ride_out_sampling_noise),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,7 @@
 /*
  * Target process handles; see target.h.
  */
-#include "action/target.h"
+#include "sys/target.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -3,8 +3,8 @@
  * An opened target process: its pidfd (the only handle actions use), a
  * cache of its mappings, and its pagemap for huge-page checks.
  */
-#ifndef UDAMOS_ACTION_TARGET_H
-#define UDAMOS_ACTION_TARGET_H
+#ifndef UDAMOS_SYS_TARGET_H
+#define UDAMOS_SYS_TARGET_H
 
 #include <stdbool.h>
 #include <sys/types.h>

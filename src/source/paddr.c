@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The paddr source; see paddr.h.
+ */
+#include "source/paddr.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/projection.h"
+#include "core/vec.h"
+#include "sys/clock.h"
+#include "sys/kdamond.h"
+#include "sys/tracefs.h"
+
+/* Mappings larger than this are address-space reservations, not memory. */
+#define MAX_VMA_SCAN (1ULL << 40)
+
+struct per_target {
+	struct udamos_extent *ext;
+	size_t nr_ext, cap_ext;
+	struct udamos_window_ages ages;
+};
+
+struct paddr {
+	struct udamos_source base;
+	struct udamos_paddr_cfg cfg;
+	struct udamos_kdamond kd;
+	struct udamos_trace trace;
+	struct per_target *t;
+	struct udamos_snapshot *snaps;
+	uint64_t (*ranges)[2];
+	size_t nr_ranges;
+	uint64_t next_refresh_us;
+
+	/* The aggregation being collected from the trace stream. */
+	struct udamos_region *phys;
+	size_t nr_phys, cap_phys;
+	uint32_t expect;
+	bool complete;
+};
+
+void udamos_paddr_default_attrs(struct udamos_mon_attrs *attrs)
+{
+	/* With DAMON's default 10..1000 regions, physical monitoring missed a
+	 * third of the hot windows; 1000..10000 found them all (see
+	 * ../shared/reference/kernel-paths.md). */
+	attrs->sample_us = 5000;
+	attrs->aggr_us = 100000;
+	attrs->update_us = 1000000;
+	attrs->min_nr_regions = 1000;
+	attrs->max_nr_regions = 10000;
+}
+
+static int read_extents(struct paddr *p, size_t i)
+{
+	struct udamos_target *t = &p->cfg.targets[i];
+	struct per_target *pt = &p->t[i];
+	int err;
+
+	pt->nr_ext = 0;
+	if (t->gone)
+		return 0;
+	t->vmas_fresh = false;
+	err = udamos_target_vmas(t);
+	for (size_t v = 0; !err && v < t->nr_vmas; v++) {
+		if (!t->vmas[v].readable || t->vmas[v].end - t->vmas[v].start > MAX_VMA_SCAN)
+			continue;
+		err = udamos_pagemap_extents(&t->pm, t->vmas[v].start, t->vmas[v].end,
+					     &pt->ext, &pt->nr_ext, &pt->cap_ext);
+	}
+	if (err == -ESRCH) {
+		t->gone = true;
+		pt->nr_ext = 0;
+		return 0;
+	}
+	if (!err)
+		udamos_extents_by_pfn(pt->ext, &pt->nr_ext);
+	return err;
+}
+
+/* The physical ranges covering every target's extents. */
+static int compute_ranges(struct paddr *p, uint64_t (**out)[2], size_t *nr)
+{
+	size_t n = 0, cap = 0, max = p->cfg.attrs.max_nr_regions / 4;
+	struct udamos_extent *all = NULL;
+	uint64_t (*r)[2];
+
+	for (size_t i = 0; i < p->cfg.nr_targets; i++) {
+		if (udamos_reserve(&all, &cap, n + p->t[i].nr_ext + 1, sizeof(*all))) {
+			free(all);
+			return -ENOMEM;
+		}
+		memcpy(all + n, p->t[i].ext, p->t[i].nr_ext * sizeof(*all));
+		n += p->t[i].nr_ext;
+	}
+	udamos_extents_by_pfn(all, &n);
+	r = malloc((max ? max : 1) * sizeof(*r));
+	if (!all || !r || !n) {
+		free(all);
+		free(r);
+		return n ? -ENOMEM : -ESRCH;
+	}
+	*nr = udamos_phys_ranges(all, n, max ? max : 1, r);
+	*out = r;
+	free(all);
+	return 0;
+}
+
+/* True when some extent lies outside the monitored ranges. */
+static bool uncovered(const struct paddr *p)
+{
+	for (size_t i = 0; i < p->cfg.nr_targets; i++) {
+		const struct per_target *pt = &p->t[i];
+		size_t r = 0;
+
+		/* Extents and ranges are both sorted by frame. */
+		for (size_t e = 0; e < pt->nr_ext; e++) {
+			uint64_t s = pt->ext[e].pfn * UDAMOS_PAGE_SIZE;
+			uint64_t end = s + pt->ext[e].npages * UDAMOS_PAGE_SIZE;
+
+			while (r < p->nr_ranges && p->ranges[r][1] <= s)
+				r++;
+			if (r == p->nr_ranges || p->ranges[r][0] > s || p->ranges[r][1] < end)
+				return true;
+		}
+	}
+	return false;
+}
+
+static int refresh(struct paddr *p, bool first)
+{
+	uint64_t (*ranges)[2];
+	size_t nr;
+	int err = 0;
+
+	for (size_t i = 0; i < p->cfg.nr_targets && !err; i++)
+		err = read_extents(p, i);
+	if (err)
+		return err;
+	if (!first && !uncovered(p))
+		return 0;
+	err = compute_ranges(p, &ranges, &nr);
+	if (err)
+		return err;
+	free(p->ranges);
+	p->ranges = ranges;
+	p->nr_ranges = nr;
+	if (first)
+		return 0;
+	/* Pages moved outside what the kdamond watches: follow them. */
+	err = udamos_kdamond_write_regions(p->kd.dir, (const uint64_t (*)[2])ranges, nr);
+	return err ? err : udamos_kdamond_command(p->kd.dir, "commit");
+}
+
+static void collect(void *ctx, const struct udamos_trace_region *ev)
+{
+	struct paddr *p = ctx;
+
+	/* Regions of one aggregation come in address order; a lower start
+	 * means a new aggregation began (events of the last one were lost). */
+	if (p->complete || (p->nr_phys && ev->region.start < p->phys[p->nr_phys - 1].start)) {
+		p->nr_phys = 0;
+		p->complete = false;
+	}
+	if (udamos_reserve(&p->phys, &p->cap_phys, p->nr_phys + 1, sizeof(*p->phys)))
+		return;
+	p->phys[p->nr_phys++] = ev->region;
+	p->expect = ev->nr_regions;
+	if (p->nr_phys == p->expect)
+		p->complete = true;
+}
+
+static int paddr_next(struct udamos_source *src, struct udamos_snapshot **snaps, size_t *nr)
+{
+	struct paddr *p = (struct paddr *)src;
+	const struct udamos_mon_attrs *a = &p->cfg.attrs;
+	uint64_t deadline = udamos_now_us() + 10 * a->aggr_us + 5000000;
+	int err;
+
+	p->complete = false;
+	p->nr_phys = 0;
+	while (!p->complete) {
+		if (p->cfg.stop && *p->cfg.stop)
+			return -EINTR;
+		if (udamos_now_us() > deadline)
+			return -ETIMEDOUT;
+		err = udamos_trace_poll(&p->trace, 100, collect, p);
+		if (err < 0)
+			return err;
+	}
+	if (udamos_now_us() >= p->next_refresh_us) {
+		err = refresh(p, false);
+		if (err && err != -ESRCH)
+			return err;
+		p->next_refresh_us = udamos_now_us() + p->cfg.refresh_us;
+	}
+	for (size_t i = 0; i < p->cfg.nr_targets; i++) {
+		struct udamos_snapshot *sn = &p->snaps[i];
+
+		err = udamos_project(p->t[i].ext, p->t[i].nr_ext, p->phys, p->nr_phys,
+				     &p->t[i].ages, udamos_mon_max_nr_accesses(a), sn);
+		if (err)
+			return err;
+		sn->target = (uint32_t)i;
+		sn->time_us = udamos_now_us();
+		sn->aggr_us = a->aggr_us;
+		sn->max_nr_accesses = udamos_mon_max_nr_accesses(a);
+	}
+	*snaps = p->snaps;
+	*nr = p->cfg.nr_targets;
+	return 0;
+}
+
+static void paddr_destroy(struct udamos_source *src)
+{
+	struct paddr *p = (struct paddr *)src;
+
+	udamos_trace_close(&p->trace);
+	udamos_kdamond_release(&p->kd);
+	for (size_t i = 0; i < p->cfg.nr_targets; i++) {
+		free(p->t[i].ext);
+		udamos_window_ages_release(&p->t[i].ages);
+		udamos_snapshot_release(&p->snaps[i]);
+	}
+	free(p->t);
+	free(p->snaps);
+	free(p->ranges);
+	free(p->phys);
+	free(p);
+}
+
+static const struct udamos_source_ops paddr_ops = {
+	.name = "paddr",
+	.next = paddr_next,
+	.destroy = paddr_destroy,
+};
+
+/* Is paddr among the operations sets of our (fresh) context? */
+static bool has_paddr(const struct paddr *p)
+{
+	char path[256], buf[128];
+
+	snprintf(path, sizeof(path), "%s/contexts/nr_contexts", p->kd.dir);
+	if (udamos_damon_write(path, "1"))
+		return false;
+	snprintf(path, sizeof(path), "%s/contexts/0/avail_operations", p->kd.dir);
+	/* Kernels before 5.19 lack the file; they all had paddr. */
+	if (udamos_damon_read(path, buf, sizeof(buf)))
+		return true;
+	return strstr(buf, "paddr") != NULL;
+}
+
+int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source **out,
+			char *why, size_t len)
+{
+	struct paddr *p = calloc(1, sizeof(*p));
+	struct udamos_kdamond_cfg kc;
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	p->base.ops = &paddr_ops;
+	p->cfg = *cfg;
+	p->kd.lock_fd = -1;
+	p->trace.pipe_fd = -1;
+	p->t = calloc(cfg->nr_targets, sizeof(*p->t));
+	p->snaps = calloc(cfg->nr_targets, sizeof(*p->snaps));
+	if (!p->t || !p->snaps) {
+		paddr_destroy(&p->base);
+		return -ENOMEM;
+	}
+	err = refresh(p, true);
+	if (err) {
+		snprintf(why, len, err == -ESRCH ? "the targets have no resident memory to monitor"
+			 : "reading the targets' page frames: %s (reading frame numbers from "
+			 "/proc/PID/pagemap needs CAP_SYS_ADMIN)", strerror(-err));
+		paddr_destroy(&p->base);
+		return err;
+	}
+	err = udamos_kdamond_acquire(&p->kd, cfg->damon_root, cfg->guard, cfg->log, why, len);
+	if (!err && (err = udamos_guard_rearm(cfg->guard)))
+		snprintf(why, len, "cannot arm the restore guard: %s", strerror(-err));
+	if (!err && !has_paddr(p)) {
+		err = -EOPNOTSUPP;
+		snprintf(why, len, "this kernel's DAMON has no paddr operations set; it needs "
+			 "CONFIG_DAMON_PADDR");
+	}
+	if (!err) {
+		kc = (struct udamos_kdamond_cfg){
+			.ops = "paddr", .sample_us = cfg->attrs.sample_us,
+			.aggr_us = cfg->attrs.aggr_us, .update_us = cfg->attrs.update_us,
+			.min_nr_regions = cfg->attrs.min_nr_regions,
+			.max_nr_regions = cfg->attrs.max_nr_regions,
+			.regions = (const uint64_t (*)[2])p->ranges, .nr_regions = p->nr_ranges,
+		};
+		err = udamos_kdamond_start(&p->kd, &kc, why, len);
+	}
+	if (!err)
+		err = udamos_trace_open(&p->trace, p->kd.pid, cfg->guard, why, len);
+	if (!err && (err = udamos_guard_rearm(cfg->guard)))
+		snprintf(why, len, "cannot arm the restore guard: %s", strerror(-err));
+	if (err) {
+		paddr_destroy(&p->base);
+		return err;
+	}
+	p->next_refresh_us = udamos_now_us() + cfg->refresh_us;
+	*out = &p->base;
+	return 0;
+}

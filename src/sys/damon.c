@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * DAMON sysfs access; see damon.h.
+ */
+#include "sys/damon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int udamos_damon_read(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	/* Trailing newlines only: some files (avail_operations) list one
+	 * value per line. */
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+int udamos_damon_write(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, strlen(value));
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int udamos_damon_write_u64(const char *path, uint64_t value)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, value);
+	return udamos_damon_write(path, buf);
+}
+
+static int read_at(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int read_at(char *buf, size_t len, const char *fmt, ...)
+{
+	char path[320];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return udamos_damon_read(path, buf, len);
+}
+
+static void view_one(const char *root, unsigned i, struct udamos_kdamond_view *k)
+{
+	char buf[64];
+	unsigned nr_schemes = 0;
+
+	memset(k, 0, sizeof(*k));
+	k->idx = i;
+	k->pid = -1;
+	if (!read_at(buf, sizeof(buf), "%s/kdamonds/%u/state", root, i))
+		k->on = !strcmp(buf, "on");
+	if (!read_at(buf, sizeof(buf), "%s/kdamonds/%u/pid", root, i))
+		k->pid = atoi(buf);
+	read_at(k->ops, sizeof(k->ops), "%s/kdamonds/%u/contexts/0/operations", root, i);
+	if (!read_at(buf, sizeof(buf), "%s/kdamonds/%u/contexts/0/schemes/nr_schemes", root, i))
+		nr_schemes = (unsigned)atoi(buf);
+	for (unsigned s = 0; s < nr_schemes && s < 8; s++) {
+		size_t used = strlen(k->actions);
+
+		if (read_at(buf, sizeof(buf), "%s/kdamonds/%u/contexts/0/schemes/%u/action",
+			    root, i, s))
+			continue;
+		snprintf(k->actions + used, sizeof(k->actions) - used, "%s%s",
+			 used ? "," : "", buf);
+	}
+}
+
+int udamos_damon_view(const char *root, struct udamos_damon_view *v)
+{
+	char buf[32];
+
+	memset(v, 0, sizeof(*v));
+	if (read_at(buf, sizeof(buf), "%s/kdamonds/nr_kdamonds", root))
+		return -ENOENT;
+	v->present = true;
+	v->nr_kdamonds = (unsigned)atoi(buf);
+	for (unsigned i = 0; i < v->nr_kdamonds && i < UDAMOS_MAX_KDAMONDS; i++)
+		view_one(root, i, &v->kd[i]);
+	return 0;
+}
+
+void udamos_kdamond_describe(const struct udamos_kdamond_view *k, char *buf, size_t len)
+{
+	const char *ops = k->ops[0] ? k->ops : "no context";
+
+	if (!k->on)
+		snprintf(buf, len, "kdamond %u (off, %s)", k->idx, ops);
+	else
+		snprintf(buf, len, "kdamond %u (pid %d, %s%s%s)", k->idx, k->pid, ops,
+			 k->actions[0] ? ", schemes: " : "", k->actions);
+}
+
+int udamos_kdamond_command(const char *kd_dir, const char *cmd)
+{
+	char path[256];
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+
+	snprintf(path, sizeof(path), "%s/state", kd_dir);
+	for (int tries = 0; tries < 250; tries++) {
+		int err = udamos_damon_write(path, cmd);
+
+		if (err != -EBUSY)
+			return err;
+		nanosleep(&pause, NULL);
+	}
+	return -EBUSY;
+}
+
+static int put(const char *kd_dir, const char *rel, uint64_t v)
+{
+	char path[320];
+
+	snprintf(path, sizeof(path), "%s/contexts/0/%s", kd_dir, rel);
+	return udamos_damon_write_u64(path, v);
+}
+
+int udamos_kdamond_write_regions(const char *kd_dir, const uint64_t (*regions)[2],
+				 size_t nr)
+{
+	char rel[96];
+	int err = put(kd_dir, "targets/0/regions/nr_regions", nr);
+
+	for (size_t i = 0; i < nr && !err; i++) {
+		snprintf(rel, sizeof(rel), "targets/0/regions/%zu/start", i);
+		err = put(kd_dir, rel, regions[i][0]);
+		snprintf(rel, sizeof(rel), "targets/0/regions/%zu/end", i);
+		if (!err)
+			err = put(kd_dir, rel, regions[i][1]);
+	}
+	return err;
+}
+
+int udamos_kdamond_configure(const char *kd_dir, const struct udamos_kdamond_cfg *cfg)
+{
+	char path[320];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/contexts/nr_contexts", kd_dir);
+	err = udamos_damon_write(path, "1");
+	snprintf(path, sizeof(path), "%s/contexts/0/operations", kd_dir);
+	if (!err)
+		err = udamos_damon_write(path, cfg->ops);
+	/* Aggregation first: sampling may never exceed it. */
+	if (!err)
+		err = put(kd_dir, "monitoring_attrs/intervals/aggr_us", cfg->aggr_us);
+	if (!err)
+		err = put(kd_dir, "monitoring_attrs/intervals/sample_us", cfg->sample_us);
+	if (!err)
+		err = put(kd_dir, "monitoring_attrs/intervals/update_us", cfg->update_us);
+	if (!err)
+		err = put(kd_dir, "monitoring_attrs/nr_regions/max", cfg->max_nr_regions);
+	if (!err)
+		err = put(kd_dir, "monitoring_attrs/nr_regions/min", cfg->min_nr_regions);
+	if (!err)
+		err = put(kd_dir, "targets/nr_targets", 1);
+	if (!err && cfg->pid > 0)
+		err = put(kd_dir, "targets/0/pid_target", (uint64_t)cfg->pid);
+	if (!err && cfg->nr_regions)
+		err = udamos_kdamond_write_regions(kd_dir, cfg->regions, cfg->nr_regions);
+	if (!err)
+		err = put(kd_dir, "schemes/nr_schemes", 0);
+	return err;
+}

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * damon_aggregated through a private tracefs instance; see tracefs.h.
+ */
+#include "sys/tracefs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sys/damon.h"
+
+static bool has_instances(const char *dir)
+{
+	char path[200];
+
+	snprintf(path, sizeof(path), "%s/instances", dir);
+	return access(path, F_OK) == 0;
+}
+
+static int find_or_mount(struct udamos_trace *t, struct udamos_guard *g)
+{
+	static const char *const known[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	struct udamos_undo um = { .op = UDAMOS_UNDO_UMOUNT };
+
+	for (size_t i = 0; i < 2; i++) {
+		if (has_instances(known[i])) {
+			snprintf(t->mnt, sizeof(t->mnt), "%s", known[i]);
+			return 0;
+		}
+	}
+	/* Not mounted: mount a private one, so that the machine's tracing
+	 * setup is left exactly as it was. */
+	snprintf(t->mnt, sizeof(t->mnt), "/run/udamos/tracefs.%d", (int)getpid());
+	if (mkdir("/run/udamos", 0700) && errno != EEXIST)
+		return -errno;
+	if (mkdir(t->mnt, 0700) && errno != EEXIST)
+		return -errno;
+	if (mount("tracefs", t->mnt, "tracefs", 0, NULL)) {
+		int err = -errno;
+
+		rmdir(t->mnt);
+		return err;
+	}
+	t->mounted = true;
+	snprintf(um.path, sizeof(um.path), "%s", t->mnt);
+	return udamos_guard_add(g, &um);
+}
+
+static int put(const struct udamos_trace *t, const char *rel, const char *value)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/%s", t->inst, rel);
+	return udamos_damon_write(path, value);
+}
+
+int udamos_trace_open(struct udamos_trace *t, int kdamond_pid, struct udamos_guard *g,
+		      char *why, size_t len)
+{
+	struct udamos_undo rm = { .op = UDAMOS_UNDO_RMDIR };
+	char pid[16], path[300];
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->pipe_fd = -1;
+	err = find_or_mount(t, g);
+	if (err) {
+		snprintf(why, len, "cannot mount tracefs (%s); the kernel needs CONFIG_FTRACE "
+			 "with the damon tracepoints", strerror(-err));
+		return err;
+	}
+	snprintf(t->inst, sizeof(t->inst), "%s/instances/udamos-%d", t->mnt, (int)getpid());
+	if (mkdir(t->inst, 0700) && errno != EEXIST) {
+		err = -errno;
+		snprintf(why, len, "cannot create trace instance %s: %s", t->inst, strerror(errno));
+		return err;
+	}
+	/* Added before the unmount step, and steps run in order: the guard
+	 * always removes the instance first. */
+	snprintf(rm.path, sizeof(rm.path), "%s", t->inst);
+	if (t->mounted && g->nr) {
+		struct udamos_undo um = g->undo[g->nr - 1];
+
+		g->undo[g->nr - 1] = rm;
+		udamos_guard_add(g, &um);
+	} else {
+		udamos_guard_add(g, &rm);
+	}
+	snprintf(pid, sizeof(pid), "%d", kdamond_pid);
+	err = put(t, "buffer_size_kb", "8192");
+	if (!err)
+		err = put(t, "set_event_pid", pid);
+	if (!err)
+		err = put(t, "events/damon/damon_aggregated/enable", "1");
+	if (err) {
+		snprintf(why, len, "cannot enable damon:damon_aggregated in %s: %s; the kernel "
+			 "needs the DAMON tracepoints", t->inst, strerror(-err));
+		return err;
+	}
+	snprintf(path, sizeof(path), "%s/trace_pipe", t->inst);
+	t->pipe_fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (t->pipe_fd < 0) {
+		err = -errno;
+		snprintf(why, len, "cannot open %s: %s", path, strerror(errno));
+	}
+	return err;
+}
+
+void udamos_trace_close(struct udamos_trace *t)
+{
+	if (t->pipe_fd >= 0)
+		close(t->pipe_fd);
+	t->pipe_fd = -1;
+	if (t->inst[0]) {
+		put(t, "events/damon/damon_aggregated/enable", "0");
+		rmdir(t->inst);
+		t->inst[0] = '\0';
+	}
+	if (t->mounted) {
+		umount2(t->mnt, MNT_DETACH);
+		rmdir(t->mnt);
+		t->mounted = false;
+	}
+}
+
+bool udamos_trace_parse(const char *line, struct udamos_trace_region *out)
+{
+	const char *p = strstr(line, "damon_aggregated: ");
+	unsigned long long start, end;
+	unsigned long tid;
+	unsigned nr, acc, age;
+
+	if (!p || sscanf(p, "damon_aggregated: target_id=%lu nr_regions=%u %llu-%llu: %u %u",
+			 &tid, &nr, &start, &end, &acc, &age) != 6)
+		return false;
+	out->nr_regions = nr;
+	out->region = (struct udamos_region){ start, end, acc, age };
+	return true;
+}
+
+int udamos_trace_poll(struct udamos_trace *t, int timeout_ms,
+		      void (*fn)(void *ctx, const struct udamos_trace_region *r), void *ctx)
+{
+	struct pollfd pfd = { .fd = t->pipe_fd, .events = POLLIN };
+	int handed = 0;
+	ssize_t n;
+
+	if (poll(&pfd, 1, timeout_ms) < 0)
+		return errno == EINTR ? 0 : -errno;
+	while ((n = read(t->pipe_fd, t->buf + t->len, sizeof(t->buf) - t->len - 1)) > 0) {
+		char *line = t->buf, *nl;
+
+		t->len += (size_t)n;
+		t->buf[t->len] = '\0';
+		while ((nl = strchr(line, '\n'))) {
+			struct udamos_trace_region r;
+
+			*nl = '\0';
+			if (udamos_trace_parse(line, &r)) {
+				fn(ctx, &r);
+				handed++;
+			}
+			line = nl + 1;
+		}
+		t->len -= (size_t)(line - t->buf);
+		memmove(t->buf, line, t->len);
+		if (t->len == sizeof(t->buf) - 1)
+			t->len = 0;	/* a line longer than the buffer: drop it */
+	}
+	if (n < 0 && errno != EAGAIN && errno != EINTR)
+		return -errno;
+	return handed;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A private tracefs instance streaming one kdamond's damon_aggregated
+ * events: every region of every aggregation, as the kernel produces them,
+ * without polling sysfs directory by directory.  Its own instance keeps
+ * other tracing users undisturbed; an event-pid filter keeps other
+ * kdamonds' events out.
+ */
+#ifndef UDAMOS_SYS_TRACEFS_H
+#define UDAMOS_SYS_TRACEFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sys/guard.h"
+#include "udamos/snapshot.h"
+
+struct udamos_trace {
+	char mnt[128];
+	char inst[200];
+	bool mounted;
+	int pipe_fd;
+	char buf[65536];
+	size_t len;
+};
+
+/*
+ * Opens an instance for the kdamond with this pid; undo steps (instance
+ * removal, unmount if we mounted tracefs) go into g.  0 or -errno, with a
+ * reason in why.
+ */
+int udamos_trace_open(struct udamos_trace *t, int kdamond_pid, struct udamos_guard *g,
+		      char *why, size_t len);
+void udamos_trace_close(struct udamos_trace *t);
+
+/* One damon_aggregated event. */
+struct udamos_trace_region {
+	uint32_t nr_regions;
+	struct udamos_region region;
+};
+
+/* Parses one trace line; false for lines that are not damon_aggregated. */
+bool udamos_trace_parse(const char *line, struct udamos_trace_region *out);
+
+/*
+ * Waits up to timeout_ms for events and hands each parsed one to fn.
+ * Returns the number handed over, or -errno.
+ */
+int udamos_trace_poll(struct udamos_trace *t, int timeout_ms,
+		      void (*fn)(void *ctx, const struct udamos_trace_region *r), void *ctx);
+
+#endif
