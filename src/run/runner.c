@@ -148,25 +148,27 @@ static enum udamos_status probe_advice(struct run *r, struct udamos_target *t,
 	}
 }
 
+#define THP_DISABLED_FMT "PID %d has disabled THP for itself (prctl " \
+	"PR_SET_THP_DISABLE; /proc/%d/status shows THP_enabled: 0), so collapse " \
+	"cannot work on it: start it without that prctl, or on Linux 6.18+ have it " \
+	"use PR_THP_DISABLE_EXCEPT_ADVISED, which still allows MADV_COLLAPSE"
+
 /* A target that disabled THP for itself can never be collapsed. */
-static void check_thp_disabled(struct run *r, size_t i)
+static bool thp_disabled(struct run *r, size_t i)
 {
 	struct udamos_target *t = &r->targets[i];
 
 	if (udamos_read_thp_enabled(t->pid, t->pidfd) != 0)
-		return;
+		return false;
 	t->no_collapse = true;
 	r->res->targets[i].collapsible = false;
-	note(r, "PID %d has disabled THP for itself (prctl PR_SET_THP_DISABLE; "
-	     "/proc/%d/status shows THP_enabled: 0), so collapse cannot work on it: "
-	     "start it without that prctl, or on Linux 6.18+ have it use "
-	     "PR_THP_DISABLE_EXCEPT_ADVISED, which still allows MADV_COLLAPSE",
-	     t->pid, t->pid);
+	return true;
 }
 
 static enum udamos_status preflight(struct run *r)
 {
-	bool collapse_only = true, any_collapsible = false;
+	bool collapse_only = true, any_collapse = false;
+	size_t nr_disabled = 0, first_disabled = 0;
 	enum udamos_status st;
 
 	for (size_t s = 0; s < r->cfg->nr_schemes; s++) {
@@ -179,8 +181,8 @@ static enum udamos_status preflight(struct run *r)
 				   "set; use collapse, which works from user space",
 				   udamos_action_name(a),
 				   a == UDAMOS_ACTION_HUGEPAGE ? "HUGEPAGE" : "NOHUGEPAGE");
-		if (a != UDAMOS_ACTION_COLLAPSE)
-			collapse_only = false;
+		any_collapse |= a == UDAMOS_ACTION_COLLAPSE;
+		collapse_only &= a == UDAMOS_ACTION_COLLAPSE;
 		if (a == UDAMOS_ACTION_STAT)
 			continue;
 		for (size_t i = 0; i < r->nr_opened; i++) {
@@ -189,15 +191,20 @@ static enum udamos_status preflight(struct run *r)
 				return st;
 		}
 	}
-	for (size_t i = 0; i < r->nr_opened; i++) {
-		check_thp_disabled(r, i);
-		any_collapsible |= !r->targets[i].no_collapse;
+	if (!any_collapse)
+		return UDAMOS_OK;
+	for (size_t i = 0; i < r->nr_opened; i++)
+		if (thp_disabled(r, i) && !nr_disabled++)
+			first_disabled = i;
+	/* Said once: as the error when nothing is left to do, else a note. */
+	if (collapse_only && nr_disabled == r->nr_opened) {
+		pid_t pid = r->targets[first_disabled].pid;
+
+		return say(r, UDAMOS_ERR_ENV, THP_DISABLED_FMT, pid, pid);
 	}
-	if (collapse_only && !any_collapsible)
-		return say(r, UDAMOS_ERR_ENV,
-			   "no target can be collapsed: %s disabled THP for itself with "
-			   "prctl(PR_SET_THP_DISABLE); restart it without that prctl",
-			   r->nr_opened > 1 ? "every target has" : "the target has");
+	for (size_t i = 0; i < r->nr_opened; i++)
+		if (r->targets[i].no_collapse)
+			note(r, THP_DISABLED_FMT, r->targets[i].pid, r->targets[i].pid);
 	return UDAMOS_OK;
 }
 
@@ -272,8 +279,7 @@ static enum udamos_status make_paddr(struct run *r)
 		return say(r, UDAMOS_ERR_ENV, "%s", reason);
 	case -EACCES:
 	case -EPERM:
-		return say(r, UDAMOS_ERR_ENV, "%s; kernel DAMON sources need root "
-			   "(CAP_SYS_ADMIN)", reason);
+		return say(r, UDAMOS_ERR_ENV, "%s", reason);
 	default:
 		return say(r, UDAMOS_ERR_RUNTIME, "%s", reason);
 	}

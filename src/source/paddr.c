@@ -273,9 +273,14 @@ int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source
 	}
 	err = refresh(p, true);
 	if (err) {
-		snprintf(why, len, err == -ESRCH ? "the targets have no resident memory to monitor"
-			 : "reading the targets' page frames: %s (reading frame numbers from "
-			 "/proc/PID/pagemap needs CAP_SYS_ADMIN)", strerror(-err));
+		if (err == -EPERM || err == -EACCES)
+			snprintf(why, len, "kernel DAMON sources need the page frames of the "
+				 "targets, and /proc/PID/pagemap shows them only with "
+				 "CAP_SYS_ADMIN; run udamos as root");
+		else if (err == -ESRCH)
+			snprintf(why, len, "the targets have no resident memory to monitor");
+		else
+			snprintf(why, len, "reading the targets' page frames: %s", strerror(-err));
 		paddr_destroy(&p->base);
 		return err;
 	}

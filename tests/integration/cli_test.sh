@@ -81,6 +81,17 @@ if [ "$(id -u)" = 0 ]; then
 		fi
 	done
 
+	# Kernel DAMON as nobody (a stat scheme needs no process_madvise):
+	# the page frames it projects through are root's to read.
+	$as_nobody "$tmp/udamos" run --pid "$own" --damos_action stat --duration 2 \
+		>"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ $got != 3 ] || [ "$(wc -l <"$tmp/err")" != 1 ] || ! grep -q "CAP_SYS_ADMIN" "$tmp/err"; then
+		fail "unprivileged kernel DAMON: exit $got, stderr: $(cat "$tmp/err")"
+	else
+		echo "ok: unprivileged kernel DAMON -> 3: $(cat "$tmp/err")"
+	fi
+
 	# A target that exits mid-run: reported once, run ends, exit 0.
 	sleep 1 & short=$!
 	start=$(date +%s)

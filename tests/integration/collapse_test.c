@@ -48,9 +48,14 @@ static int failures;
 	}								\
 } while (0)
 
-/* Runs argv, returns its exit status and its stdout in *out. */
+static char last_stderr[2048];
+
+/* Runs argv, returns its exit status, its stdout in *out and its stderr
+ * in last_stderr. */
 static int run_capture(char *const argv[], char **out)
 {
+	char errpath[] = "/tmp/udamos-test-err-XXXXXX";
+	int errfd = mkstemp(errpath);
 	int fds[2], status;
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
@@ -61,6 +66,7 @@ static int run_capture(char *const argv[], char **out)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
+		dup2(errfd, STDERR_FILENO);
 		dup2(fds[1], STDOUT_FILENO);
 		close(fds[0]);
 		close(fds[1]);
@@ -79,6 +85,10 @@ static int run_capture(char *const argv[], char **out)
 	buf[len] = '\0';
 	*out = buf;
 	waitpid(pid, &status, 0);
+	n = pread(errfd, last_stderr, sizeof(last_stderr) - 1, 0);
+	last_stderr[n > 0 ? n : 0] = '\0';
+	close(errfd);
+	unlink(errpath);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -220,6 +230,39 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 	udamos_workload_stop(&w);
 }
 
+/* A target that disabled THP for itself: said once, clearly; exit 3. */
+static void test_thp_disabled_target(const char *udamos, const char *workload)
+{
+	struct udamos_workload_cfg wc = {
+		.footprint = MiB(16), .hot_offset = 0, .hot_size = MiB(4),
+		.exec_path = workload, .thp_disable = true,
+	};
+	struct udamos_workload w;
+	char pid_s[16], *out = NULL;
+	int rc;
+
+	printf("== target with THP disabled by prctl\n");
+	CHECK(udamos_workload_start(&wc, &w) == 0, "cannot start the workload");
+	if (failures)
+		return;
+	snprintf(pid_s, sizeof(pid_s), "%d", (int)w.pid);
+	{
+		char *argv[] = { (char *)udamos, "run", "--pid", pid_s, "--source",
+			"synthetic:hot=0+4K", "--duration", "2", NULL };
+
+		rc = run_capture(argv, &out);
+	}
+	free(out);
+	printf("udamos said: %s", last_stderr);
+	CHECK(rc == 3, "exit %d, want 3", rc);
+	CHECK(strchr(last_stderr, '\n') == strrchr(last_stderr, '\n'), "said more than once");
+	CHECK(strstr(last_stderr, "disabled THP for itself") != NULL, "no THP message");
+	CHECK(strstr(last_stderr, "PR_THP_DISABLE_EXCEPT_ADVISED") != NULL,
+	      "the message does not mention the mode that still allows collapse");
+	CHECK(udamos_workload_verify_and_stop(&w) == 0, "the child's memory changed");
+	udamos_workload_stop(&w);
+}
+
 /* The guard restores THP even when its owner is killed outright. */
 static void test_guard_survives_sigkill(const char *original)
 {
@@ -284,6 +327,7 @@ int main(int argc, char **argv)
 		};
 
 		test_collapse(&synthetic, argv[1], argv[2]);
+		test_thp_disabled_target(argv[1], argv[2]);
 	}
 	udamos_guard_restore(&guard);
 
