@@ -21,6 +21,9 @@ struct udamos_source_ops {
 	int (*next)(struct udamos_source *src, struct udamos_snapshot **snaps,
 		    size_t *nr_snaps);
 	void (*destroy)(struct udamos_source *src);
+	/* The kernel thread doing the monitoring, if any, so that its CPU
+	 * time can be reported with ours; optional. */
+	int (*kernel_pid)(struct udamos_source *src);
 };
 
 struct udamos_source {

@@ -17,6 +17,7 @@ static const char usage[] =
 "pages now, through process_madvise(MADV_COLLAPSE).\n"
 "\n"
 "Commands:\n"
+"  demo       see collapse at work on a built-in workload (udamos demo --help)\n"
 "  run        apply schemes to processes (udamos run --help)\n"
 "  version    print the version\n"
 "\n"
@@ -41,6 +42,7 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
+		{ "demo", cmd_demo },
 		{ "run", cmd_run },
 		{ "version", cmd_version },
 		{ "--version", cmd_version },

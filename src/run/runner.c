@@ -301,7 +301,13 @@ static enum udamos_status make_source(struct run *r)
 		return say(r, UDAMOS_ERR_INPUT, "--source %s: unknown source; use auto, "
 			   "paddr or synthetic:MODEL", spec);
 	snprintf(r->res->source, sizeof(r->res->source), "paddr");
-	return make_paddr(r);
+	st = make_paddr(r);
+	if (st == UDAMOS_ERR_ENV && r->cfg->fallback_model && !strcmp(spec, "auto")) {
+		snprintf(r->res->fallback_reason, sizeof(r->res->fallback_reason), "%s", r->why);
+		snprintf(r->res->source, sizeof(r->res->source), "synthetic");
+		return make_synthetic(r, r->cfg->fallback_model);
+	}
+	return st;
 }
 
 static void read_huge(struct run *r, bool after)
@@ -366,6 +372,8 @@ static enum udamos_status loop(struct run *r)
 	struct udamos_sysenv se = { r->targets, r->nr_opened, 0, false };
 	struct udamos_engine e;
 	uint64_t t0 = udamos_now_us(), cpu0 = udamos_self_cpu_us();
+	int kpid = r->src->ops->kernel_pid ? r->src->ops->kernel_pid(r->src) : 0;
+	uint64_t kcpu0 = kpid > 0 ? udamos_pid_cpu_us(kpid) : 0;
 	enum udamos_status st = UDAMOS_OK;
 
 	udamos_engine_init(&e, r->cfg->schemes, r->cfg->nr_schemes,
@@ -395,7 +403,13 @@ static enum udamos_status loop(struct run *r)
 		}
 		if (!reap(r))
 			break;
-		show_progress(r, udamos_now_us() - t0);
+		r->res->elapsed_us = udamos_now_us() - t0;
+		r->res->cpu_us = udamos_self_cpu_us() - cpu0;
+		if (kpid > 0)
+			r->res->kernel_cpu_us = udamos_pid_cpu_us(kpid) - kcpu0;
+		if (r->cfg->on_tick)
+			r->cfg->on_tick(r->cfg->tick_ctx, r->res);
+		show_progress(r, r->res->elapsed_us);
 		if (r->cfg->duration_us && udamos_now_us() - t0 >= r->cfg->duration_us)
 			break;
 	}
@@ -403,6 +417,8 @@ static enum udamos_status loop(struct run *r)
 		fputc('\n', r->cfg->progress);
 	r->res->elapsed_us = udamos_now_us() - t0;
 	r->res->cpu_us = udamos_self_cpu_us() - cpu0;
+	if (kpid > 0)
+		r->res->kernel_cpu_us = udamos_pid_cpu_us(kpid) - kcpu0;
 	udamos_engine_release(&e);
 	return st;
 }

@@ -25,6 +25,8 @@ enum udamos_status {
 
 #define UDAMOS_MAX_TARGETS 64
 
+struct udamos_run_result;
+
 struct udamos_run_cfg {
 	pid_t pids[UDAMOS_MAX_TARGETS];
 	size_t nr_pids;
@@ -36,6 +38,14 @@ struct udamos_run_cfg {
 	uint64_t duration_us;		/* 0: until the targets exit */
 	FILE *log;			/* one-line notices; NULL: silent */
 	FILE *progress;			/* live status line; NULL: none */
+	/* Called after every aggregation (the demo's live view). */
+	void (*on_tick)(void *ctx, const struct udamos_run_result *res);
+	void *tick_ctx;
+	/*
+	 * With source "auto": when kernel DAMON cannot be had, run this
+	 * synthetic model instead of failing (the reason goes to the result).
+	 */
+	const char *fallback_model;
 };
 
 struct udamos_run_target {
@@ -52,6 +62,8 @@ struct udamos_run_result {
 	size_t nr_targets;
 	uint64_t elapsed_us;
 	uint64_t cpu_us;		/* udamos's own CPU time */
+	uint64_t kernel_cpu_us;		/* the source's kdamond, if any */
+	char fallback_reason[448];	/* why a fallback model ran, or "" */
 	uint64_t nr_aggregations;
 	bool interrupted;		/* stopped by SIGINT/SIGTERM */
 };

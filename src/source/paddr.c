@@ -231,10 +231,16 @@ static void paddr_destroy(struct udamos_source *src)
 	free(p);
 }
 
+static int paddr_kernel_pid(struct udamos_source *src)
+{
+	return ((struct paddr *)src)->kd.pid;
+}
+
 static const struct udamos_source_ops paddr_ops = {
 	.name = "paddr",
 	.next = paddr_next,
 	.destroy = paddr_destroy,
+	.kernel_pid = paddr_kernel_pid,
 };
 
 /* Is paddr among the operations sets of our (fresh) context? */

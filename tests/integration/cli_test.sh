@@ -116,6 +116,47 @@ if [ "$(id -u)" = 0 ]; then
 		echo "ok: SIGINT -> 0, stats printed"
 	fi
 	kill -0 "$target" 2>/dev/null || fail "the target died"
+
+	# The demo: one JSON object with the documented keys, hot set
+	# collapsed, cold left alone, memory intact, THP restored.
+	"$UDAMOS" demo --footprint 256M --hot 64M --duration 8 --json >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ $got != 0 ] || ! python3 - "$tmp/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+keys = ["time_to_90pct_s", "hot_coverage_pct", "cold_huge_pct", "throughput_before",
+        "throughput_after", "cpu_pct"]
+missing = [k for k in keys if k not in d]
+assert not missing, f"missing keys {missing}"
+assert d["hot_coverage_pct"] >= 90, d
+assert d["cold_huge_pct"] <= 5, d
+assert d["memory_intact"], d
+assert d["throughput_before"] > 0 and d["throughput_after"] > 0, d
+PY
+	then
+		fail "demo --json: exit $got: $(cat "$tmp/out" "$tmp/err")"
+	else
+		echo "ok: demo --json -> $(cat "$tmp/out" | cut -c1-160)..."
+	fi
+
+	# SIGKILL in the middle of the demo: THP comes back, nothing lingers.
+	"$UDAMOS" demo --footprint 256M --hot 64M --duration 30 >/dev/null 2>&1 &
+	demo=$!
+	for _ in $(seq 50); do
+		grep -q "\[never\]" /sys/kernel/mm/transparent_hugepage/enabled && break
+		sleep 0.1
+	done
+	sleep 1
+	kill -9 $demo
+	wait $demo 2>/dev/null
+	sleep 1
+	if [ "$(cat /sys/kernel/mm/transparent_hugepage/enabled)" != "$thp_before" ]; then
+		fail "THP not restored after SIGKILL of the demo"
+	elif pgrep -f "$UDAMOS demo" >/dev/null; then
+		fail "the demo's workload outlived it"
+	else
+		echo "ok: demo killed with SIGKILL: THP restored, workload gone"
+	fi
 else
 	echo "skip: privilege, mid-run exit and SIGINT checks need root"
 fi

@@ -162,7 +162,7 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 
 		rc = run_capture(argv, &out);
 	}
-	CHECK(rc == 0, "udamos run exited %d", rc);
+	CHECK(rc == 0, "udamos run exited %d: %s", rc, last_stderr);
 	root = json_tokener_parse(out);
 	CHECK(root != NULL, "udamos run --json printed no JSON: %s", out);
 	if (root && json_object_object_get_ex(root, "schemes", &schemes)) {
@@ -314,7 +314,7 @@ int main(int argc, char **argv)
 	if (argc > 3 && !strcmp(argv[3], "paddr")) {
 		static const struct mode paddr = {
 			"kernel DAMON paddr, projected", "paddr",
-			MiB(256), MiB(64), MiB(64), 0, "40", false,
+			MiB(256), MiB(64), MiB(64), 0, "60", false,
 		};
 
 		test_collapse(&paddr, argv[1], argv[2]);
