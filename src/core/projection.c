@@ -159,18 +159,12 @@ void udamos_window_ages_release(struct udamos_window_ages *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static uint32_t diff32(uint32_t a, uint32_t b)
-{
-	return a > b ? a - b : b - a;
-}
-
 /*
  * Steps the age of the window at addr, seen at rate nr; ages[*cursor..]
  * holds last aggregation's windows, sorted, consumed in address order.
  */
 static uint32_t step_age(const struct udamos_window_ages *old, size_t *cursor,
-			 uint64_t addr, uint32_t nr, uint32_t max_nr,
-			 struct udamos_window_age *next)
+			 uint64_t addr, uint32_t nr, struct udamos_window_age *next)
 {
 	const struct udamos_window_age *prev = NULL;
 	uint32_t now16 = nr * 16;
@@ -185,8 +179,10 @@ static uint32_t step_age(const struct udamos_window_ages *old, size_t *cursor,
 	}
 	*next = *prev;
 	next->smooth16 = prev->smooth16 - prev->smooth16 / 4 + now16 / 4;
-	/* Idle means a smoothed rate under one sample in the window. */
-	if (diff32(next->smooth16, next->ref16) > max_nr * 16 / 5 ||
+	/* A new run starts when the smoothed rate has halved or doubled
+	 * since the run began, or the window turned idle or active (idle:
+	 * under one sample in the window). */
+	if (next->smooth16 * 2 < next->ref16 || next->smooth16 > next->ref16 * 2 ||
 	    (next->smooth16 < 16) != (next->ref16 < 16)) {
 		next->ref16 = next->smooth16;
 		next->age = 0;
@@ -198,8 +194,7 @@ static uint32_t step_age(const struct udamos_window_ages *old, size_t *cursor,
 
 int udamos_project(const struct udamos_extent *ext, size_t n_ext,
 		   const struct udamos_region *phys, size_t n_phys,
-		   struct udamos_window_ages *ages, uint32_t max_nr_accesses,
-		   struct udamos_snapshot *out)
+		   struct udamos_window_ages *ages, struct udamos_snapshot *out)
 {
 	struct udamos_window_ages next = { 0 };
 	size_t cursor = 0;
@@ -241,7 +236,7 @@ int udamos_project(const struct udamos_extent *ext, size_t n_ext,
 		};
 		if (ages)
 			r.age = step_age(ages, &cursor, r.start, r.nr_accesses,
-					 max_nr_accesses, &next.w[next.n++]);
+					 &next.w[next.n++]);
 		if (nr && regions[nr - 1].end == r.start &&
 		    regions[nr - 1].nr_accesses == r.nr_accesses &&
 		    regions[nr - 1].age == r.age) {

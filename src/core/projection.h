@@ -39,12 +39,14 @@ size_t udamos_phys_ranges(const struct udamos_extent *ext, size_t n,
 /*
  * Per-window ages.  Physical regions are small and each aggregation takes
  * few samples, so their counts move by more than DAMON's age threshold
- * almost every time and their ages keep resetting: projected, a window
- * that is steadily hot would never look aged.  So windows keep their own
- * age: the rate is smoothed (a 1/4 exponential average), and the age
- * resets only when the smoothed rate moves more than a fifth of the
- * maximum away from where the current run began, or the window turns
- * idle or active.
+ * almost every time and their ages keep resetting; and as DAMON reshapes
+ * its regions, a window's projected rate dips and recovers.  Projected
+ * naively, a window that is steadily hot would never look aged.  So
+ * windows keep their own age: the rate is smoothed (a 1/4 exponential
+ * average), and the age resets only when the smoothed rate has halved or
+ * doubled since the current run began, or the window turned idle or
+ * active.  Noise around a steady rate stays inside that band; a real
+ * change of activity leaves it.
  */
 struct udamos_window_age {
 	uint64_t addr;
@@ -64,13 +66,12 @@ void udamos_window_ages_release(struct udamos_window_ages *a);
  * Projects physical regions (sorted, bytes) through extents sorted by
  * frame into out->regions: one region per 2 MiB window that has monitored
  * pages, adjacent windows with equal rate and age coalesced.  With ages,
- * window ages follow the rule above (max_nr_accesses scales it); without,
+ * window ages follow the rule above; without,
  * they are the page-weighted mean of DAMON's.  Fills only the regions of
  * out.  Returns 0 or -ENOMEM.
  */
 int udamos_project(const struct udamos_extent *ext, size_t n_ext,
 		   const struct udamos_region *phys, size_t n_phys,
-		   struct udamos_window_ages *ages, uint32_t max_nr_accesses,
-		   struct udamos_snapshot *out);
+		   struct udamos_window_ages *ages, struct udamos_snapshot *out);
 
 #endif

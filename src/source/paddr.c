@@ -200,7 +200,7 @@ static int paddr_next(struct udamos_source *src, struct udamos_snapshot **snaps,
 		struct udamos_snapshot *sn = &p->snaps[i];
 
 		err = udamos_project(p->t[i].ext, p->t[i].nr_ext, p->phys, p->nr_phys,
-				     &p->t[i].ages, udamos_mon_max_nr_accesses(a), sn);
+				     &p->t[i].ages, sn);
 		if (err)
 			return err;
 		sn->target = (uint32_t)i;

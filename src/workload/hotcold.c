@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +15,14 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/rng.h"
 #include "udamos/snapshot.h"
 
 #define WORD_MIX 0x9e3779b97f4a7c15ULL
+#define MAX_HOT_WINDOWS 65536	/* 128 GiB of hot memory */
 
 static volatile sig_atomic_t verify_requested;
 static volatile sig_atomic_t stop_requested;
@@ -49,10 +52,33 @@ static int verify(const uint64_t *mem, uint64_t words)
 	return 0;
 }
 
+size_t udamos_workload_hot_windows(const struct udamos_workload_cfg *cfg, bool moved,
+				   uint64_t *offsets, size_t max)
+{
+	uint64_t stride = (cfg->hot_stride ? cfg->hot_stride : 1) * UDAMOS_HUGE_SIZE;
+	uint64_t first = moved ? cfg->move_offset : cfg->hot_offset;
+	size_t n = (size_t)(cfg->hot_size / UDAMOS_HUGE_SIZE);
+
+	for (size_t i = 0; i < n && i < max; i++)
+		offsets[i] = first + i * stride;
+	return n < max ? n : max;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 		       struct udamos_workload_shared *sh)
 {
-	uint64_t len = cfg->footprint + UDAMOS_HUGE_SIZE, words, hot_words, hot_first;
+	uint64_t len = cfg->footprint + UDAMOS_HUGE_SIZE, words, start_us, done = 0;
+	static uint64_t hot[MAX_HOT_WINDOWS];
+	size_t nr_hot;
+	bool moved = false;
 	struct udamos_rng rng;
 	uint64_t *mem, sink = 0;
 	uint8_t *raw;
@@ -79,8 +105,7 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 	if (cfg->nohuge_offset_plus1)
 		madvise((uint8_t *)mem + cfg->nohuge_offset_plus1 - 1, UDAMOS_HUGE_SIZE,
 			MADV_NOHUGEPAGE);
-	hot_first = cfg->hot_offset / sizeof(uint64_t);
-	hot_words = cfg->hot_size / sizeof(uint64_t);
+	nr_hot = udamos_workload_hot_windows(cfg, false, hot, MAX_HOT_WINDOWS);
 	sh->base = (uint64_t)(uintptr_t)mem;
 	__atomic_store_n(&sh->ready, 1, __ATOMIC_RELEASE);
 
@@ -88,16 +113,33 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 	dummy = cfg->flush_tlb ? mmap(NULL, 64 * 4096, PROT_READ | PROT_WRITE,
 				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
 	udamos_rng_seed(&rng, 42);
+	start_us = now_us();
 	while (!stop_requested && !verify_requested) {
+		uint64_t t = now_us() - start_us;
+
+		if (!moved && cfg->move_after_us && t >= cfg->move_after_us) {
+			nr_hot = udamos_workload_hot_windows(cfg, true, hot, MAX_HOT_WINDOWS);
+			moved = true;
+		}
+		/* Rate limit: hot pages x rate reads per second in all. */
+		if (cfg->page_rate && done * 1000000 >
+		    t * cfg->page_rate * nr_hot * (UDAMOS_HUGE_SIZE / 4096)) {
+			usleep(1000);
+			continue;
+		}
 		if (dummy != MAP_FAILED) {
 			mprotect(dummy, 64 * 4096, PROT_READ);
 			mprotect(dummy, 64 * 4096, PROT_READ | PROT_WRITE);
 		}
 		/* Batches keep the shared counter's cache line quiet. */
-		for (int k = 0; k < 4096 && hot_words; k++)
-			sink += mem[hot_first + udamos_rng_below(&rng, hot_words)];
-		if (!hot_words)
+		for (int k = 0; k < 4096 && nr_hot; k++) {
+			uint64_t w = hot[udamos_rng_below(&rng, nr_hot)] / sizeof(uint64_t);
+
+			sink += mem[w + udamos_rng_below(&rng, UDAMOS_HUGE_SIZE / sizeof(uint64_t))];
+		}
+		if (!nr_hot)
 			usleep(1000);
+		done += 4096;
 		__atomic_store_n(&sh->reads, sh->reads + 4096, __ATOMIC_RELAXED);
 	}
 	if (verify_requested) {
@@ -111,38 +153,71 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 
 static void exec_workload(const struct udamos_workload_cfg *cfg, int fd)
 {
-	char a[7][32];
+	char a[10][48];
+	int n = 0;
 
 	fcntl(fd, F_SETFD, 0);	/* the one descriptor the program needs */
-	snprintf(a[0], sizeof(a[0]), "%" PRIu64, cfg->footprint);
-	snprintf(a[1], sizeof(a[1]), "%" PRIu64, cfg->hot_offset);
-	snprintf(a[2], sizeof(a[2]), "%" PRIu64, cfg->hot_size);
-	snprintf(a[3], sizeof(a[3]), "%d", fd);
-	snprintf(a[4], sizeof(a[4]), "%d", cfg->thp_disable);
-	snprintf(a[5], sizeof(a[5]), "%" PRIu64, cfg->nohuge_offset_plus1);
-	snprintf(a[6], sizeof(a[6]), "%d", cfg->flush_tlb);
+	snprintf(a[n++], 48, "fd=%d", fd);
+	snprintf(a[n++], 48, "footprint=%" PRIu64, cfg->footprint);
+	snprintf(a[n++], 48, "hot_offset=%" PRIu64, cfg->hot_offset);
+	snprintf(a[n++], 48, "hot_size=%" PRIu64, cfg->hot_size);
+	snprintf(a[n++], 48, "hot_stride=%" PRIu64, cfg->hot_stride);
+	snprintf(a[n++], 48, "page_rate=%" PRIu64, cfg->page_rate);
+	snprintf(a[n++], 48, "move_after_us=%" PRIu64, cfg->move_after_us);
+	snprintf(a[n++], 48, "move_offset=%" PRIu64, cfg->move_offset);
+	snprintf(a[n++], 48, "nohuge_offset_plus1=%" PRIu64, cfg->nohuge_offset_plus1);
+	snprintf(a[n++], 48, "flags=%d", cfg->thp_disable | cfg->flush_tlb << 1);
 	execl(cfg->exec_path, cfg->exec_path, a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-	      (char *)NULL);
+	      a[7], a[8], a[9], (char *)NULL);
 	_exit(127);
 }
 
 int udamos_workload_exec_main(int argc, char **argv)
 {
+	static const struct { const char *key; size_t off; } keys[] = {
+		{ "footprint=", offsetof(struct udamos_workload_cfg, footprint) },
+		{ "hot_offset=", offsetof(struct udamos_workload_cfg, hot_offset) },
+		{ "hot_size=", offsetof(struct udamos_workload_cfg, hot_size) },
+		{ "hot_stride=", offsetof(struct udamos_workload_cfg, hot_stride) },
+		{ "page_rate=", offsetof(struct udamos_workload_cfg, page_rate) },
+		{ "move_after_us=", offsetof(struct udamos_workload_cfg, move_after_us) },
+		{ "move_offset=", offsetof(struct udamos_workload_cfg, move_offset) },
+		{ "nohuge_offset_plus1=", offsetof(struct udamos_workload_cfg, nohuge_offset_plus1) },
+	};
 	struct udamos_workload_cfg cfg = { 0 };
 	struct udamos_workload_shared *sh;
+	int fd = -1, flags = 0;
 
-	if (argc != 8)
-		_exit(2);
-	cfg.footprint = strtoull(argv[1], NULL, 0);
-	cfg.hot_offset = strtoull(argv[2], NULL, 0);
-	cfg.hot_size = strtoull(argv[3], NULL, 0);
-	cfg.thp_disable = atoi(argv[5]);
-	cfg.nohuge_offset_plus1 = strtoull(argv[6], NULL, 0);
-	cfg.flush_tlb = atoi(argv[7]);
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED, atoi(argv[4]), 0);
+	for (int i = 1; i < argc; i++) {
+		bool known = false;
+
+		if (!strncmp(argv[i], "fd=", 3)) {
+			fd = atoi(argv[i] + 3);
+			continue;
+		}
+		if (!strncmp(argv[i], "flags=", 6)) {
+			flags = atoi(argv[i] + 6);
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			size_t len = strlen(keys[k].key);
+
+			if (!strncmp(argv[i], keys[k].key, len)) {
+				*(uint64_t *)((char *)&cfg + keys[k].off) =
+					strtoull(argv[i] + len, NULL, 0);
+				known = true;
+			}
+		}
+		if (!known)
+			_exit(2);
+	}
+	cfg.thp_disable = flags & 1;
+	cfg.flush_tlb = flags >> 1 & 1;
+	sh = fd < 0 ? MAP_FAILED : mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+					MAP_SHARED, fd, 0);
 	if (sh == MAP_FAILED)
 		_exit(3);
-	close(atoi(argv[4]));
+	close(fd);
 	child_main(&cfg, sh);
 	return 0;
 }
@@ -157,8 +232,16 @@ int udamos_workload_start(const struct udamos_workload_cfg *cfg,
 	memset(w, 0, sizeof(*w));
 	w->cfg = *cfg;
 	w->cfg.footprint = (cfg->footprint + UDAMOS_HUGE_SIZE - 1) & ~(UDAMOS_HUGE_SIZE - 1);
-	if (cfg->hot_offset + cfg->hot_size > w->cfg.footprint)
-		return -EINVAL;
+	{
+		uint64_t stride = (cfg->hot_stride ? cfg->hot_stride : 1) * UDAMOS_HUGE_SIZE;
+		uint64_t span = cfg->hot_size ? (cfg->hot_size / UDAMOS_HUGE_SIZE - 1) * stride +
+			UDAMOS_HUGE_SIZE : 0;
+
+		if (cfg->hot_offset + span > w->cfg.footprint ||
+		    (cfg->move_after_us && cfg->move_offset + span > w->cfg.footprint) ||
+		    cfg->hot_size / UDAMOS_HUGE_SIZE > MAX_HOT_WINDOWS)
+			return -EINVAL;
+	}
 	/* A memfd, so that the page survives an exec of the workload. */
 	fd = memfd_create("udamos-workload", MFD_CLOEXEC);
 	if (fd < 0)

@@ -11,6 +11,7 @@
 #define UDAMOS_WORKLOAD_HOTCOLD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -35,7 +36,17 @@ struct udamos_workload_cfg {
 	 * shadow, say), and a target should look like a plain process.
 	 */
 	const char *exec_path;
+	/* Hot windows every hot_stride windows from hot_offset (1: one run). */
+	uint64_t hot_stride;
+	/* Reads per hot page per second; 0: as fast as it can. */
+	uint64_t page_rate;
+	/* After move_after_us (0: never), the hot set starts at move_offset. */
+	uint64_t move_after_us, move_offset;
 };
+
+/* The hot windows' offsets, in order; returns how many (at most max). */
+size_t udamos_workload_hot_windows(const struct udamos_workload_cfg *cfg, bool moved,
+				   uint64_t *offsets, size_t max);
 
 /* Lives in a MAP_SHARED page: written by the child, read by the parent. */
 struct udamos_workload_shared {
@@ -64,9 +75,8 @@ int udamos_workload_verify_and_stop(struct udamos_workload *w);
 void udamos_workload_stop(struct udamos_workload *w);
 
 /*
- * The workload program's main: argv after the program name is
- * FOOTPRINT HOT_OFFSET HOT_SIZE SHARED_FD THP_DISABLE NOHUGE_OFFSET_PLUS1
- * FLUSH_TLB.
+ * The workload program's main: argv after the program name holds KEY=VALUE
+ * pairs for the fields of udamos_workload_cfg, and fd=N for the shared page.
  * Never returns.
  */
 int udamos_workload_exec_main(int argc, char **argv);
