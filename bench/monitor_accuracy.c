@@ -192,7 +192,7 @@ int main(int argc, char **argv)
 	udamos_guard_init(&guard);
 	if (!strcmp(o.source, "paddr")) {
 		struct udamos_paddr_cfg pc = { .targets = &target, .nr_targets = 1,
-			.refresh_us = 5000000, .damon_root = UDAMOS_DAMON_ROOT, .guard = &guard,
+			.refresh_us = UDAMOS_PADDR_REFRESH_US, .damon_root = UDAMOS_DAMON_ROOT, .guard = &guard,
 			.log = stderr, .stop = &stop };
 
 		udamos_paddr_default_attrs(&pc.attrs);

@@ -78,21 +78,14 @@ size_t udamos_phys_ranges(const struct udamos_extent *ext, size_t n,
 	}
 }
 
-struct window {
-	uint64_t addr;
-	uint64_t pages;		/* monitored pages */
-	uint64_t sum_nr;	/* pages x nr_accesses */
-	uint64_t sum_age;
-};
-
 static int by_addr(const void *a, const void *b)
 {
-	const struct window *x = a, *y = b;
+	const struct udamos_proj_window *x = a, *y = b;
 
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static struct window *find(struct window *w, size_t n, uint64_t addr)
+static size_t find(const struct udamos_proj_window *w, size_t n, uint64_t addr)
 {
 	size_t lo = 0, hi = n;
 
@@ -104,50 +97,74 @@ static struct window *find(struct window *w, size_t n, uint64_t addr)
 		else
 			hi = mid;
 	}
-	return lo < n && w[lo].addr == addr ? &w[lo] : NULL;
+	return lo;
 }
 
-/* Every window any extent touches, sorted and unique. */
-static struct window *windows_of(const struct udamos_extent *ext, size_t n, size_t *nr)
+int udamos_projection_build(struct udamos_projection *p, const struct udamos_extent *ext,
+			    size_t n)
 {
-	struct window *w = NULL;
+	struct udamos_proj_window *w = NULL;
 	size_t cap = 0, k = 0, out = 0;
 
+	memset(p, 0, sizeof(*p));
 	for (size_t i = 0; i < n; i++) {
 		uint64_t first = ext[i].vaddr & ~(WIN - 1);
 		uint64_t last = (ext[i].vaddr + ext[i].npages * PAGE - 1) & ~(WIN - 1);
 
 		for (uint64_t a = first; a <= last; a += WIN) {
+			/* Runs of extents in one window add it once. */
+			if (k && w[k - 1].addr == a)
+				continue;
 			if (udamos_reserve(&w, &cap, k + 1, sizeof(*w))) {
 				free(w);
-				return NULL;
+				return -ENOMEM;
 			}
-			w[k++] = (struct window){ .addr = a };
+			w[k++] = (struct udamos_proj_window){ .addr = a };
 		}
 	}
 	qsort(w, k, sizeof(*w), by_addr);
 	for (size_t i = 0; i < k; i++)
 		if (!out || w[i].addr != w[out - 1].addr)
 			w[out++] = w[i];
-	*nr = out;
-	return w ? w : calloc(1, sizeof(*w));
+	p->first_win = malloc((n ? n : 1) * sizeof(*p->first_win));
+	if (!p->first_win) {
+		free(w);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		p->first_win[i] = (uint32_t)find(w, out, ext[i].vaddr & ~(WIN - 1));
+	p->ext = ext;
+	p->n_ext = n;
+	p->win = w ? w : calloc(1, sizeof(*w));
+	p->nw = out;
+	return p->win ? 0 : -ENOMEM;
 }
 
-/* Adds pages [vaddr, vaddr + pages) at the given rate and age. */
-static void credit(struct window *w, size_t nw, uint64_t vaddr, uint64_t pages,
+void udamos_projection_release(struct udamos_projection *p)
+{
+	free(p->first_win);
+	free(p->win);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Adds frames [s, e) of extent x, at the given rate and age. */
+static void credit(struct udamos_projection *p, size_t x, uint64_t s, uint64_t e,
 		   uint32_t nr_accesses, uint32_t age)
 {
-	while (pages) {
-		uint64_t win = vaddr & ~(WIN - 1);
-		uint64_t in_win = (win + WIN - vaddr) / PAGE;
-		uint64_t take = in_win < pages ? in_win : pages;
-		struct window *x = find(w, nw, win);
+	const struct udamos_extent *ext = &p->ext[x];
+	uint64_t vaddr = ext->vaddr + (s - ext->pfn * PAGE);
+	uint64_t pages = (e - s) / PAGE;
+	size_t wi = p->first_win[x] +
+		(size_t)(((vaddr & ~(WIN - 1)) - (ext->vaddr & ~(WIN - 1))) / WIN);
 
-		if (x) {
-			x->pages += take;
-			x->sum_nr += take * nr_accesses;
-			x->sum_age += take * age;
-		}
+	while (pages && wi < p->nw) {
+		uint64_t in_win = ((vaddr & ~(WIN - 1)) + WIN - vaddr) / PAGE;
+		uint64_t take = in_win < pages ? in_win : pages;
+		struct udamos_proj_window *w = &p->win[wi++];
+
+		w->pages += take;
+		w->sum_nr += take * nr_accesses;
+		w->sum_age += take * age;
 		vaddr += take * PAGE;
 		pages -= take;
 	}
@@ -192,47 +209,41 @@ static uint32_t step_age(const struct udamos_window_ages *old, size_t *cursor,
 	return next->age;
 }
 
-int udamos_project(const struct udamos_extent *ext, size_t n_ext,
-		   const struct udamos_region *phys, size_t n_phys,
-		   struct udamos_window_ages *ages, struct udamos_snapshot *out)
+int udamos_projection_run(struct udamos_projection *p, const struct udamos_region *phys,
+			  size_t n_phys, struct udamos_window_ages *ages,
+			  struct udamos_snapshot *out)
 {
 	struct udamos_window_ages next = { 0 };
-	size_t cursor = 0;
 	struct udamos_region *regions = NULL;
-	size_t nw, nr = 0, cap = 0, p = 0;
-	struct window *w = windows_of(ext, n_ext, &nw);
+	size_t nr = 0, cap = 0, q0 = 0, cursor = 0;
 
-	if (!w)
-		return -ENOMEM;
+	for (size_t i = 0; i < p->nw; i++)
+		p->win[i].pages = p->win[i].sum_nr = p->win[i].sum_age = 0;
 	/* Both lists are sorted by physical address: one merge walk. */
-	for (size_t i = 0; i < n_ext; i++) {
-		uint64_t es = ext[i].pfn * PAGE, ee = es + ext[i].npages * PAGE;
+	for (size_t i = 0; i < p->n_ext; i++) {
+		uint64_t es = p->ext[i].pfn * PAGE, ee = es + p->ext[i].npages * PAGE;
 
-		while (p < n_phys && phys[p].end <= es)
-			p++;
-		for (size_t q = p; q < n_phys && phys[q].start < ee; q++) {
-			uint64_t s = phys[q].start > es ? phys[q].start : es;
-			uint64_t e = phys[q].end < ee ? phys[q].end : ee;
-
-			credit(w, nw, ext[i].vaddr + (s - es), (e - s) / PAGE,
+		while (q0 < n_phys && phys[q0].end <= es)
+			q0++;
+		for (size_t q = q0; q < n_phys && phys[q].start < ee; q++)
+			credit(p, i, phys[q].start > es ? phys[q].start : es,
+			       phys[q].end < ee ? phys[q].end : ee,
 			       phys[q].nr_accesses, phys[q].age);
-		}
 	}
-	if (ages && udamos_reserve(&next.w, &next.cap, nw + 1, sizeof(*next.w))) {
-		free(w);
+	if (ages && udamos_reserve(&next.w, &next.cap, p->nw + 1, sizeof(*next.w)))
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < nw; i++) {
+	for (size_t i = 0; i < p->nw; i++) {
+		const struct udamos_proj_window *w = &p->win[i];
 		struct udamos_region r;
 
-		if (!w[i].pages)
+		if (!w->pages)
 			continue;
 		r = (struct udamos_region){
-			.start = w[i].addr, .end = w[i].addr + WIN,
+			.start = w->addr, .end = w->addr + WIN,
 			/* Rounded to nearest, so a window of hot pages with a
 			 * few cold ones still reads as nearly as hot. */
-			.nr_accesses = (uint32_t)((w[i].sum_nr + w[i].pages / 2) / w[i].pages),
-			.age = (uint32_t)(w[i].sum_age / w[i].pages),
+			.nr_accesses = (uint32_t)((w->sum_nr + w->pages / 2) / w->pages),
+			.age = (uint32_t)(w->sum_age / w->pages),
 		};
 		if (ages)
 			r.age = step_age(ages, &cursor, r.start, r.nr_accesses,
@@ -244,14 +255,12 @@ int udamos_project(const struct udamos_extent *ext, size_t n_ext,
 			continue;
 		}
 		if (udamos_reserve(&regions, &cap, nr + 1, sizeof(*regions))) {
-			free(w);
 			free(regions);
 			free(next.w);
 			return -ENOMEM;
 		}
 		regions[nr++] = r;
 	}
-	free(w);
 	if (ages) {
 		free(ages->w);
 		*ages = next;
@@ -260,4 +269,17 @@ int udamos_project(const struct udamos_extent *ext, size_t n_ext,
 	out->regions = regions;
 	out->nr_regions = nr;
 	return 0;
+}
+
+int udamos_project(const struct udamos_extent *ext, size_t n_ext,
+		   const struct udamos_region *phys, size_t n_phys,
+		   struct udamos_window_ages *ages, struct udamos_snapshot *out)
+{
+	struct udamos_projection p;
+	int err = udamos_projection_build(&p, ext, n_ext);
+
+	if (!err)
+		err = udamos_projection_run(&p, phys, n_phys, ages, out);
+	udamos_projection_release(&p);
+	return err;
 }

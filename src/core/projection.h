@@ -63,6 +63,37 @@ struct udamos_window_ages {
 void udamos_window_ages_release(struct udamos_window_ages *a);
 
 /*
+ * What a projection needs from the extents, built once per pagemap read
+ * and used every aggregation: the windows they touch, and for each extent
+ * the index of its first window.  An extent's windows are contiguous in
+ * the sorted window list, so every page's window is index arithmetic.
+ */
+struct udamos_proj_window {
+	uint64_t addr;
+	uint64_t pages;		/* monitored pages, this aggregation */
+	uint64_t sum_nr;	/* pages x nr_accesses */
+	uint64_t sum_age;
+};
+
+struct udamos_projection {
+	const struct udamos_extent *ext;	/* borrowed, sorted by frame */
+	size_t n_ext;
+	uint32_t *first_win;
+	struct udamos_proj_window *win;
+	size_t nw;
+};
+
+/* Returns 0 or -ENOMEM; ext must outlive the projection. */
+int udamos_projection_build(struct udamos_projection *p, const struct udamos_extent *ext,
+			    size_t n);
+void udamos_projection_release(struct udamos_projection *p);
+
+/* One aggregation through a built projection; see udamos_project(). */
+int udamos_projection_run(struct udamos_projection *p, const struct udamos_region *phys,
+			  size_t n_phys, struct udamos_window_ages *ages,
+			  struct udamos_snapshot *out);
+
+/*
  * Projects physical regions (sorted, bytes) through extents sorted by
  * frame into out->regions: one region per 2 MiB window that has monitored
  * pages, adjacent windows with equal rate and age coalesced.  With ages,

@@ -260,7 +260,7 @@ static enum udamos_status make_paddr(struct run *r)
 {
 	struct udamos_paddr_cfg pc = {
 		.targets = r->targets, .nr_targets = r->nr_opened,
-		.attrs = r->cfg->attrs, .refresh_us = 5000000,
+		.attrs = r->cfg->attrs, .refresh_us = UDAMOS_PADDR_REFRESH_US,
 		.damon_root = UDAMOS_DAMON_ROOT, .guard = &r->guard,
 		.log = r->cfg->log, .stop = &udamos_stop_requested,
 	};

@@ -20,7 +20,8 @@
 struct per_target {
 	struct udamos_extent *ext;
 	size_t nr_ext, cap_ext;
-	struct udamos_window_ages ages;
+	struct udamos_projection proj;	/* rebuilt at every pagemap read */
+	struct udamos_window_ages ages;	/* kept across rebuilds */
 };
 
 struct paddr {
@@ -60,8 +61,10 @@ static int read_extents(struct paddr *p, size_t i)
 	int err;
 
 	pt->nr_ext = 0;
-	if (t->gone)
+	if (t->gone) {
+		udamos_projection_release(&pt->proj);
 		return 0;
+	}
 	t->vmas_fresh = false;
 	err = udamos_target_vmas(t);
 	for (size_t v = 0; !err && v < t->nr_vmas; v++) {
@@ -73,10 +76,14 @@ static int read_extents(struct paddr *p, size_t i)
 	if (err == -ESRCH) {
 		t->gone = true;
 		pt->nr_ext = 0;
+		udamos_projection_release(&pt->proj);
 		return 0;
 	}
-	if (!err)
+	if (!err) {
 		udamos_extents_by_pfn(pt->ext, &pt->nr_ext);
+		udamos_projection_release(&pt->proj);
+		err = udamos_projection_build(&pt->proj, pt->ext, pt->nr_ext);
+	}
 	return err;
 }
 
@@ -199,8 +206,8 @@ static int paddr_next(struct udamos_source *src, struct udamos_snapshot **snaps,
 	for (size_t i = 0; i < p->cfg.nr_targets; i++) {
 		struct udamos_snapshot *sn = &p->snaps[i];
 
-		err = udamos_project(p->t[i].ext, p->t[i].nr_ext, p->phys, p->nr_phys,
-				     &p->t[i].ages, sn);
+		err = udamos_projection_run(&p->t[i].proj, p->phys, p->nr_phys,
+					    &p->t[i].ages, sn);
 		if (err)
 			return err;
 		sn->target = (uint32_t)i;
@@ -221,6 +228,7 @@ static void paddr_destroy(struct udamos_source *src)
 	udamos_kdamond_release(&p->kd);
 	for (size_t i = 0; i < p->cfg.nr_targets; i++) {
 		free(p->t[i].ext);
+		udamos_projection_release(&p->t[i].proj);
 		udamos_window_ages_release(&p->t[i].ages);
 		udamos_snapshot_release(&p->snaps[i]);
 	}

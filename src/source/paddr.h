@@ -33,6 +33,13 @@ struct udamos_paddr_cfg {
 	volatile int *stop;
 };
 
+/*
+ * How often page frames are re-read by default.  The read costs about
+ * 10 ms per GiB of target here (docs/performance.md); moved pages matter
+ * only once collapsed, and new mappings wait at most this long.
+ */
+#define UDAMOS_PADDR_REFRESH_US 10000000ULL
+
 /* Kernel DAMON paddr defaults, from the measurements in docs/design.md. */
 void udamos_paddr_default_attrs(struct udamos_mon_attrs *attrs);
 

@@ -42,6 +42,7 @@ struct record {
 	unsigned long long owner_start;
 	unsigned idx, nr_before;
 	int kdamond_pid;
+	char root[160];		/* the DAMON sysfs tree it belongs to */
 };
 
 static int write_record(const char *path, const struct record *r)
@@ -53,8 +54,8 @@ static int write_record(const char *path, const struct record *r)
 	f = fopen(tmp, "we");
 	if (!f)
 		return -errno;
-	fprintf(f, "%d %llu %u %u %d\n", r->owner, r->owner_start, r->idx, r->nr_before,
-		r->kdamond_pid);
+	fprintf(f, "%d %llu %u %u %d %s\n", r->owner, r->owner_start, r->idx, r->nr_before,
+		r->kdamond_pid, r->root);
 	if (fclose(f) || rename(tmp, path))
 		return -errno;
 	return 0;
@@ -67,10 +68,10 @@ static int read_record(const char *path, struct record *r)
 
 	if (!f)
 		return -errno;
-	n = fscanf(f, "%d %llu %u %u %d", &r->owner, &r->owner_start, &r->idx,
-		   &r->nr_before, &r->kdamond_pid);
+	n = fscanf(f, "%d %llu %u %u %d %159s", &r->owner, &r->owner_start, &r->idx,
+		   &r->nr_before, &r->kdamond_pid, r->root);
 	fclose(f);
-	return n == 5 ? 0 : -EINVAL;
+	return n == 6 ? 0 : -EINVAL;
 }
 
 static bool owner_alive(const struct record *r)
@@ -117,7 +118,7 @@ int udamos_kdamond_cleanup_stale(const char *root, FILE *log)
 			unlink(path);
 			continue;
 		}
-		if (owner_alive(&r))
+		if (owner_alive(&r) || strcmp(r.root, root))
 			continue;
 		kd_path(kd, sizeof(kd), root, r.idx, "pid");
 		/* Only the very kdamond we started: its pid must match. */
@@ -213,7 +214,8 @@ int udamos_kdamond_acquire(struct udamos_kdamond *k, const char *root,
 		udamos_kdamond_release(k);
 		return fail(why, len, -ENOSPC, "internal: too many undo steps");
 	}
-	r = (struct record){ getpid(), start_time_of(getpid()), k->idx, k->nr_before, -1 };
+	r = (struct record){ getpid(), start_time_of(getpid()), k->idx, k->nr_before, -1, "" };
+	snprintf(r.root, sizeof(r.root), "%s", root);
 	err = write_record(k->record, &r);
 	snprintf(path, sizeof(path), "%s/kdamonds/nr_kdamonds", root);
 	if (!err)

@@ -109,9 +109,15 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 	sh->base = (uint64_t)(uintptr_t)mem;
 	__atomic_store_n(&sh->ready, 1, __ATOMIC_RELEASE);
 
-	/* More than 33 pages: the kernel then flushes the whole TLB. */
+	/*
+	 * More than 33 pages: changing their protection makes the kernel
+	 * flush the whole TLB.  They must be populated, or there is nothing
+	 * to change and nothing is flushed.
+	 */
 	dummy = cfg->flush_tlb ? mmap(NULL, 64 * 4096, PROT_READ | PROT_WRITE,
 				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
+	if (dummy != MAP_FAILED)
+		memset(dummy, 1, 64 * 4096);
 	udamos_rng_seed(&rng, 42);
 	start_us = now_us();
 	while (!stop_requested && !verify_requested) {

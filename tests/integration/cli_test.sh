@@ -92,6 +92,20 @@ if [ "$(id -u)" = 0 ]; then
 		echo "ok: unprivileged kernel DAMON -> 3: $(cat "$tmp/err")"
 	fi
 
+	# A kernel without MADV_COLLAPSE (before 6.1), emulated by seccomp:
+	# one message at start, naming the version and config needed.
+	if [ -n "${NO_COLLAPSE:-}" ]; then
+		"$NO_COLLAPSE" "$UDAMOS" run --pid "$target" --source "$src" --duration 2 \
+			>"$tmp/out" 2>"$tmp/err"
+		got=$?
+		if [ $got != 3 ] || [ "$(wc -l <"$tmp/err")" != 1 ] ||
+		   ! grep -q "does not accept MADV_COLLAPSE.*Linux 6.1 or newer.*CONFIG_TRANSPARENT_HUGEPAGE" "$tmp/err"; then
+			fail "kernel without MADV_COLLAPSE: exit $got: $(cat "$tmp/err")"
+		else
+			echo "ok: kernel without MADV_COLLAPSE -> 3: $(cat "$tmp/err")"
+		fi
+	fi
+
 	# A target that exits mid-run: reported once, run ends, exit 0.
 	sleep 1 & short=$!
 	start=$(date +%s)

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The paddr source against a fake DAMON sysfs tree, for the answers no
+ * kernel at hand gives: a DAMON without the paddr operations set, and an
+ * idle kdamond someone else configured (which adding one would reset).
+ * The tree is plain files, so the checks are about what udamos decides
+ * and says, and what it leaves as it found.  Needs root (page frames).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "source/paddr.h"
+#include "sys/damon.h"
+
+static int failures;
+
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
+		fprintf(stderr, __VA_ARGS__);				\
+		fputc('\n', stderr);					\
+		failures++;						\
+	}								\
+} while (0)
+
+static void put(const char *root, const char *rel, const char *value)
+{
+	char path[512], dir[512], *slash;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (slash = strchr(dir + strlen(root) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(dir, 0700);
+		*slash = '/';
+	}
+	f = fopen(path, "w");
+	if (f) {
+		fputs(value, f);
+		fclose(f);
+	}
+}
+
+static int try_paddr(const char *root, char *why, size_t len)
+{
+	struct udamos_target t;
+	struct udamos_guard g;
+	struct udamos_source *src = NULL;
+	struct udamos_paddr_cfg cfg = { .targets = &t, .nr_targets = 1, .refresh_us = 1000000,
+		.damon_root = root, .guard = &g };
+	int err;
+
+	udamos_guard_init(&g);
+	udamos_paddr_default_attrs(&cfg.attrs);
+	if (udamos_target_open(&t, getpid()))
+		return -ESRCH;
+	err = udamos_paddr_create(&cfg, &src, why, len);
+	udamos_source_destroy(src);
+	udamos_guard_restore(&g);
+	udamos_target_close(&t);
+	return err;
+}
+
+int main(void)
+{
+	char root[] = "/tmp/udamos-fake-damon-XXXXXX", why[512], buf[64], cmd[600];
+	int err;
+
+	if (geteuid() != 0) {
+		printf("SKIP: needs root (page frames)\n");
+		return 77;
+	}
+	if (!mkdtemp(root))
+		return 1;
+
+	/* A DAMON that offers vaddr and fvaddr only. */
+	put(root, "kdamonds/nr_kdamonds", "0");
+	put(root, "kdamonds/0/contexts/0/avail_operations", "vaddr\nfvaddr\n");
+	put(root, "kdamonds/0/state", "off");
+	err = try_paddr(root, why, sizeof(why));
+	printf("no paddr: %s\n", why);
+	CHECK(err == -EOPNOTSUPP, "err %d, want -EOPNOTSUPP", err);
+	CHECK(strstr(why, "no paddr operations set") && strstr(why, "CONFIG_DAMON_PADDR"),
+	      "message: %s", why);
+	{
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/kdamonds/nr_kdamonds", root);
+		CHECK(!udamos_damon_read(path, buf, sizeof(buf)) && !strcmp(buf, "0"),
+		      "nr_kdamonds left at '%s', want 0", buf);
+	}
+
+	/* An idle kdamond someone configured: adding ours would reset it. */
+	put(root, "kdamonds/nr_kdamonds", "1");
+	put(root, "kdamonds/0/contexts/0/operations", "paddr");
+	put(root, "kdamonds/0/pid", "-1");
+	err = try_paddr(root, why, sizeof(why));
+	printf("idle foreign kdamond: %s\n", why);
+	CHECK(err == -EBUSY, "err %d, want -EBUSY", err);
+	CHECK(strstr(why, "kdamond 0 (off, paddr) exists and was not created by udamos"),
+	      "message: %s", why);
+	{
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/kdamonds/nr_kdamonds", root);
+		CHECK(!udamos_damon_read(path, buf, sizeof(buf)) && !strcmp(buf, "1"),
+		      "nr_kdamonds changed to '%s'", buf);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	if (system(cmd))
+		failures++;
+	printf("%s\n", failures ? "FAILED" : "PASSED");
+	return failures ? 1 : 0;
+}
