@@ -24,7 +24,13 @@
 
 #define REGIONS 10000
 #define AGGR_US 100000.0
-#define REFRESH_US ((double)UDAMOS_PADDR_REFRESH_US)
+/* As the source schedules it: at most its budget, at least the minimum. */
+static double refresh_us(uint64_t read_us)
+{
+	double budgeted = (double)read_us * 1000.0 / UDAMOS_PADDR_REFRESH_BUDGET_PERMIL;
+
+	return budgeted > UDAMOS_PADDR_REFRESH_US ? budgeted : UDAMOS_PADDR_REFRESH_US;
+}
 
 int main(int argc, char **argv)
 {
@@ -82,11 +88,11 @@ int main(int argc, char **argv)
 	proj_us = (udamos_now_us() - t0) / repeats;
 
 	printf("%6" PRIu64 " MiB: %zu extents, %zu ranges; pagemap read + plan %.1f ms "
-	       "(every 10 s: %.2f%% of a CPU); projection %.2f ms (every 100 ms: %.2f%%); "
+	       "(every %.0f s: %.2f%% of a CPU); projection %.2f ms (every 100 ms: %.2f%%); "
 	       "user-space total %.2f%% of a CPU\n",
-	       wc.footprint >> 20, n, nr_ranges, read_us / 1e3,
-	       100.0 * read_us / REFRESH_US, proj_us / 1e3, 100.0 * proj_us / AGGR_US,
-	       100.0 * (read_us / REFRESH_US + proj_us / AGGR_US));
+	       wc.footprint >> 20, n, nr_ranges, read_us / 1e3, refresh_us(read_us) / 1e6,
+	       100.0 * read_us / refresh_us(read_us), proj_us / 1e3, 100.0 * proj_us / AGGR_US,
+	       100.0 * (read_us / refresh_us(read_us) + proj_us / AGGR_US));
 	free(out.regions);
 	udamos_projection_release(&proj);
 	udamos_window_ages_release(&ages);

@@ -34,6 +34,7 @@ struct paddr {
 	uint64_t (*ranges)[2];
 	size_t nr_ranges;
 	uint64_t next_refresh_us;
+	uint64_t first_read_us;
 
 	/* The aggregation being collected from the trace stream. */
 	struct udamos_region *phys;
@@ -136,6 +137,14 @@ static bool uncovered(const struct paddr *p)
 	return false;
 }
 
+/* Waits long enough that reading page frames stays within its budget. */
+static uint64_t next_refresh_in(const struct paddr *p, uint64_t took_us)
+{
+	uint64_t budgeted = took_us * 1000 / UDAMOS_PADDR_REFRESH_BUDGET_PERMIL;
+
+	return budgeted > p->cfg.refresh_us ? budgeted : p->cfg.refresh_us;
+}
+
 static int refresh(struct paddr *p, bool first)
 {
 	uint64_t (*ranges)[2];
@@ -198,10 +207,13 @@ static int paddr_next(struct udamos_source *src, struct udamos_snapshot **snaps,
 			return err;
 	}
 	if (udamos_now_us() >= p->next_refresh_us) {
+		uint64_t t0 = udamos_now_us(), took;
+
 		err = refresh(p, false);
 		if (err && err != -ESRCH)
 			return err;
-		p->next_refresh_us = udamos_now_us() + p->cfg.refresh_us;
+		took = udamos_now_us() - t0;
+		p->next_refresh_us = udamos_now_us() + next_refresh_in(p, took);
 	}
 	for (size_t i = 0; i < p->cfg.nr_targets; i++) {
 		struct udamos_snapshot *sn = &p->snaps[i];
@@ -285,7 +297,9 @@ int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source
 		paddr_destroy(&p->base);
 		return -ENOMEM;
 	}
+	p->first_read_us = udamos_now_us();
 	err = refresh(p, true);
+	p->first_read_us = udamos_now_us() - p->first_read_us;
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
 			snprintf(why, len, "kernel DAMON sources need the page frames of the "
@@ -324,7 +338,7 @@ int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source
 		paddr_destroy(&p->base);
 		return err;
 	}
-	p->next_refresh_us = udamos_now_us() + cfg->refresh_us;
+	p->next_refresh_us = udamos_now_us() + next_refresh_in(p, p->first_read_us);
 	*out = &p->base;
 	return 0;
 }

@@ -34,11 +34,15 @@ struct udamos_paddr_cfg {
 };
 
 /*
- * How often page frames are re-read by default.  The read costs about
- * 10 ms per GiB of target here (docs/performance.md); moved pages matter
- * only once collapsed, and new mappings wait at most this long.
+ * How often page frames are re-read, at the most.  The read costs about
+ * 10 ms per GiB of target here (docs/performance.md), so larger targets
+ * are re-read less often: the next read waits until reading has taken at
+ * most UDAMOS_PADDR_REFRESH_BUDGET_PERMIL of one CPU.  Moved pages matter
+ * only once collapsed; new mappings wait for the next read (the kernel's
+ * own vaddr default waits 60 s).
  */
 #define UDAMOS_PADDR_REFRESH_US 10000000ULL
+#define UDAMOS_PADDR_REFRESH_BUDGET_PERMIL 5
 
 /* Kernel DAMON paddr defaults, from the measurements in docs/design.md. */
 void udamos_paddr_default_attrs(struct udamos_mon_attrs *attrs);
