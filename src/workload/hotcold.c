@@ -126,6 +126,7 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 		if (!moved && cfg->move_after_us && t >= cfg->move_after_us) {
 			nr_hot = udamos_workload_hot_windows(cfg, true, hot, MAX_HOT_WINDOWS);
 			moved = true;
+			__atomic_store_n(&sh->moved, 1, __ATOMIC_RELEASE);
 		}
 		/* Rate limit: hot pages x rate reads per second in all. */
 		if (cfg->page_rate && done * 1000000 >

@@ -54,6 +54,7 @@ struct udamos_workload_shared {
 	volatile uint64_t reads;	/* random reads done so far */
 	volatile int ready;		/* memory filled; reads under way */
 	volatile int verify_result;	/* 0 intact, 1 corrupted, -1 not yet */
+	volatile int moved;		/* the hot set has moved (see move_after_us) */
 };
 
 struct udamos_workload {
