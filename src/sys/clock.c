@@ -4,6 +4,8 @@
  */
 #include "sys/clock.h"
 
+#include "sys/procfs.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,26 +36,9 @@ uint64_t udamos_self_cpu_us(void)
 
 uint64_t udamos_pid_cpu_us(int pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long utime, stime;
-	long hz = sysconf(_SC_CLK_TCK);
-	FILE *f;
-	size_t n;
+	struct udamos_proc_stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* The command name may hold spaces and parentheses: skip past the
-	 * last ')' before counting fields. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-			 &utime, &stime) != 2 || hz <= 0)
-		return 0;
-	return (utime + stime) * 1000000ULL / (uint64_t)hz;
+	return udamos_read_proc_stat(pid, &st) ? 0 : st.cpu_us;
 }
 
 int udamos_sleep_until_us(uint64_t t_us, volatile int *stop)

@@ -4,6 +4,8 @@
  */
 #include "sys/kdamond.h"
 
+#include "sys/procfs.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,23 +20,9 @@
 /* Process start time in clock ticks, to tell a PID's reuse apart. */
 static unsigned long long start_time_of(int pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long t = 0;
-	FILE *f;
-	size_t n;
+	struct udamos_proc_stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-			"%*d %*d %*d %*d %llu", &t) != 1)
-		t = 0;
-	return t;
+	return udamos_read_proc_stat(pid, &st) ? 0 : st.start_ticks;
 }
 
 struct record {

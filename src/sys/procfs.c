@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/vec.h"
 #include "sys/pidfd.h"
@@ -129,6 +130,32 @@ int udamos_read_thp_enabled(pid_t pid, int pidfd)
 			break;
 	fclose(f);
 	return val;
+}
+
+int udamos_read_proc_stat(pid_t pid, struct udamos_proc_stat *out)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long utime, stime;
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: fields are
+	 * counted from after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p || hz <= 0 ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d "
+		   "%*d %*d %*d %*d %llu", &utime, &stime, &out->start_ticks) != 3)
+		return -EINVAL;
+	out->cpu_us = (utime + stime) * 1000000ULL / (uint64_t)hz;
+	return 0;
 }
 
 int udamos_read_meminfo(struct udamos_meminfo *out)

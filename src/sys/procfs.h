@@ -37,6 +37,14 @@ struct udamos_meminfo {
 };
 
 int udamos_read_meminfo(struct udamos_meminfo *out);
+
+struct udamos_proc_stat {
+	uint64_t cpu_us;		/* user + system time */
+	unsigned long long start_ticks;	/* start time, tells PID reuse apart */
+};
+
+/* From /proc/PID/stat.  0 or -errno. */
+int udamos_read_proc_stat(pid_t pid, struct udamos_proc_stat *out);
 /* Total microseconds of "some" memory stall, from /proc/pressure/memory. */
 int udamos_read_mem_psi_some_us(uint64_t *out);
 

@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../helpers/check.h"
 #include "sys/damon.h"
 #include "sys/guard.h"
 #include "sys/pagemap.h"
@@ -37,16 +38,6 @@
 #define MiB(x) ((uint64_t)(x) << 20)
 #define SKIP 77
 
-static int failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-		failures++;						\
-	}								\
-} while (0)
 
 static char last_stderr[2048];
 

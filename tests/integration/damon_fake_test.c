@@ -14,18 +14,9 @@
 #include <unistd.h>
 
 #include "source/paddr.h"
+#include "../helpers/check.h"
 #include "sys/damon.h"
 
-static int failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-		failures++;						\
-	}								\
-} while (0)
 
 static void put(const char *root, const char *rel, const char *value)
 {
@@ -44,6 +35,16 @@ static void put(const char *root, const char *rel, const char *value)
 		fputs(value, f);
 		fclose(f);
 	}
+}
+
+static const char *nr_kdamonds(const char *root, char *buf, size_t len)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/kdamonds/nr_kdamonds", root);
+	if (udamos_damon_read(path, buf, len))
+		snprintf(buf, len, "?");
+	return buf;
 }
 
 static int try_paddr(const char *root, char *why, size_t len)
@@ -87,13 +88,8 @@ int main(void)
 	CHECK(err == -EOPNOTSUPP, "err %d, want -EOPNOTSUPP", err);
 	CHECK(strstr(why, "no paddr operations set") && strstr(why, "CONFIG_DAMON_PADDR"),
 	      "message: %s", why);
-	{
-		char path[256];
-
-		snprintf(path, sizeof(path), "%s/kdamonds/nr_kdamonds", root);
-		CHECK(!udamos_damon_read(path, buf, sizeof(buf)) && !strcmp(buf, "0"),
-		      "nr_kdamonds left at '%s', want 0", buf);
-	}
+	CHECK(!strcmp(nr_kdamonds(root, buf, sizeof(buf)), "0"),
+	      "nr_kdamonds left at '%s', want 0", buf);
 
 	/* An idle kdamond someone configured: adding ours would reset it. */
 	put(root, "kdamonds/nr_kdamonds", "1");
@@ -104,13 +100,8 @@ int main(void)
 	CHECK(err == -EBUSY, "err %d, want -EBUSY", err);
 	CHECK(strstr(why, "kdamond 0 (off, paddr) exists and was not created by udamos"),
 	      "message: %s", why);
-	{
-		char path[256];
-
-		snprintf(path, sizeof(path), "%s/kdamonds/nr_kdamonds", root);
-		CHECK(!udamos_damon_read(path, buf, sizeof(buf)) && !strcmp(buf, "1"),
-		      "nr_kdamonds changed to '%s'", buf);
-	}
+	CHECK(!strcmp(nr_kdamonds(root, buf, sizeof(buf)), "1"),
+	      "nr_kdamonds changed to '%s'", buf);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	if (system(cmd))
 		failures++;
