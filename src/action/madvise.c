@@ -7,20 +7,27 @@
  * first entry that fails and reports only the bytes done before it, so one
  * entry per window tells exactly which window failed: we count its errno,
  * retry it once when the kernel says EAGAIN, and carry on after it.
+ * EINVAL means the window cannot be collapsed at all (MADV_NOHUGEPAGE, an
+ * unsuitable mapping): it is left alone for a minute rather than asked
+ * again at every apply.
  */
 #include "action/madvise.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "core/filter.h"
 #include "core/hugewin.h"
+#include "core/vec.h"
 #include "sys/clock.h"
 #include "sys/pidfd.h"
 
 #define BATCH 64
 
 struct batch {
+	struct udamos_madvise_actuator *a;
+	uint32_t target;
 	struct udamos_target *t;
 	int advice;
 	struct iovec iov[BATCH];
@@ -48,6 +55,42 @@ void udamos_madvise_begin_pass(struct udamos_madvise_actuator *a)
 static void fail(struct udamos_apply_res *res, int err)
 {
 	res->nr_failed[udamos_fail_slot_of(err)]++;
+}
+
+void udamos_madvise_release(struct udamos_madvise_actuator *a)
+{
+	free(a->refused);
+	a->refused = NULL;
+	a->nr_refused = a->cap_refused = 0;
+}
+
+static void refuse(struct udamos_madvise_actuator *a, uint32_t target, uint64_t addr)
+{
+	if (udamos_reserve(&a->refused, &a->cap_refused, a->nr_refused + 1,
+			   sizeof(*a->refused)))
+		return;		/* only an optimisation: fine to forget */
+	a->refused[a->nr_refused++] = (struct udamos_refusal){
+		target, addr, udamos_now_us() + UDAMOS_REFUSAL_US,
+	};
+}
+
+/* Is the window still refused?  Drops expired refusals on the way. */
+static bool refused(struct udamos_madvise_actuator *a, uint32_t target, uint64_t addr)
+{
+	uint64_t now = udamos_now_us();
+
+	for (size_t i = 0; i < a->nr_refused;) {
+		struct udamos_refusal *r = &a->refused[i];
+
+		if (r->until_us <= now) {
+			*r = a->refused[--a->nr_refused];
+			continue;
+		}
+		if (r->target == target && r->addr == addr)
+			return true;
+		i++;
+	}
+	return false;
 }
 
 static void flush(struct batch *b)
@@ -79,6 +122,8 @@ static void flush(struct batch *b)
 			continue;
 		}
 		fail(b->res, r < 0 ? (int)-r : EIO);
+		if (r == -EINVAL && b->advice == MADV_COLLAPSE)
+			refuse(b->a, b->target, (uint64_t)(uintptr_t)b->iov[i].iov_base);
 		retried = false;
 		i++;
 	}
@@ -139,7 +184,8 @@ static void collapse(const struct udamos_apply_req *req, struct batch *b,
 
 		/* A window across mappings or over a hole cannot become one
 		 * huge page; asking would only earn an error. */
-		if (!vma || !passes(req, b->t, vma, w, w + UDAMOS_HUGE_SIZE, need_huge))
+		if (!vma || refused(b->a, b->target, w) ||
+		    !passes(req, b->t, vma, w, w + UDAMOS_HUGE_SIZE, need_huge))
 			continue;
 		b->res->sz_filter_passed += UDAMOS_HUGE_SIZE;
 		push(b, w, UDAMOS_HUGE_SIZE);
@@ -180,7 +226,8 @@ void udamos_madvise_apply(void *ctx, const struct udamos_apply_req *req,
 	struct udamos_madvise_actuator *a = ctx;
 	struct udamos_target *t = &a->targets[req->target];
 	enum udamos_action action = req->scheme->action;
-	struct batch b = { .t = t, .advice = udamos_action_advice(action), .res = res };
+	struct batch b = { .a = a, .target = req->target, .t = t,
+			   .advice = udamos_action_advice(action), .res = res };
 	bool need_huge = has_filter(req, UDAMOS_FILTER_HUGE);
 	uint64_t t0 = udamos_now_ns();
 	int err;

@@ -12,10 +12,24 @@
 #include "sys/target.h"
 #include "udamos/engine.h"
 
+/* A window the kernel refused for good (EINVAL), left alone a while. */
+struct udamos_refusal {
+	uint32_t target;
+	uint64_t addr;
+	uint64_t until_us;
+};
+
+/* How long a refused window is left alone before it is asked again. */
+#define UDAMOS_REFUSAL_US 60000000ULL
+
 struct udamos_madvise_actuator {
 	struct udamos_target *targets;	/* borrowed */
 	size_t nr_targets;
+	struct udamos_refusal *refused;
+	size_t nr_refused, cap_refused;
 };
+
+void udamos_madvise_release(struct udamos_madvise_actuator *a);
 
 /* The madvise advice for an action, or -1 when it has none. */
 int udamos_action_advice(enum udamos_action action);

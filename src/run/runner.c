@@ -368,8 +368,9 @@ static void show_progress(const struct run *r, uint64_t elapsed_us)
 
 static enum udamos_status loop(struct run *r)
 {
-	struct udamos_madvise_actuator act = { r->targets, r->nr_opened };
-	struct udamos_sysenv se = { r->targets, r->nr_opened, 0, false };
+	struct udamos_madvise_actuator act = { .targets = r->targets,
+					       .nr_targets = r->nr_opened };
+	struct udamos_sysenv se = { .targets = r->targets, .nr_targets = r->nr_opened };
 	struct udamos_engine e;
 	uint64_t t0 = udamos_now_us(), cpu0 = udamos_self_cpu_us();
 	int kpid = r->src->ops->kernel_pid ? r->src->ops->kernel_pid(r->src) : 0;
@@ -420,6 +421,7 @@ static enum udamos_status loop(struct run *r)
 	if (kpid > 0)
 		r->res->kernel_cpu_us = udamos_pid_cpu_us(kpid) - kcpu0;
 	udamos_engine_release(&e);
+	udamos_madvise_release(&act);
 	return st;
 }
 
