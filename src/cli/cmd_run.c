@@ -237,6 +237,7 @@ static void print_json(const struct run_opts *o, const struct udamos_run_result 
 	json_object *root = json_object_new_object(), *schemes = json_object_new_array();
 	json_object *targets = json_object_new_array();
 
+	json_object_object_add(root, "source", json_object_new_string(res->source));
 	json_object_object_add(root, "elapsed_s", json_object_new_double((double)res->elapsed_us / 1e6));
 	json_object_object_add(root, "cpu_pct", json_object_new_double(
 		res->elapsed_us ? 100.0 * (double)res->cpu_us / (double)res->elapsed_us : 0));
@@ -273,8 +274,8 @@ static void print_text(const struct run_opts *o, const struct udamos_run_result 
 {
 	char a[32], b[32];
 
-	printf("ran %.1f s, %" PRIu64 " aggregations, udamos used %.2f%% of a CPU%s\n",
-	       (double)res->elapsed_us / 1e6, res->nr_aggregations,
+	printf("ran %.1f s, %" PRIu64 " aggregations (monitoring: %s), udamos used %.2f%% "
+	       "of a CPU%s\n", (double)res->elapsed_us / 1e6, res->nr_aggregations, res->source,
 	       res->elapsed_us ? 100.0 * (double)res->cpu_us / (double)res->elapsed_us : 0.0,
 	       res->interrupted ? " (interrupted)" : "");
 	for (size_t i = 0; i < o->nr_schemes; i++) {

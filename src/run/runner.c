@@ -18,6 +18,7 @@
 #include "run/sysenv.h"
 #include "source/paddr.h"
 #include "source/synthetic.h"
+#include "source/vaddr.h"
 #include "sys/damon.h"
 #include "sys/clock.h"
 #include "sys/pidfd.h"
@@ -256,6 +257,36 @@ static enum udamos_status make_synthetic(struct run *r, const char *model)
 	return UDAMOS_OK;
 }
 
+/* Kernel source failures: the reason says it all; this picks the status. */
+static enum udamos_status kernel_source_status(struct run *r, int err, const char *reason)
+{
+	switch (err) {
+	case 0:
+		return UDAMOS_OK;
+	case -ENOENT:
+	case -EOPNOTSUPP:
+	case -EBUSY:
+	case -EACCES:
+	case -EPERM:
+		return say(r, UDAMOS_ERR_ENV, "%s", reason);
+	default:
+		return say(r, UDAMOS_ERR_RUNTIME, "%s", reason);
+	}
+}
+
+static int try_vaddr(struct run *r, char *reason, size_t len)
+{
+	struct udamos_vaddr_cfg vc = {
+		.targets = r->targets, .nr_targets = r->nr_opened,
+		.attrs = r->cfg->attrs, .damon_root = UDAMOS_DAMON_ROOT,
+		.guard = &r->guard, .log = r->cfg->log, .stop = &udamos_stop_requested,
+	};
+
+	if (!r->cfg->attrs_given)
+		udamos_vaddr_default_attrs(&vc.attrs);
+	return udamos_vaddr_create(&vc, &r->src, reason, len);
+}
+
 static enum udamos_status make_paddr(struct run *r)
 {
 	struct udamos_paddr_cfg pc = {
@@ -270,19 +301,7 @@ static enum udamos_status make_paddr(struct run *r)
 	if (!r->cfg->attrs_given)
 		udamos_paddr_default_attrs(&pc.attrs);
 	err = udamos_paddr_create(&pc, &r->src, reason, sizeof(reason));
-	switch (err) {
-	case 0:
-		return UDAMOS_OK;
-	case -ENOENT:
-	case -EOPNOTSUPP:
-	case -EBUSY:
-		return say(r, UDAMOS_ERR_ENV, "%s", reason);
-	case -EACCES:
-	case -EPERM:
-		return say(r, UDAMOS_ERR_ENV, "%s", reason);
-	default:
-		return say(r, UDAMOS_ERR_RUNTIME, "%s", reason);
-	}
+	return kernel_source_status(r, err, reason);
 }
 
 static enum udamos_status make_source(struct run *r)
@@ -295,13 +314,24 @@ static enum udamos_status make_source(struct run *r)
 		snprintf(r->res->source, sizeof(r->res->source), "synthetic");
 		return st;
 	}
-	/* Kernel DAMON vaddr comes first where the kernel has it (not yet
-	 * supported); paddr projected onto virtual addresses otherwise. */
-	if (strcmp(spec, "auto") && strcmp(spec, "paddr"))
+	if (strcmp(spec, "auto") && strcmp(spec, "paddr") && strcmp(spec, "vaddr"))
 		return say(r, UDAMOS_ERR_INPUT, "--source %s: unknown source; use auto, "
-			   "paddr or synthetic:MODEL", spec);
-	snprintf(r->res->source, sizeof(r->res->source), "paddr");
-	st = make_paddr(r);
+			   "vaddr, paddr or synthetic:MODEL", spec);
+	/* Kernel DAMON vaddr where the kernel has it; paddr projected onto
+	 * virtual addresses otherwise. */
+	if (!strcmp(spec, "paddr")) {
+		st = make_paddr(r);
+	} else {
+		char reason[448];
+		int err = try_vaddr(r, reason, sizeof(reason));
+
+		if (err == -EOPNOTSUPP && !strcmp(spec, "auto"))
+			st = make_paddr(r);
+		else
+			st = kernel_source_status(r, err, reason);
+	}
+	snprintf(r->res->source, sizeof(r->res->source), "%s",
+		 r->src && r->src->ops ? r->src->ops->name : spec);
 	if (st == UDAMOS_ERR_ENV && r->cfg->fallback_model && !strcmp(spec, "auto")) {
 		snprintf(r->res->fallback_reason, sizeof(r->res->fallback_reason), "%s", r->why);
 		snprintf(r->res->source, sizeof(r->res->source), "synthetic");

@@ -11,8 +11,7 @@
 #include "core/projection.h"
 #include "core/vec.h"
 #include "sys/clock.h"
-#include "sys/kdamond.h"
-#include "sys/tracefs.h"
+#include "source/kmon.h"
 
 /* Mappings larger than this are address-space reservations, not memory. */
 #define MAX_VMA_SCAN (1ULL << 40)
@@ -27,20 +26,13 @@ struct per_target {
 struct paddr {
 	struct udamos_source base;
 	struct udamos_paddr_cfg cfg;
-	struct udamos_kdamond kd;
-	struct udamos_trace trace;
+	struct udamos_kmon mon;
 	struct per_target *t;
 	struct udamos_snapshot *snaps;
 	uint64_t (*ranges)[2];
 	size_t nr_ranges;
 	uint64_t next_refresh_us;
 	uint64_t first_read_us;
-
-	/* The aggregation being collected from the trace stream. */
-	struct udamos_region *phys;
-	size_t nr_phys, cap_phys;
-	uint32_t expect;
-	bool complete;
 };
 
 void udamos_paddr_default_attrs(struct udamos_mon_attrs *attrs)
@@ -166,46 +158,19 @@ static int refresh(struct paddr *p, bool first)
 	if (first)
 		return 0;
 	/* Pages moved outside what the kdamond watches: follow them. */
-	err = udamos_kdamond_write_regions(p->kd.dir, (const uint64_t (*)[2])ranges, nr);
-	return err ? err : udamos_kdamond_command(p->kd.dir, "commit");
-}
-
-static void collect(void *ctx, const struct udamos_trace_region *ev)
-{
-	struct paddr *p = ctx;
-
-	/* Regions of one aggregation come in address order; a lower start
-	 * means a new aggregation began (events of the last one were lost). */
-	if (p->complete || (p->nr_phys && ev->region.start < p->phys[p->nr_phys - 1].start)) {
-		p->nr_phys = 0;
-		p->complete = false;
-	}
-	if (udamos_reserve(&p->phys, &p->cap_phys, p->nr_phys + 1, sizeof(*p->phys)))
-		return;
-	p->phys[p->nr_phys++] = ev->region;
-	p->expect = ev->nr_regions;
-	if (p->nr_phys == p->expect)
-		p->complete = true;
+	err = udamos_kdamond_write_regions(p->mon.kd.dir, (const uint64_t (*)[2])ranges, nr);
+	return err ? err : udamos_kdamond_command(p->mon.kd.dir, "commit");
 }
 
 static int paddr_next(struct udamos_source *src, struct udamos_snapshot **snaps, size_t *nr)
 {
 	struct paddr *p = (struct paddr *)src;
 	const struct udamos_mon_attrs *a = &p->cfg.attrs;
-	uint64_t deadline = udamos_now_us() + 10 * a->aggr_us + 5000000;
-	int err;
+	const struct udamos_kmon_target *phys = &p->mon.t[0];
+	int err = udamos_kmon_next(&p->mon, 10 * a->aggr_us + 5000000, p->cfg.stop);
 
-	p->complete = false;
-	p->nr_phys = 0;
-	while (!p->complete) {
-		if (p->cfg.stop && *p->cfg.stop)
-			return -EINTR;
-		if (udamos_now_us() > deadline)
-			return -ETIMEDOUT;
-		err = udamos_trace_poll(&p->trace, 100, collect, p);
-		if (err < 0)
-			return err;
-	}
+	if (err)
+		return err;
 	if (udamos_now_us() >= p->next_refresh_us) {
 		uint64_t t0 = udamos_now_us(), took;
 
@@ -218,7 +183,7 @@ static int paddr_next(struct udamos_source *src, struct udamos_snapshot **snaps,
 	for (size_t i = 0; i < p->cfg.nr_targets; i++) {
 		struct udamos_snapshot *sn = &p->snaps[i];
 
-		err = udamos_projection_run(&p->t[i].proj, p->phys, p->nr_phys,
+		err = udamos_projection_run(&p->t[i].proj, phys->r, phys->nr,
 					    &p->t[i].ages, sn);
 		if (err)
 			return err;
@@ -236,8 +201,7 @@ static void paddr_destroy(struct udamos_source *src)
 {
 	struct paddr *p = (struct paddr *)src;
 
-	udamos_trace_close(&p->trace);
-	udamos_kdamond_release(&p->kd);
+	udamos_kmon_stop(&p->mon);
 	for (size_t i = 0; i < p->cfg.nr_targets; i++) {
 		free(p->t[i].ext);
 		udamos_projection_release(&p->t[i].proj);
@@ -247,13 +211,12 @@ static void paddr_destroy(struct udamos_source *src)
 	free(p->t);
 	free(p->snaps);
 	free(p->ranges);
-	free(p->phys);
 	free(p);
 }
 
 static int paddr_kernel_pid(struct udamos_source *src)
 {
-	return ((struct paddr *)src)->kd.pid;
+	return udamos_kmon_kernel_pid(&((struct paddr *)src)->mon);
 }
 
 static const struct udamos_source_ops paddr_ops = {
@@ -262,21 +225,6 @@ static const struct udamos_source_ops paddr_ops = {
 	.destroy = paddr_destroy,
 	.kernel_pid = paddr_kernel_pid,
 };
-
-/* Is paddr among the operations sets of our (fresh) context? */
-static bool has_paddr(const struct paddr *p)
-{
-	char path[256], buf[128];
-
-	snprintf(path, sizeof(path), "%s/contexts/nr_contexts", p->kd.dir);
-	if (udamos_damon_write(path, "1"))
-		return false;
-	snprintf(path, sizeof(path), "%s/contexts/0/avail_operations", p->kd.dir);
-	/* Kernels before 5.19 lack the file; they all had paddr. */
-	if (udamos_damon_read(path, buf, sizeof(buf)))
-		return true;
-	return strstr(buf, "paddr") != NULL;
-}
 
 int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source **out,
 			char *why, size_t len)
@@ -289,8 +237,7 @@ int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source
 		return -ENOMEM;
 	p->base.ops = &paddr_ops;
 	p->cfg = *cfg;
-	p->kd.lock_fd = -1;
-	p->trace.pipe_fd = -1;
+	udamos_kmon_init(&p->mon);
 	p->t = calloc(cfg->nr_targets, sizeof(*p->t));
 	p->snaps = calloc(cfg->nr_targets, sizeof(*p->snaps));
 	if (!p->t || !p->snaps) {
@@ -312,28 +259,15 @@ int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source
 		paddr_destroy(&p->base);
 		return err;
 	}
-	err = udamos_kdamond_acquire(&p->kd, cfg->damon_root, cfg->guard, cfg->log, why, len);
-	if (!err && (err = udamos_guard_rearm(cfg->guard)))
-		snprintf(why, len, "cannot arm the restore guard: %s", strerror(-err));
-	if (!err && !has_paddr(p)) {
-		err = -EOPNOTSUPP;
-		snprintf(why, len, "this kernel's DAMON has no paddr operations set; it needs "
-			 "CONFIG_DAMON_PADDR");
-	}
-	if (!err) {
-		kc = (struct udamos_kdamond_cfg){
-			.ops = "paddr", .sample_us = cfg->attrs.sample_us,
-			.aggr_us = cfg->attrs.aggr_us, .update_us = cfg->attrs.update_us,
-			.min_nr_regions = cfg->attrs.min_nr_regions,
-			.max_nr_regions = cfg->attrs.max_nr_regions,
-			.regions = (const uint64_t (*)[2])p->ranges, .nr_regions = p->nr_ranges,
-		};
-		err = udamos_kdamond_start(&p->kd, &kc, why, len);
-	}
-	if (!err)
-		err = udamos_trace_open(&p->trace, p->kd.pid, cfg->guard, why, len);
-	if (!err && (err = udamos_guard_rearm(cfg->guard)))
-		snprintf(why, len, "cannot arm the restore guard: %s", strerror(-err));
+	kc = (struct udamos_kdamond_cfg){
+		.ops = "paddr", .sample_us = cfg->attrs.sample_us,
+		.aggr_us = cfg->attrs.aggr_us, .update_us = cfg->attrs.update_us,
+		.min_nr_regions = cfg->attrs.min_nr_regions,
+		.max_nr_regions = cfg->attrs.max_nr_regions,
+		.regions = (const uint64_t (*)[2])p->ranges, .nr_regions = p->nr_ranges,
+	};
+	err = udamos_kmon_start(&p->mon, cfg->damon_root, cfg->guard, cfg->log, &kc, 1,
+				why, len);
 	if (err) {
 		paddr_destroy(&p->base);
 		return err;

@@ -183,9 +183,13 @@ int udamos_kdamond_configure(const char *kd_dir, const struct udamos_kdamond_cfg
 	if (!err)
 		err = put(kd_dir, "monitoring_attrs/nr_regions/min", cfg->min_nr_regions);
 	if (!err)
-		err = put(kd_dir, "targets/nr_targets", 1);
-	if (!err && cfg->pid > 0)
-		err = put(kd_dir, "targets/0/pid_target", (uint64_t)cfg->pid);
+		err = put(kd_dir, "targets/nr_targets", cfg->nr_pids ? cfg->nr_pids : 1);
+	for (size_t i = 0; !err && i < cfg->nr_pids; i++) {
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), "targets/%zu/pid_target", i);
+		err = put(kd_dir, rel, (uint64_t)cfg->pids[i]);
+	}
 	if (!err && cfg->nr_regions)
 		err = udamos_kdamond_write_regions(kd_dir, cfg->regions, cfg->nr_regions);
 	if (!err)

@@ -48,8 +48,9 @@ struct udamos_kdamond_cfg {
 	const char *ops;		/* "paddr" or "vaddr" */
 	uint64_t sample_us, aggr_us, update_us;
 	uint32_t min_nr_regions, max_nr_regions;
-	/* One target: a pid for vaddr, or initial regions for paddr. */
-	int pid;
+	/* vaddr: one target per pid.  paddr: one target, these regions. */
+	const int *pids;
+	size_t nr_pids;
 	const uint64_t (*regions)[2];
 	size_t nr_regions;
 };

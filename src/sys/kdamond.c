@@ -157,12 +157,16 @@ int udamos_kdamond_acquire(struct udamos_kdamond *k, const char *root,
 		return fail(why, len, -errno, "cannot create %s (%s); kernel DAMON needs "
 			    "root: run udamos as root", UDAMOS_RUN_DIR, strerror(errno));
 	k->lock_fd = open(UDAMOS_RUN_DIR "/damon.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (k->lock_fd < 0 || flock(k->lock_fd, LOCK_EX | LOCK_NB)) {
+	if (k->lock_fd < 0) {
 		err = -errno;
 		udamos_kdamond_release(k);
-		return fail(why, len, err == -EWOULDBLOCK ? -EBUSY : err,
-			    "another udamos is using kernel DAMON on this machine; one "
-			    "udamos at a time can (give it all targets with --pid)");
+		return fail(why, len, err, "cannot open %s/damon.lock (%s); kernel DAMON "
+			    "needs root: run udamos as root", UDAMOS_RUN_DIR, strerror(-err));
+	}
+	if (flock(k->lock_fd, LOCK_EX | LOCK_NB)) {
+		udamos_kdamond_release(k);
+		return fail(why, len, -EBUSY, "another udamos is using kernel DAMON on this "
+			    "machine; one udamos at a time can (give it all targets with --pid)");
 	}
 	udamos_kdamond_cleanup_stale(root, log);
 	if (udamos_damon_view(root, &v)) {

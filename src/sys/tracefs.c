@@ -140,6 +140,7 @@ bool udamos_trace_parse(const char *line, struct udamos_trace_region *out)
 	if (!p || sscanf(p, "damon_aggregated: target_id=%lu nr_regions=%u %llu-%llu: %u %u",
 			 &tid, &nr, &start, &end, &acc, &age) != 6)
 		return false;
+	out->target_id = (uint32_t)tid;
 	out->nr_regions = nr;
 	out->region = (struct udamos_region){ start, end, acc, age };
 	return true;

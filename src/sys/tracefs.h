@@ -36,6 +36,7 @@ void udamos_trace_close(struct udamos_trace *t);
 
 /* One damon_aggregated event. */
 struct udamos_trace_region {
+	uint32_t target_id;
 	uint32_t nr_regions;
 	struct udamos_region region;
 };

@@ -13,8 +13,8 @@
  * Needs root (THP sysfs, process_madvise on another process, kpageflags);
  * skips otherwise.  Usage: collapse_test PATH_TO_UDAMOS PATH_TO_WORKLOAD [paddr]
  *
- * With "paddr", the real source on a kernel with DAMON paddr (the VM
- * tests): the hot range must end >= 90% huge and <= 5% of the cold range
+ * With "paddr" or "vaddr", that real kernel DAMON source (the VM tests):
+ * the hot range must end >= 90% huge and <= 5% of the cold range
  * collapsed.
  */
 #include <errno.h>
@@ -311,6 +311,13 @@ int main(int argc, char **argv)
 		};
 
 		test_collapse(&paddr, argv[1], argv[2]);
+	} else if (argc > 3 && !strcmp(argv[3], "vaddr")) {
+		static const struct mode vaddr = {
+			"kernel DAMON vaddr", "vaddr",
+			MiB(256), MiB(64), MiB(64), 0, "60", false,
+		};
+
+		test_collapse(&vaddr, argv[1], argv[2]);
 	} else {
 		/* One hot window is MADV_NOHUGEPAGE: the kernel refuses it
 		 * in the middle of a batch. */

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A kdamond and its event stream; see kmon.h.
+ */
+#include "source/kmon.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/vec.h"
+#include "sys/clock.h"
+
+/* Does the kernel offer this operations set?  Asked of our own context. */
+static bool has_ops(const struct udamos_kmon *m, const char *ops)
+{
+	char path[256], buf[128];
+
+	snprintf(path, sizeof(path), "%s/contexts/nr_contexts", m->kd.dir);
+	if (udamos_damon_write(path, "1"))
+		return false;
+	snprintf(path, sizeof(path), "%s/contexts/0/avail_operations", m->kd.dir);
+	/* Kernels before 5.19 lack the file; they had vaddr and paddr. */
+	if (udamos_damon_read(path, buf, sizeof(buf)))
+		return strcmp(ops, "fvaddr") != 0;
+	for (char *tok = strtok(buf, "\n "); tok; tok = strtok(NULL, "\n "))
+		if (!strcmp(tok, ops))
+			return true;
+	return false;
+}
+
+void udamos_kmon_init(struct udamos_kmon *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->kd.lock_fd = -1;
+	m->trace.pipe_fd = -1;
+}
+
+int udamos_kmon_start(struct udamos_kmon *m, const char *root, struct udamos_guard *g,
+		      FILE *log, const struct udamos_kdamond_cfg *cfg, size_t nr_targets,
+		      char *why, size_t len)
+{
+	int err;
+
+	udamos_kmon_init(m);
+	/* DAMON sysfs is root's alone; say so before anything fails on it. */
+	if (geteuid() != 0) {
+		snprintf(why, len, "kernel DAMON sources need root: DAMON sysfs is writable "
+			 "only with CAP_SYS_ADMIN; run udamos as root");
+		return -EPERM;
+	}
+	m->nr_targets = nr_targets;
+	m->t = calloc(nr_targets, sizeof(*m->t));
+	if (!m->t)
+		return -ENOMEM;
+	err = udamos_kdamond_acquire(&m->kd, root, g, log, why, len);
+	if (!err && (err = udamos_guard_rearm(g)))
+		snprintf(why, len, "cannot arm the restore guard: %s", strerror(-err));
+	if (!err && !has_ops(m, cfg->ops)) {
+		err = -EOPNOTSUPP;
+		snprintf(why, len, "this kernel's DAMON has no %s operations set; it needs "
+			 "CONFIG_DAMON_%s", cfg->ops, !strcmp(cfg->ops, "paddr") ? "PADDR" : "VADDR");
+	}
+	if (!err)
+		err = udamos_kdamond_start(&m->kd, cfg, why, len);
+	if (!err)
+		err = udamos_trace_open(&m->trace, m->kd.pid, g, why, len);
+	if (!err && (err = udamos_guard_rearm(g)))
+		snprintf(why, len, "cannot arm the restore guard: %s", strerror(-err));
+	if (err)
+		udamos_kmon_stop(m);
+	return err;
+}
+
+static void collect(void *ctx, const struct udamos_trace_region *ev)
+{
+	struct udamos_kmon *m = ctx;
+	struct udamos_kmon_target *t;
+
+	if (ev->target_id >= m->nr_targets)
+		return;
+	t = &m->t[ev->target_id];
+	/* Within a target, regions come in address order: a lower start, or
+	 * target 0 after a finished aggregation, begins a new aggregation
+	 * (and drops what was partial, should events have been lost). */
+	if (m->complete || (t->nr && ev->region.start < t->r[t->nr - 1].start)) {
+		for (size_t i = 0; i < m->nr_targets; i++)
+			m->t[i].nr = 0;
+		m->complete = false;
+	}
+	if (udamos_reserve(&t->r, &t->cap, t->nr + 1, sizeof(*t->r)))
+		return;
+	t->r[t->nr++] = ev->region;
+	t->expect = ev->nr_regions;
+	/* Targets come in order: the last one's last region ends it. */
+	if (ev->target_id == m->nr_targets - 1 && t->nr == t->expect)
+		m->complete = true;
+}
+
+int udamos_kmon_next(struct udamos_kmon *m, uint64_t timeout_us, volatile int *stop)
+{
+	uint64_t deadline = udamos_now_us() + timeout_us;
+
+	m->complete = false;
+	for (size_t i = 0; i < m->nr_targets; i++)
+		m->t[i].nr = 0;
+	while (!m->complete) {
+		int err;
+
+		if (stop && *stop)
+			return -EINTR;
+		if (udamos_now_us() > deadline)
+			return -ETIMEDOUT;
+		err = udamos_trace_poll(&m->trace, 100, collect, m);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+int udamos_kmon_kernel_pid(const struct udamos_kmon *m)
+{
+	return m->kd.pid;
+}
+
+void udamos_kmon_stop(struct udamos_kmon *m)
+{
+	udamos_trace_close(&m->trace);
+	udamos_kdamond_release(&m->kd);
+	for (size_t i = 0; m->t && i < m->nr_targets; i++)
+		free(m->t[i].r);
+	free(m->t);
+	m->t = NULL;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A kdamond of udamos's own and its stream of results, shared by the
+ * kernel DAMON sources: acquire it (kdamond.h's rules), check the kernel
+ * offers the operations set, start it, and collect each aggregation's
+ * regions, per target, from the damon_aggregated tracepoint.
+ */
+#ifndef UDAMOS_SOURCE_KMON_H
+#define UDAMOS_SOURCE_KMON_H
+
+#include <stdio.h>
+
+#include "sys/kdamond.h"
+#include "sys/tracefs.h"
+#include "udamos/snapshot.h"
+
+struct udamos_kmon_target {
+	struct udamos_region *r;
+	size_t nr, cap;
+	uint32_t expect;	/* nr_regions the kernel announced */
+};
+
+struct udamos_kmon {
+	struct udamos_kdamond kd;
+	struct udamos_trace trace;
+	struct udamos_kmon_target *t;
+	size_t nr_targets;
+	bool complete;
+};
+
+/* Makes m safe to stop before it was started. */
+void udamos_kmon_init(struct udamos_kmon *m);
+
+/*
+ * Acquires a kdamond, checks that the kernel has cfg->ops, configures and
+ * starts it, and opens its event stream; undo steps go into g, which is
+ * rearmed.  Returns 0, or -errno with a one-line reason: -EOPNOTSUPP when
+ * the operations set is missing, others as udamos_kdamond_acquire().
+ */
+int udamos_kmon_start(struct udamos_kmon *m, const char *root, struct udamos_guard *g,
+		      FILE *log, const struct udamos_kdamond_cfg *cfg, size_t nr_targets,
+		      char *why, size_t len);
+
+/*
+ * Waits for the next complete aggregation (every target's regions) and
+ * leaves it in m->t.  0, -EINTR once *stop is set, -ETIMEDOUT after
+ * timeout_us without one, or another -errno.
+ */
+int udamos_kmon_next(struct udamos_kmon *m, uint64_t timeout_us, volatile int *stop);
+
+int udamos_kmon_kernel_pid(const struct udamos_kmon *m);
+void udamos_kmon_stop(struct udamos_kmon *m);
+
+#endif
