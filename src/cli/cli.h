@@ -11,6 +11,7 @@
 #include "run/runner.h"
 
 int cmd_demo(int argc, char **argv);
+int cmd_features(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

@@ -18,6 +18,7 @@ static const char usage[] =
 "\n"
 "Commands:\n"
 "  demo       see collapse at work on a built-in workload (udamos demo --help)\n"
+"  features   what this kernel offers and which paths udamos takes [--json]\n"
 "  run        apply schemes to processes (udamos run --help)\n"
 "  version    print the version\n"
 "\n"
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{ "demo", cmd_demo },
+		{ "features", cmd_features },
 		{ "run", cmd_run },
 		{ "version", cmd_version },
 		{ "--version", cmd_version },

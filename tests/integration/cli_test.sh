@@ -67,6 +67,13 @@ expect 2 "cannot read" run --pid "$target" --schemes /nonexistent/schemes.json
 printf '{"schemes": [' >"$tmp/bad.json"
 expect 2 "malformed JSON" run --pid "$target" --schemes "$tmp/bad.json"
 expect 2 "--source: unknown key 'warm'" run --pid "$target" --source synthetic:warm=1
+expect 2 "features takes only --json" features --bogus
+"$UDAMOS" features --json >"$tmp/out" 2>"$tmp/err" && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("kernel", "process_madvise", "thp", "paths"):
+    assert k in d, k
+' "$tmp/out" && echo "ok: features --json" || fail "features --json: $(cat "$tmp/out" "$tmp/err")"
 
 if [ "$(id -u)" = 0 ]; then
 	# Without privileges, as nobody: on root's process ptrace access is
