@@ -124,6 +124,29 @@ int udamos_kmon_kernel_pid(const struct udamos_kmon *m)
 	return m->kd.pid;
 }
 
+int udamos_kmon_source_pid(struct udamos_source *src)
+{
+	return udamos_kmon_kernel_pid(&((struct udamos_kmon_source *)src)->mon);
+}
+
+struct udamos_kdamond_cfg udamos_kmon_cfg(const char *ops, const struct udamos_mon_attrs *a)
+{
+	return (struct udamos_kdamond_cfg){
+		.ops = ops, .sample_us = a->sample_us, .aggr_us = a->aggr_us,
+		.update_us = a->update_us, .min_nr_regions = a->min_nr_regions,
+		.max_nr_regions = a->max_nr_regions,
+	};
+}
+
+void udamos_kmon_stamp(struct udamos_snapshot *sn, uint32_t target,
+		       const struct udamos_mon_attrs *a)
+{
+	sn->target = target;
+	sn->time_us = udamos_now_us();
+	sn->aggr_us = a->aggr_us;
+	sn->max_nr_accesses = udamos_mon_max_nr_accesses(a);
+}
+
 void udamos_kmon_stop(struct udamos_kmon *m)
 {
 	udamos_trace_close(&m->trace);

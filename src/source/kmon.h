@@ -12,6 +12,8 @@
 
 #include "sys/kdamond.h"
 #include "sys/tracefs.h"
+#include "core/regions.h"
+#include "udamos/source.h"
 #include "udamos/snapshot.h"
 
 struct udamos_kmon_target {
@@ -50,5 +52,23 @@ int udamos_kmon_next(struct udamos_kmon *m, uint64_t timeout_us, volatile int *s
 
 int udamos_kmon_kernel_pid(const struct udamos_kmon *m);
 void udamos_kmon_stop(struct udamos_kmon *m);
+
+/* A kdamond configuration with these monitoring attributes. */
+struct udamos_kdamond_cfg udamos_kmon_cfg(const char *ops, const struct udamos_mon_attrs *a);
+
+/* Stamps a snapshot of target i taken now under these attributes. */
+void udamos_kmon_stamp(struct udamos_snapshot *sn, uint32_t target,
+		       const struct udamos_mon_attrs *a);
+
+/*
+ * The head of every kernel DAMON source: with it first in the source's
+ * struct, one kernel_pid op serves them all.
+ */
+struct udamos_kmon_source {
+	struct udamos_source base;
+	struct udamos_kmon mon;
+};
+
+int udamos_kmon_source_pid(struct udamos_source *src);
 
 #endif

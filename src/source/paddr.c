@@ -24,9 +24,8 @@ struct per_target {
 };
 
 struct paddr {
-	struct udamos_source base;
+	struct udamos_kmon_source ks;	/* first: see kmon.h */
 	struct udamos_paddr_cfg cfg;
-	struct udamos_kmon mon;
 	struct per_target *t;
 	struct udamos_snapshot *snaps;
 	uint64_t (*ranges)[2];
@@ -158,16 +157,16 @@ static int refresh(struct paddr *p, bool first)
 	if (first)
 		return 0;
 	/* Pages moved outside what the kdamond watches: follow them. */
-	err = udamos_kdamond_write_regions(p->mon.kd.dir, (const uint64_t (*)[2])ranges, nr);
-	return err ? err : udamos_kdamond_command(p->mon.kd.dir, "commit");
+	err = udamos_kdamond_write_regions(p->ks.mon.kd.dir, (const uint64_t (*)[2])ranges, nr);
+	return err ? err : udamos_kdamond_command(p->ks.mon.kd.dir, "commit");
 }
 
 static int paddr_next(struct udamos_source *src, struct udamos_snapshot **snaps, size_t *nr)
 {
 	struct paddr *p = (struct paddr *)src;
 	const struct udamos_mon_attrs *a = &p->cfg.attrs;
-	const struct udamos_kmon_target *phys = &p->mon.t[0];
-	int err = udamos_kmon_next(&p->mon, 10 * a->aggr_us + 5000000, p->cfg.stop);
+	const struct udamos_kmon_target *phys = &p->ks.mon.t[0];
+	int err = udamos_kmon_next(&p->ks.mon, 10 * a->aggr_us + 5000000, p->cfg.stop);
 
 	if (err)
 		return err;
@@ -187,10 +186,7 @@ static int paddr_next(struct udamos_source *src, struct udamos_snapshot **snaps,
 					    &p->t[i].ages, sn);
 		if (err)
 			return err;
-		sn->target = (uint32_t)i;
-		sn->time_us = udamos_now_us();
-		sn->aggr_us = a->aggr_us;
-		sn->max_nr_accesses = udamos_mon_max_nr_accesses(a);
+		udamos_kmon_stamp(sn, (uint32_t)i, a);
 	}
 	*snaps = p->snaps;
 	*nr = p->cfg.nr_targets;
@@ -201,7 +197,7 @@ static void paddr_destroy(struct udamos_source *src)
 {
 	struct paddr *p = (struct paddr *)src;
 
-	udamos_kmon_stop(&p->mon);
+	udamos_kmon_stop(&p->ks.mon);
 	for (size_t i = 0; i < p->cfg.nr_targets; i++) {
 		free(p->t[i].ext);
 		udamos_projection_release(&p->t[i].proj);
@@ -214,16 +210,11 @@ static void paddr_destroy(struct udamos_source *src)
 	free(p);
 }
 
-static int paddr_kernel_pid(struct udamos_source *src)
-{
-	return udamos_kmon_kernel_pid(&((struct paddr *)src)->mon);
-}
-
 static const struct udamos_source_ops paddr_ops = {
 	.name = "paddr",
 	.next = paddr_next,
 	.destroy = paddr_destroy,
-	.kernel_pid = paddr_kernel_pid,
+	.kernel_pid = udamos_kmon_source_pid,
 };
 
 int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source **out,
@@ -235,13 +226,13 @@ int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source
 
 	if (!p)
 		return -ENOMEM;
-	p->base.ops = &paddr_ops;
+	p->ks.base.ops = &paddr_ops;
 	p->cfg = *cfg;
-	udamos_kmon_init(&p->mon);
+	udamos_kmon_init(&p->ks.mon);
 	p->t = calloc(cfg->nr_targets, sizeof(*p->t));
 	p->snaps = calloc(cfg->nr_targets, sizeof(*p->snaps));
 	if (!p->t || !p->snaps) {
-		paddr_destroy(&p->base);
+		paddr_destroy(&p->ks.base);
 		return -ENOMEM;
 	}
 	p->first_read_us = udamos_now_us();
@@ -256,23 +247,19 @@ int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source
 			snprintf(why, len, "the targets have no resident memory to monitor");
 		else
 			snprintf(why, len, "reading the targets' page frames: %s", strerror(-err));
-		paddr_destroy(&p->base);
+		paddr_destroy(&p->ks.base);
 		return err;
 	}
-	kc = (struct udamos_kdamond_cfg){
-		.ops = "paddr", .sample_us = cfg->attrs.sample_us,
-		.aggr_us = cfg->attrs.aggr_us, .update_us = cfg->attrs.update_us,
-		.min_nr_regions = cfg->attrs.min_nr_regions,
-		.max_nr_regions = cfg->attrs.max_nr_regions,
-		.regions = (const uint64_t (*)[2])p->ranges, .nr_regions = p->nr_ranges,
-	};
-	err = udamos_kmon_start(&p->mon, cfg->damon_root, cfg->guard, cfg->log, &kc, 1,
+	kc = udamos_kmon_cfg("paddr", &cfg->attrs);
+	kc.regions = (const uint64_t (*)[2])p->ranges;
+	kc.nr_regions = p->nr_ranges;
+	err = udamos_kmon_start(&p->ks.mon, cfg->damon_root, cfg->guard, cfg->log, &kc, 1,
 				why, len);
 	if (err) {
-		paddr_destroy(&p->base);
+		paddr_destroy(&p->ks.base);
 		return err;
 	}
 	p->next_refresh_us = udamos_now_us() + next_refresh_in(p, p->first_read_us);
-	*out = &p->base;
+	*out = &p->ks.base;
 	return 0;
 }

@@ -14,9 +14,8 @@
 #include "sys/clock.h"
 
 struct vaddr {
-	struct udamos_source base;
+	struct udamos_kmon_source ks;	/* first: see kmon.h */
 	struct udamos_vaddr_cfg cfg;
-	struct udamos_kmon mon;
 	struct udamos_snapshot *snaps;
 	struct udamos_window_ages *ages;	/* per target */
 	struct udamos_extent *ext;
@@ -33,12 +32,12 @@ static int vaddr_next(struct udamos_source *src, struct udamos_snapshot **snaps,
 {
 	struct vaddr *v = (struct vaddr *)src;
 	const struct udamos_mon_attrs *a = &v->cfg.attrs;
-	int err = udamos_kmon_next(&v->mon, 10 * a->aggr_us + 5000000, v->cfg.stop);
+	int err = udamos_kmon_next(&v->ks.mon, 10 * a->aggr_us + 5000000, v->cfg.stop);
 
 	if (err)
 		return err;
 	for (size_t i = 0; i < v->cfg.nr_targets; i++) {
-		const struct udamos_kmon_target *t = &v->mon.t[i];
+		const struct udamos_kmon_target *t = &v->ks.mon.t[i];
 		struct udamos_snapshot *sn = &v->snaps[i];
 
 		/* Identity extents: frame numbers stand for virtual pages, so
@@ -53,10 +52,7 @@ static int vaddr_next(struct udamos_source *src, struct udamos_snapshot **snaps,
 		err = udamos_project(v->ext, t->nr, t->r, t->nr, &v->ages[i], sn);
 		if (err)
 			return err;
-		sn->target = (uint32_t)i;
-		sn->time_us = udamos_now_us();
-		sn->aggr_us = a->aggr_us;
-		sn->max_nr_accesses = udamos_mon_max_nr_accesses(a);
+		udamos_kmon_stamp(sn, (uint32_t)i, a);
 	}
 	*snaps = v->snaps;
 	*nr = v->cfg.nr_targets;
@@ -67,7 +63,7 @@ static void vaddr_destroy(struct udamos_source *src)
 {
 	struct vaddr *v = (struct vaddr *)src;
 
-	udamos_kmon_stop(&v->mon);
+	udamos_kmon_stop(&v->ks.mon);
 	for (size_t i = 0; v->snaps && i < v->cfg.nr_targets; i++)
 		udamos_snapshot_release(&v->snaps[i]);
 	for (size_t i = 0; v->ages && i < v->cfg.nr_targets; i++)
@@ -78,16 +74,11 @@ static void vaddr_destroy(struct udamos_source *src)
 	free(v);
 }
 
-static int vaddr_kernel_pid(struct udamos_source *src)
-{
-	return udamos_kmon_kernel_pid(&((struct vaddr *)src)->mon);
-}
-
 static const struct udamos_source_ops vaddr_ops = {
 	.name = "vaddr",
 	.next = vaddr_next,
 	.destroy = vaddr_destroy,
-	.kernel_pid = vaddr_kernel_pid,
+	.kernel_pid = udamos_kmon_source_pid,
 };
 
 int udamos_vaddr_create(const struct udamos_vaddr_cfg *cfg, struct udamos_source **out,
@@ -100,30 +91,26 @@ int udamos_vaddr_create(const struct udamos_vaddr_cfg *cfg, struct udamos_source
 
 	if (!v)
 		return -ENOMEM;
-	v->base.ops = &vaddr_ops;
+	v->ks.base.ops = &vaddr_ops;
 	v->cfg = *cfg;
-	udamos_kmon_init(&v->mon);
+	udamos_kmon_init(&v->ks.mon);
 	v->snaps = calloc(cfg->nr_targets, sizeof(*v->snaps));
 	v->ages = calloc(cfg->nr_targets, sizeof(*v->ages));
 	if (!v->snaps || !v->ages || cfg->nr_targets > 64) {
-		vaddr_destroy(&v->base);
+		vaddr_destroy(&v->ks.base);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < cfg->nr_targets; i++)
 		pids[i] = cfg->targets[i].pid;
-	kc = (struct udamos_kdamond_cfg){
-		.ops = "vaddr", .sample_us = cfg->attrs.sample_us,
-		.aggr_us = cfg->attrs.aggr_us, .update_us = cfg->attrs.update_us,
-		.min_nr_regions = cfg->attrs.min_nr_regions,
-		.max_nr_regions = cfg->attrs.max_nr_regions,
-		.pids = pids, .nr_pids = cfg->nr_targets,
-	};
-	err = udamos_kmon_start(&v->mon, cfg->damon_root, cfg->guard, cfg->log, &kc,
+	kc = udamos_kmon_cfg("vaddr", &cfg->attrs);
+	kc.pids = pids;
+	kc.nr_pids = cfg->nr_targets;
+	err = udamos_kmon_start(&v->ks.mon, cfg->damon_root, cfg->guard, cfg->log, &kc,
 				cfg->nr_targets, why, len);
 	if (err) {
-		vaddr_destroy(&v->base);
+		vaddr_destroy(&v->ks.base);
 		return err;
 	}
-	*out = &v->base;
+	*out = &v->ks.base;
 	return 0;
 }
