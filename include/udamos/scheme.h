@@ -184,6 +184,10 @@ struct udamos_scheme {
 	struct udamos_filter filters[UDAMOS_MAX_FILTERS];
 	size_t nr_filters;
 
+	/* Applied by kernel DAMON itself: the engine skips it, and its stats
+	 * are the kernel's. */
+	bool delegated;
+
 	struct udamos_stats stats;
 	struct udamos_scheme_state state;
 };

@@ -7,6 +7,7 @@
 #ifndef UDAMOS_SOURCE_H
 #define UDAMOS_SOURCE_H
 
+#include "udamos/scheme.h"
 #include "udamos/snapshot.h"
 
 struct udamos_source;
@@ -24,6 +25,9 @@ struct udamos_source_ops {
 	/* The kernel thread doing the monitoring, if any, so that its CPU
 	 * time can be reported with ours; optional. */
 	int (*kernel_pid)(struct udamos_source *src);
+	/* Stats of the idx-th scheme the kernel applies for us; optional. */
+	int (*scheme_stats)(struct udamos_source *src, size_t idx,
+			    struct udamos_stats *out);
 };
 
 struct udamos_source {

@@ -148,19 +148,23 @@ int cmd_features(int argc, char **argv)
 	struct utsname u;
 	char mode[32] = "";
 	bool json = argc > 1 && !strcmp(argv[1], "--json");
-	/* Probed on another process: for itself, a process may give any
-	 * advice, which says nothing about what udamos can do to targets. */
-	pid_t child = fork();
+	pid_t child;
 	int other;
 
+	if (argc > 2 || (argc > 1 && !json)) {
+		json_object_put(f.root);
+		json_object_put(adv);
+		json_object_put(paths);
+		return cli_fail(UDAMOS_ERR_INPUT, "'%s': features takes only --json", argv[argc - 1]);
+	}
+	/* Probed on another process: for itself, a process may give any
+	 * advice, which says nothing about what udamos can do to targets. */
+	child = fork();
 	if (child == 0) {
 		pause();
 		_exit(0);
 	}
 	other = child > 0 ? udamos_pidfd_open(child) : -1;
-
-	if (argc > 1 && !json)
-		return cli_fail(UDAMOS_ERR_INPUT, "'%s': features takes only --json", argv[1]);
 	uname(&u);
 	json_object_object_add(f.root, "kernel", json_object_new_string(u.release));
 	for (size_t i = 0; i < sizeof(advices) / sizeof(advices[0]); i++)

@@ -337,6 +337,8 @@ int udamos_engine_feed(struct udamos_engine *e,
 		uint64_t interval = s->apply_interval_us ? s->apply_interval_us : aggr_us;
 		int err;
 
+		if (s->delegated)
+			continue;
 		if (!st->started) {
 			st->started = true;
 			st->next_apply_us = now_us;

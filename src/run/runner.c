@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 
 #include "action/madvise.h"
+#include "core/kscheme.h"
 #include "core/units.h"
 #include "run/sysenv.h"
 #include "source/paddr.h"
@@ -50,6 +51,10 @@ struct run {
 	struct udamos_model model;
 	struct udamos_source *src;
 	struct udamos_guard guard;
+	/* Schemes only kernel DAMON can apply, translated for it. */
+	struct udamos_kscheme kschemes[16];
+	size_t kidx[16];		/* index in cfg->schemes of each */
+	size_t nr_kschemes;
 	char *why;
 	size_t why_len;
 };
@@ -175,13 +180,8 @@ static enum udamos_status preflight(struct run *r)
 	for (size_t s = 0; s < r->cfg->nr_schemes; s++) {
 		enum udamos_action a = r->cfg->schemes[s].action;
 
-		if (a == UDAMOS_ACTION_HUGEPAGE || a == UDAMOS_ACTION_NOHUGEPAGE)
-			return say(r, UDAMOS_ERR_ENV,
-				   "--damos_action %s: the kernel refuses MADV_%s for another "
-				   "process, so it needs kernel DAMON with the vaddr operations "
-				   "set; use collapse, which works from user space",
-				   udamos_action_name(a),
-				   a == UDAMOS_ACTION_HUGEPAGE ? "HUGEPAGE" : "NOHUGEPAGE");
+		if (udamos_action_needs_kernel(a))
+			continue;	/* delegated: checked with the source */
 		any_collapse |= a == UDAMOS_ACTION_COLLAPSE;
 		collapse_only &= a == UDAMOS_ACTION_COLLAPSE;
 		if (a == UDAMOS_ACTION_STAT)
@@ -284,6 +284,18 @@ static int try_vaddr(struct run *r, char *reason, size_t len)
 
 	if (!r->cfg->attrs_given)
 		udamos_vaddr_default_attrs(&vc.attrs);
+	for (size_t i = 0; i < r->nr_kschemes; i++) {
+		char why[192];
+		int err = udamos_kscheme_from(&r->cfg->schemes[r->kidx[i]], vc.attrs.sample_us,
+					      vc.attrs.aggr_us, &r->kschemes[i], why, sizeof(why));
+
+		if (err) {
+			snprintf(reason, len, "%s", why);
+			return -EINVAL;
+		}
+	}
+	vc.schemes = r->kschemes;
+	vc.nr_schemes = r->nr_kschemes;
 	return udamos_vaddr_create(&vc, &r->src, reason, len);
 }
 
@@ -310,6 +322,12 @@ static enum udamos_status make_source(struct run *r)
 	enum udamos_status st;
 
 	if (!strncmp(spec, "synthetic:", 10)) {
+		for (size_t i = 0; i < r->cfg->nr_schemes; i++)
+			if (udamos_action_needs_kernel(r->cfg->schemes[i].action))
+				return say(r, UDAMOS_ERR_INPUT, "--damos_action %s: only kernel "
+					   "DAMON vaddr can apply it to another process; it cannot "
+					   "run on the synthetic source",
+					   udamos_action_name(r->cfg->schemes[i].action));
 		st = make_synthetic(r, spec + 10);
 		snprintf(r->res->source, sizeof(r->res->source), "synthetic");
 		return st;
@@ -319,20 +337,41 @@ static enum udamos_status make_source(struct run *r)
 			   "vaddr, paddr or synthetic:MODEL", spec);
 	/* Kernel DAMON vaddr where the kernel has it; paddr projected onto
 	 * virtual addresses otherwise. */
+	for (size_t i = 0; i < r->cfg->nr_schemes && r->nr_kschemes < 16; i++) {
+		if (!udamos_action_needs_kernel(r->cfg->schemes[i].action))
+			continue;
+		r->kidx[r->nr_kschemes++] = i;
+		r->cfg->schemes[i].delegated = true;
+	}
+	/* hugepage and nohugepage exist only in kernel DAMON vaddr. */
+	if (r->nr_kschemes && !strcmp(spec, "paddr"))
+		return say(r, UDAMOS_ERR_INPUT, "--damos_action %s: only kernel DAMON vaddr "
+			   "can apply it to another process; drop --source paddr",
+			   udamos_action_name(r->cfg->schemes[r->kidx[0]].action));
 	if (!strcmp(spec, "paddr")) {
 		st = make_paddr(r);
 	} else {
 		char reason[448];
 		int err = try_vaddr(r, reason, sizeof(reason));
 
-		if (err == -EOPNOTSUPP && !strcmp(spec, "auto"))
+		if (err == -EOPNOTSUPP && !strcmp(spec, "auto") && !r->nr_kschemes)
 			st = make_paddr(r);
+		else if (err == -EINVAL && r->nr_kschemes)
+			st = say(r, UDAMOS_ERR_INPUT, "%s", reason);
+		else if (err == -EOPNOTSUPP && r->nr_kschemes)
+			st = say(r, UDAMOS_ERR_ENV, "--damos_action %s: the kernel refuses "
+				 "MADV_%s for another process, and this kernel's DAMON has no vaddr "
+				 "operations set to apply it (CONFIG_DAMON_VADDR)",
+				 udamos_action_name(r->cfg->schemes[r->kidx[0]].action),
+				 r->cfg->schemes[r->kidx[0]].action == UDAMOS_ACTION_HUGEPAGE ?
+				 "HUGEPAGE" : "NOHUGEPAGE");
 		else
 			st = kernel_source_status(r, err, reason);
 	}
 	snprintf(r->res->source, sizeof(r->res->source), "%s",
 		 r->src && r->src->ops ? r->src->ops->name : spec);
-	if (st == UDAMOS_ERR_ENV && r->cfg->fallback_model && !strcmp(spec, "auto")) {
+	if (st == UDAMOS_ERR_ENV && r->cfg->fallback_model && !strcmp(spec, "auto") &&
+	    !r->nr_kschemes) {
 		snprintf(r->res->fallback_reason, sizeof(r->res->fallback_reason), "%s", r->why);
 		snprintf(r->res->source, sizeof(r->res->source), "synthetic");
 		return make_synthetic(r, r->cfg->fallback_model);
@@ -381,6 +420,15 @@ static size_t reap(struct run *r)
 	return alive;
 }
 
+/* The kernel's stats for the schemes it applies for us. */
+static void delegated_stats(struct run *r)
+{
+	if (!r->src->ops->scheme_stats)
+		return;
+	for (size_t i = 0; i < r->nr_kschemes; i++)
+		r->src->ops->scheme_stats(r->src, i, &r->cfg->schemes[r->kidx[i]].stats);
+}
+
 static void show_progress(const struct run *r, uint64_t elapsed_us)
 {
 	uint64_t applied = 0;
@@ -406,6 +454,7 @@ static enum udamos_status loop(struct run *r)
 	int kpid = r->src->ops->kernel_pid ? r->src->ops->kernel_pid(r->src) : 0;
 	uint64_t kcpu0 = kpid > 0 ? udamos_pid_cpu_us(kpid) : 0;
 	enum udamos_status st = UDAMOS_OK;
+	uint64_t next_stats_us = 0;
 
 	udamos_engine_init(&e, r->cfg->schemes, r->cfg->nr_schemes,
 			   (struct udamos_actuator){ udamos_madvise_apply, &act },
@@ -426,6 +475,10 @@ static enum udamos_status loop(struct run *r)
 		r->res->nr_aggregations++;
 		if (!reap(r))
 			break;
+		if (r->nr_kschemes && udamos_now_us() >= next_stats_us) {
+			delegated_stats(r);
+			next_stats_us = udamos_now_us() + 1000000;
+		}
 		udamos_madvise_begin_pass(&act);
 		err = udamos_engine_feed(&e, snaps, nr);
 		if (err) {
@@ -444,6 +497,8 @@ static enum udamos_status loop(struct run *r)
 		if (r->cfg->duration_us && udamos_now_us() - t0 >= r->cfg->duration_us)
 			break;
 	}
+	if (r->nr_kschemes)
+		delegated_stats(r);
 	if (r->cfg->progress)
 		fputc('\n', r->cfg->progress);
 	r->res->elapsed_us = udamos_now_us() - t0;

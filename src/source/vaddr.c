@@ -26,6 +26,10 @@ void udamos_vaddr_default_attrs(struct udamos_mon_attrs *attrs)
 {
 	udamos_mon_attrs_default(attrs);
 	attrs->update_us = 1000000;
+	/* At least 100 regions: with DAMON's 10, a region may span a tenth of
+	 * the address space, hot and cold windows alike, and the window view
+	 * would give the cold ones the mixed rate. */
+	attrs->min_nr_regions = 100;
 }
 
 static int vaddr_next(struct udamos_source *src, struct udamos_snapshot **snaps, size_t *nr)
@@ -74,11 +78,18 @@ static void vaddr_destroy(struct udamos_source *src)
 	free(v);
 }
 
+static int vaddr_scheme_stats(struct udamos_source *src, size_t idx,
+			      struct udamos_stats *out)
+{
+	return udamos_kdamond_scheme_stats(((struct vaddr *)src)->ks.mon.kd.dir, idx, out);
+}
+
 static const struct udamos_source_ops vaddr_ops = {
 	.name = "vaddr",
 	.next = vaddr_next,
 	.destroy = vaddr_destroy,
 	.kernel_pid = udamos_kmon_source_pid,
+	.scheme_stats = vaddr_scheme_stats,
 };
 
 int udamos_vaddr_create(const struct udamos_vaddr_cfg *cfg, struct udamos_source **out,
@@ -105,6 +116,8 @@ int udamos_vaddr_create(const struct udamos_vaddr_cfg *cfg, struct udamos_source
 	kc = udamos_kmon_cfg("vaddr", &cfg->attrs);
 	kc.pids = pids;
 	kc.nr_pids = cfg->nr_targets;
+	kc.schemes = cfg->schemes;
+	kc.nr_schemes = cfg->nr_schemes;
 	err = udamos_kmon_start(&v->ks.mon, cfg->damon_root, cfg->guard, cfg->log, &kc,
 				cfg->nr_targets, why, len);
 	if (err) {

@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 
+#include "core/kscheme.h"
 #include "core/regions.h"
 #include "sys/guard.h"
 #include "sys/target.h"
@@ -29,11 +30,15 @@ struct udamos_vaddr_cfg {
 	struct udamos_guard *guard;	/* undo steps go here; rearmed */
 	FILE *log;
 	volatile int *stop;
+	/* Schemes to install in the kdamond (delegated), kernel units. */
+	const struct udamos_kscheme *schemes;
+	size_t nr_schemes;
 };
 
 /*
- * DAMON's field defaults, except that mappings are re-read every second:
- * the kernel's default of 60 s leaves new memory unseen for a minute.
+ * DAMON's field defaults, except that mappings are re-read every second
+ * (the kernel's default of 60 s leaves new memory unseen for a minute) and
+ * there are at least 100 regions (see vaddr.c).
  */
 void udamos_vaddr_default_attrs(struct udamos_mon_attrs *attrs);
 

@@ -161,6 +161,67 @@ int udamos_kdamond_write_regions(const char *kd_dir, const uint64_t (*regions)[2
 	return err;
 }
 
+static int put_scheme(const char *kd_dir, size_t idx, const char *rel, uint64_t v)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "schemes/%zu/%s", idx, rel);
+	return put(kd_dir, path, v);
+}
+
+/* One scheme, in the kernel's units (core/kscheme.h). */
+static int write_scheme(const char *kd_dir, size_t idx, const struct udamos_kscheme *k)
+{
+	char path[320], rel[64];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/contexts/0/schemes/%zu/action", kd_dir, idx);
+	err = udamos_damon_write(path, k->action);
+	/* Maxima before minima: the kernel checks min <= max as it goes. */
+	if (!err)
+		err = put_scheme(kd_dir, idx, "access_pattern/sz/max", k->sz_max);
+	if (!err)
+		err = put_scheme(kd_dir, idx, "access_pattern/sz/min", k->sz_min);
+	if (!err)
+		err = put_scheme(kd_dir, idx, "access_pattern/nr_accesses/max", k->nr_max);
+	if (!err)
+		err = put_scheme(kd_dir, idx, "access_pattern/nr_accesses/min", k->nr_min);
+	if (!err)
+		err = put_scheme(kd_dir, idx, "access_pattern/age/max", k->age_max);
+	if (!err)
+		err = put_scheme(kd_dir, idx, "access_pattern/age/min", k->age_min);
+	if (!err)
+		err = put_scheme(kd_dir, idx, "quotas/ms", k->quota_ms);
+	if (!err)
+		err = put_scheme(kd_dir, idx, "quotas/bytes", k->quota_bytes);
+	if (!err)
+		err = put_scheme(kd_dir, idx, "quotas/reset_interval_ms", k->quota_reset_ms);
+	if (!err)
+		err = put_scheme(kd_dir, idx, "quotas/weights/sz_permil", k->weight_sz);
+	if (!err)
+		err = put_scheme(kd_dir, idx, "quotas/weights/nr_accesses_permil", k->weight_nr);
+	if (!err)
+		err = put_scheme(kd_dir, idx, "quotas/weights/age_permil", k->weight_age);
+	snprintf(path, sizeof(path), "%s/contexts/0/schemes/%zu/watermarks/metric", kd_dir, idx);
+	if (!err)
+		err = udamos_damon_write(path, k->wmark_metric);
+	if (!err)
+		err = put_scheme(kd_dir, idx, "watermarks/interval_us", k->wmark_interval_us);
+	if (!err)
+		err = put_scheme(kd_dir, idx, "watermarks/high", k->wmark_high);
+	if (!err)
+		err = put_scheme(kd_dir, idx, "watermarks/mid", k->wmark_mid);
+	if (!err)
+		err = put_scheme(kd_dir, idx, "watermarks/low", k->wmark_low);
+	/* apply_interval_us appeared in 6.7; older kernels apply every
+	 * aggregation, which is udamos's default too. */
+	snprintf(rel, sizeof(rel), "schemes/%zu/apply_interval_us", idx);
+	snprintf(path, sizeof(path), "%s/contexts/0/%s", kd_dir, rel);
+	if (!err && (k->apply_interval_us || access(path, F_OK) == 0))
+		err = put(kd_dir, rel, k->apply_interval_us);
+	return err;
+}
+
 int udamos_kdamond_configure(const char *kd_dir, const struct udamos_kdamond_cfg *cfg)
 {
 	char path[320];
@@ -193,6 +254,27 @@ int udamos_kdamond_configure(const char *kd_dir, const struct udamos_kdamond_cfg
 	if (!err && cfg->nr_regions)
 		err = udamos_kdamond_write_regions(kd_dir, cfg->regions, cfg->nr_regions);
 	if (!err)
-		err = put(kd_dir, "schemes/nr_schemes", 0);
+		err = put(kd_dir, "schemes/nr_schemes", cfg->nr_schemes);
+	for (size_t i = 0; !err && i < cfg->nr_schemes; i++)
+		err = write_scheme(kd_dir, i, &cfg->schemes[i]);
+	return err;
+}
+
+int udamos_kdamond_scheme_stats(const char *kd_dir, size_t idx, struct udamos_stats *out)
+{
+	static const char *const names[] = { "nr_tried", "sz_tried", "nr_applied",
+		"sz_applied", "qt_exceeds" };
+	uint64_t *fields[] = { &out->nr_tried, &out->sz_tried, &out->nr_applied,
+		&out->sz_applied, &out->qt_exceeds };
+	char path[320], buf[32];
+	int err = udamos_kdamond_command(kd_dir, "update_schemes_stats");
+
+	for (size_t i = 0; !err && i < 5; i++) {
+		snprintf(path, sizeof(path), "%s/contexts/0/schemes/%zu/stats/%s", kd_dir, idx,
+			 names[i]);
+		err = udamos_damon_read(path, buf, sizeof(buf));
+		if (!err)
+			*fields[i] = strtoull(buf, NULL, 10);
+	}
 	return err;
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/kscheme.h"
+
 #define UDAMOS_DAMON_ROOT "/sys/kernel/mm/damon/admin"
 #define UDAMOS_MAX_KDAMONDS 16
 
@@ -53,10 +55,19 @@ struct udamos_kdamond_cfg {
 	size_t nr_pids;
 	const uint64_t (*regions)[2];
 	size_t nr_regions;
+	/* Schemes the kernel applies itself (delegated), in kernel units. */
+	const struct udamos_kscheme *schemes;
+	size_t nr_schemes;
 };
 
 /* Writes a whole context (no schemes) under kd_dir.  0 or -errno. */
 int udamos_kdamond_configure(const char *kd_dir, const struct udamos_kdamond_cfg *cfg);
+
+/*
+ * Reads the kernel's stats of scheme idx into out (after asking the kernel
+ * to refresh them).  0 or -errno.
+ */
+int udamos_kdamond_scheme_stats(const char *kd_dir, size_t idx, struct udamos_stats *out);
 
 /* Rewrites only the target's regions (for a running kdamond: commit after). */
 int udamos_kdamond_write_regions(const char *kd_dir, const uint64_t (*regions)[2],

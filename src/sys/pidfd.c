@@ -26,9 +26,13 @@ int udamos_pidfd_open(pid_t pid)
 bool udamos_pidfd_alive(int pidfd)
 {
 	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int r;
 
-	/* A pidfd polls readable once its process has exited. */
-	return poll(&p, 1, 0) == 0;
+	/* A pidfd polls readable once its process has exited.  A signal
+	 * (SIGINT to stop us) must not pass for the target's death. */
+	while ((r = poll(&p, 1, 0)) < 0 && errno == EINTR)
+		;
+	return r <= 0;
 }
 
 ssize_t udamos_process_madvise(int pidfd, const struct iovec *iov, size_t n,

@@ -175,7 +175,7 @@ fi
 # No leftovers: global THP state as found, no udamos still running.
 [ "$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)" = "$thp_before" ] ||
 	fail "THP setting changed"
-pgrep -f "$UDAMOS run" >/dev/null && fail "a udamos process is still running"
+pgrep -f "$UDAMOS " >/dev/null && fail "a udamos process is still running: $(pgrep -fa "$UDAMOS ")"
 
 if [ $failures -gt 0 ]; then
 	echo "$failures check(s) failed"
