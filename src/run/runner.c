@@ -316,38 +316,43 @@ static enum udamos_status make_paddr(struct run *r)
 	return kernel_source_status(r, err, reason);
 }
 
-static enum udamos_status make_source(struct run *r)
+/* Marks the schemes only kernel DAMON can apply to another process. */
+static enum udamos_status mark_delegated(struct run *r)
 {
-	const char *spec = r->cfg->source ? r->cfg->source : "auto";
-	enum udamos_status st;
-
-	if (!strncmp(spec, "synthetic:", 10)) {
-		for (size_t i = 0; i < r->cfg->nr_schemes; i++)
-			if (udamos_action_needs_kernel(r->cfg->schemes[i].action))
-				return say(r, UDAMOS_ERR_INPUT, "--damos_action %s: only kernel "
-					   "DAMON vaddr can apply it to another process; it cannot "
-					   "run on the synthetic source",
-					   udamos_action_name(r->cfg->schemes[i].action));
-		st = make_synthetic(r, spec + 10);
-		snprintf(r->res->source, sizeof(r->res->source), "synthetic");
-		return st;
-	}
-	if (strcmp(spec, "auto") && strcmp(spec, "paddr") && strcmp(spec, "vaddr"))
-		return say(r, UDAMOS_ERR_INPUT, "--source %s: unknown source; use auto, "
-			   "vaddr, paddr or synthetic:MODEL", spec);
-	/* Kernel DAMON vaddr where the kernel has it; paddr projected onto
-	 * virtual addresses otherwise. */
-	for (size_t i = 0; i < r->cfg->nr_schemes && r->nr_kschemes < 16; i++) {
+	for (size_t i = 0; i < r->cfg->nr_schemes; i++) {
 		if (!udamos_action_needs_kernel(r->cfg->schemes[i].action))
 			continue;
+		if (r->nr_kschemes == sizeof(r->kidx) / sizeof(r->kidx[0]))
+			return say(r, UDAMOS_ERR_INPUT, "more than %zu hugepage/nohugepage "
+				   "schemes; combine some", sizeof(r->kidx) / sizeof(r->kidx[0]));
 		r->kidx[r->nr_kschemes++] = i;
 		r->cfg->schemes[i].delegated = true;
 	}
-	/* hugepage and nohugepage exist only in kernel DAMON vaddr. */
-	if (r->nr_kschemes && !strcmp(spec, "paddr"))
+	return UDAMOS_OK;
+}
+
+static enum udamos_status make_source(struct run *r)
+{
+	const char *spec = r->cfg->source ? r->cfg->source : "auto";
+	bool synthetic = !strncmp(spec, "synthetic:", 10);
+	enum udamos_status st;
+
+	if (!synthetic && strcmp(spec, "auto") && strcmp(spec, "paddr") && strcmp(spec, "vaddr"))
+		return say(r, UDAMOS_ERR_INPUT, "--source %s: unknown source; use auto, "
+			   "vaddr, paddr or synthetic:MODEL", spec);
+	st = mark_delegated(r);
+	if (st)
+		return st;
+	if (r->nr_kschemes && (synthetic || !strcmp(spec, "paddr")))
 		return say(r, UDAMOS_ERR_INPUT, "--damos_action %s: only kernel DAMON vaddr "
-			   "can apply it to another process; drop --source paddr",
+			   "can apply it to another process; use --source auto or vaddr",
 			   udamos_action_name(r->cfg->schemes[r->kidx[0]].action));
+	if (synthetic) {
+		snprintf(r->res->source, sizeof(r->res->source), "synthetic");
+		return make_synthetic(r, spec + 10);
+	}
+	/* Kernel DAMON vaddr where the kernel has it; paddr projected onto
+	 * virtual addresses otherwise. */
 	if (!strcmp(spec, "paddr")) {
 		st = make_paddr(r);
 	} else {
@@ -359,12 +364,10 @@ static enum udamos_status make_source(struct run *r)
 		else if (err == -EINVAL && r->nr_kschemes)
 			st = say(r, UDAMOS_ERR_INPUT, "%s", reason);
 		else if (err == -EOPNOTSUPP && r->nr_kschemes)
-			st = say(r, UDAMOS_ERR_ENV, "--damos_action %s: the kernel refuses "
-				 "MADV_%s for another process, and this kernel's DAMON has no vaddr "
+			st = say(r, UDAMOS_ERR_ENV, "--damos_action %s: the kernel refuses it "
+				 "through process_madvise, and this kernel's DAMON has no vaddr "
 				 "operations set to apply it (CONFIG_DAMON_VADDR)",
-				 udamos_action_name(r->cfg->schemes[r->kidx[0]].action),
-				 r->cfg->schemes[r->kidx[0]].action == UDAMOS_ACTION_HUGEPAGE ?
-				 "HUGEPAGE" : "NOHUGEPAGE");
+				 udamos_action_name(r->cfg->schemes[r->kidx[0]].action));
 		else
 			st = kernel_source_status(r, err, reason);
 	}
