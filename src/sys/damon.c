@@ -161,58 +161,44 @@ int udamos_kdamond_write_regions(const char *kd_dir, const uint64_t (*regions)[2
 	return err;
 }
 
-static int put_scheme(const char *kd_dir, size_t idx, const char *rel, uint64_t v)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), "schemes/%zu/%s", idx, rel);
-	return put(kd_dir, path, v);
-}
-
 /* One scheme, in the kernel's units (core/kscheme.h). */
 static int write_scheme(const char *kd_dir, size_t idx, const struct udamos_kscheme *k)
 {
-	char path[320], rel[64];
-	int err;
-
-	snprintf(path, sizeof(path), "%s/contexts/0/schemes/%zu/action", kd_dir, idx);
-	err = udamos_damon_write(path, k->action);
 	/* Maxima before minima: the kernel checks min <= max as it goes. */
-	if (!err)
-		err = put_scheme(kd_dir, idx, "access_pattern/sz/max", k->sz_max);
-	if (!err)
-		err = put_scheme(kd_dir, idx, "access_pattern/sz/min", k->sz_min);
-	if (!err)
-		err = put_scheme(kd_dir, idx, "access_pattern/nr_accesses/max", k->nr_max);
-	if (!err)
-		err = put_scheme(kd_dir, idx, "access_pattern/nr_accesses/min", k->nr_min);
-	if (!err)
-		err = put_scheme(kd_dir, idx, "access_pattern/age/max", k->age_max);
-	if (!err)
-		err = put_scheme(kd_dir, idx, "access_pattern/age/min", k->age_min);
-	if (!err)
-		err = put_scheme(kd_dir, idx, "quotas/ms", k->quota_ms);
-	if (!err)
-		err = put_scheme(kd_dir, idx, "quotas/bytes", k->quota_bytes);
-	if (!err)
-		err = put_scheme(kd_dir, idx, "quotas/reset_interval_ms", k->quota_reset_ms);
-	if (!err)
-		err = put_scheme(kd_dir, idx, "quotas/weights/sz_permil", k->weight_sz);
-	if (!err)
-		err = put_scheme(kd_dir, idx, "quotas/weights/nr_accesses_permil", k->weight_nr);
-	if (!err)
-		err = put_scheme(kd_dir, idx, "quotas/weights/age_permil", k->weight_age);
-	snprintf(path, sizeof(path), "%s/contexts/0/schemes/%zu/watermarks/metric", kd_dir, idx);
-	if (!err)
-		err = udamos_damon_write(path, k->wmark_metric);
-	if (!err)
-		err = put_scheme(kd_dir, idx, "watermarks/interval_us", k->wmark_interval_us);
-	if (!err)
-		err = put_scheme(kd_dir, idx, "watermarks/high", k->wmark_high);
-	if (!err)
-		err = put_scheme(kd_dir, idx, "watermarks/mid", k->wmark_mid);
-	if (!err)
-		err = put_scheme(kd_dir, idx, "watermarks/low", k->wmark_low);
+	const struct { const char *rel; uint64_t v; } nums[] = {
+		{ "access_pattern/sz/max", k->sz_max },
+		{ "access_pattern/sz/min", k->sz_min },
+		{ "access_pattern/nr_accesses/max", k->nr_max },
+		{ "access_pattern/nr_accesses/min", k->nr_min },
+		{ "access_pattern/age/max", k->age_max },
+		{ "access_pattern/age/min", k->age_min },
+		{ "quotas/ms", k->quota_ms },
+		{ "quotas/bytes", k->quota_bytes },
+		{ "quotas/reset_interval_ms", k->quota_reset_ms },
+		{ "quotas/weights/sz_permil", k->weight_sz },
+		{ "quotas/weights/nr_accesses_permil", k->weight_nr },
+		{ "quotas/weights/age_permil", k->weight_age },
+		{ "watermarks/interval_us", k->wmark_interval_us },
+		{ "watermarks/high", k->wmark_high },
+		{ "watermarks/mid", k->wmark_mid },
+		{ "watermarks/low", k->wmark_low },
+	};
+	const struct { const char *rel; const char *v; } words[] = {
+		{ "action", k->action },
+		{ "watermarks/metric", k->wmark_metric },
+	};
+	char path[320], rel[160];
+	int err = 0;
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && !err; i++) {
+		snprintf(path, sizeof(path), "%s/contexts/0/schemes/%zu/%s", kd_dir, idx,
+			 words[i].rel);
+		err = udamos_damon_write(path, words[i].v);
+	}
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]) && !err; i++) {
+		snprintf(rel, sizeof(rel), "schemes/%zu/%s", idx, nums[i].rel);
+		err = put(kd_dir, rel, nums[i].v);
+	}
 	/* apply_interval_us appeared in 6.7; older kernels apply every
 	 * aggregation, which is udamos's default too. */
 	snprintf(rel, sizeof(rel), "schemes/%zu/apply_interval_us", idx);
