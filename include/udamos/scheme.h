@@ -175,6 +175,17 @@ struct udamos_scheme_state {
 	size_t nr_tried, cap_tried;
 };
 
+/*
+ * Who applies the scheme.  auto: udamos, except hugepage and nohugepage,
+ * which only kernel DAMON can apply to another process.  kernel: a vaddr
+ * kdamond, with udamos reading its stats back.
+ */
+enum udamos_apply_by {
+	UDAMOS_APPLY_BY_AUTO,
+	UDAMOS_APPLY_BY_UDAMOS,
+	UDAMOS_APPLY_BY_KERNEL,
+};
+
 struct udamos_scheme {
 	struct udamos_pattern pattern;
 	enum udamos_action action;
@@ -184,6 +195,7 @@ struct udamos_scheme {
 	struct udamos_filter filters[UDAMOS_MAX_FILTERS];
 	size_t nr_filters;
 
+	enum udamos_apply_by apply_by;
 	/* Applied by kernel DAMON itself: the engine skips it, and its stats
 	 * are the kernel's. */
 	bool delegated;

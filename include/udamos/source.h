@@ -28,6 +28,10 @@ struct udamos_source_ops {
 	/* Stats of the idx-th scheme the kernel applies for us; optional. */
 	int (*scheme_stats)(struct udamos_source *src, size_t idx,
 			    struct udamos_stats *out);
+	/* Hands the kernel the goal values udamos measured for the schemes
+	 * it applies, current[scheme][goal]; optional. */
+	int (*feed_goals)(struct udamos_source *src,
+			  const uint64_t (*current)[UDAMOS_MAX_GOALS], size_t nr_schemes);
 };
 
 struct udamos_source {

@@ -192,8 +192,8 @@ int cmd_features(int argc, char **argv)
 		"user space: process_madvise(MADV_COLLAPSE), udamos's quotas and ranking" :
 		"unavailable: needs Linux 6.1+ with CONFIG_TRANSPARENT_HUGEPAGE"));
 	json_object_object_add(paths, "hugepage", json_object_new_string(
-		f.have_vaddr ? "kernel DAMON vaddr only (process_madvise refuses it); "
-		"delegation is not implemented yet" :
+		f.have_vaddr ? "delegated to a kernel DAMON vaddr kdamond (process_madvise "
+		"refuses it); other actions too with apply_by kernel" :
 		"unavailable: needs kernel DAMON with vaddr"));
 	json_object_object_add(f.root, "paths", paths);
 	if (child > 0) {

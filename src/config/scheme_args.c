@@ -34,7 +34,11 @@ const char udamos_scheme_args_help[] =
 "                                   free_mem_rate watermarks, per thousand\n"
 "  --damos_filter TYPE matching|nomatching [ARGS] [allow|reject]\n"
 "                                   TYPE: addr START END, target INDEX, anon,\n"
-"                                   huge; the verdict defaults to reject\n";
+"                                   huge; the verdict defaults to reject\n"
+"  --damos_apply_by auto|udamos|kernel\n"
+"                                   who applies the scheme: kernel runs it in\n"
+"                                   a vaddr kdamond; auto (default) does so\n"
+"                                   only for hugepage and nohugepage\n";
 
 struct opt {
 	const char *name;
@@ -52,6 +56,7 @@ static const struct opt opts[] = {
 	{ "--damos_quota_goal_tuner", 1, 1 },
 	{ "--damos_wmarks", 5, 5 },
 	{ "--damos_filter", 2, 5 },
+	{ "--damos_apply_by", 1, 1 },
 };
 
 /* Values run until the next option or the end, within the option's arity. */
@@ -88,6 +93,8 @@ static int apply(struct udamos_scheme *s, const char *name, char **v, int n,
 	}
 	if (!strcmp(name, "--damos_quota_goal"))
 		return udamos_add_quota_goal(s, v[0], v[1], n == 3 ? v[2] : NULL, w);
+	if (!strcmp(name, "--damos_apply_by"))
+		return udamos_set_apply_by(s, v[0], w);
 	if (!strcmp(name, "--damos_quota_goal_tuner"))
 		return udamos_set_quota_tuner(s, v[0], w);
 	if (!strcmp(name, "--damos_wmarks"))

@@ -230,6 +230,19 @@ int udamos_set_quota_tuner(struct udamos_scheme *s, const char *v, struct udamos
 	return 0;
 }
 
+int udamos_set_apply_by(struct udamos_scheme *s, const char *v, struct udamos_why w)
+{
+	static const char *const names[] = { "auto", "udamos", "kernel" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(v, names[i])) {
+			s->apply_by = (enum udamos_apply_by)i;
+			return 0;
+		}
+	}
+	return why(w, "'%s' is not who applies a scheme; use auto, udamos or kernel", v);
+}
+
 static int parse_permil(const char *v, uint32_t *out, struct udamos_why w)
 {
 	uint64_t x;

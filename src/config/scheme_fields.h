@@ -34,6 +34,7 @@ int udamos_set_quota_weights(struct udamos_scheme *s, const char *sz,
 			     const char *rate, const char *age, struct udamos_why w);
 int udamos_add_quota_goal(struct udamos_scheme *s, const char *metric,
 			  const char *target, const char *current, struct udamos_why w);
+int udamos_set_apply_by(struct udamos_scheme *s, const char *v, struct udamos_why w);
 int udamos_set_quota_tuner(struct udamos_scheme *s, const char *v, struct udamos_why w);
 /* metric is "none" or "free_mem_rate"; marks are per thousand. */
 int udamos_set_wmarks(struct udamos_scheme *s, const char *metric,

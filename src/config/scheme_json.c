@@ -16,7 +16,8 @@
  *                "tuner": "consist"},
  *     "watermarks": {"metric": "free_mem_rate", "interval": "5s",
  *                    "high": 500, "mid": 400, "low": 50},
- *     "filters": [{"type": "huge", "matching": true, "allow": false}]
+ *     "filters": [{"type": "huge", "matching": true, "allow": false}],
+ *     "apply_by": "auto"
  *   }]}
  */
 #include "config/scheme_json.h"
@@ -291,7 +292,7 @@ static int parse_scheme(struct ctx *c, size_t idx, json_object *o,
 		{ "filters", parse_filters },
 	};
 	static const char *const keys[] = { "action", "access_pattern", "apply_interval",
-		"quotas", "watermarks", "filters", NULL };
+		"quotas", "watermarks", "filters", "apply_by", NULL };
 	char base[64], sub[96];
 	json_object *v;
 
@@ -303,7 +304,8 @@ static int parse_scheme(struct ctx *c, size_t idx, json_object *o,
 		return fail(c, "missing \"action\"; every scheme needs one (e.g. \"collapse\")");
 	}
 	if (set_text(c, base, o, "action", s, udamos_set_action) ||
-	    set_text(c, base, o, "apply_interval", s, udamos_set_apply_interval))
+	    set_text(c, base, o, "apply_interval", s, udamos_set_apply_interval) ||
+	    set_text(c, base, o, "apply_by", s, udamos_set_apply_by))
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		if (!json_object_object_get_ex(o, sections[i].key, &v))

@@ -12,9 +12,81 @@ bool udamos_action_needs_kernel(enum udamos_action action)
 	return action == UDAMOS_ACTION_HUGEPAGE || action == UDAMOS_ACTION_NOHUGEPAGE;
 }
 
+bool udamos_scheme_wants_kernel(const struct udamos_scheme *s)
+{
+	if (s->apply_by == UDAMOS_APPLY_BY_AUTO)
+		return udamos_action_needs_kernel(s->action);
+	return s->apply_by == UDAMOS_APPLY_BY_KERNEL;
+}
+
 static uint32_t clamp32(uint64_t v)
 {
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/*
+ * The kernel's vaddr operations set judges no type filters (anon, memcg,
+ * hugepage_size...) for madvise actions: it would silently ignore them.
+ * Only the core filters, addr and target, carry over.
+ *
+ * Kernels before 6.14 have reject filters only.  A list of rejects means
+ * the same there, and one allow filter is one reject of the complement;
+ * anything else needs the kernel's allow filters.
+ */
+static int translate_filters(const struct udamos_scheme *s, struct udamos_kscheme *out,
+			     char *why, size_t len)
+{
+	bool any_allow = false;
+
+	for (size_t i = 0; i < s->nr_filters; i++) {
+		const struct udamos_filter *f = &s->filters[i];
+
+		if (f->type != UDAMOS_FILTER_ADDR && f->type != UDAMOS_FILTER_TARGET) {
+			snprintf(why, len, "%s: the kernel's vaddr operations set ignores '%s' "
+				 "filters for this action; drop the filter%s",
+				 udamos_action_name(s->action), udamos_filter_type_name(f->type),
+				 udamos_action_needs_kernel(s->action) ? "" :
+				 ", or let udamos apply the scheme (apply_by udamos)");
+			return -EINVAL;
+		}
+		out->filters[i] = (struct udamos_kfilter){
+			.type = udamos_filter_type_name(f->type), .matching = f->matching,
+			.allow = f->allow, .addr_start = f->addr_start,
+			.addr_end = f->addr_end, .target_idx = f->target,
+		};
+		any_allow |= f->allow;
+	}
+	out->nr_filters = s->nr_filters;
+	if (any_allow && s->nr_filters == 1) {
+		out->filters[0].allow = false;
+		out->filters[0].matching = !out->filters[0].matching;
+		any_allow = false;
+	}
+	out->needs_allow = any_allow;
+	return 0;
+}
+
+/*
+ * The kernel measures PSI stall per reset interval as udamos does, so that
+ * goal is native; user_input carries the operator's value.  The others are
+ * measured by udamos and fed through user_input.
+ */
+static void translate_goals(const struct udamos_quota *q, struct udamos_kscheme *out)
+{
+	for (size_t i = 0; i < q->nr_goals; i++) {
+		const struct udamos_goal *g = &q->goals[i];
+		bool native = g->metric == UDAMOS_GOAL_USER_INPUT ||
+			      g->metric == UDAMOS_GOAL_SOME_MEM_PSI_US;
+
+		out->goals[i] = (struct udamos_kgoal){
+			.metric = native ? udamos_goal_metric_name(g->metric) : "user_input",
+			.target_value = g->target_value,
+			.current_value = g->metric == UDAMOS_GOAL_USER_INPUT ? g->current_value : 0,
+			.fed = !native, .source = g->metric,
+		};
+	}
+	out->nr_goals = q->nr_goals;
+	out->tuner = q->tuner == UDAMOS_TUNER_TEMPORAL ? "temporal" : NULL;
 }
 
 int udamos_kscheme_from(const struct udamos_scheme *s, uint64_t sample_us, uint64_t aggr_us,
@@ -23,16 +95,6 @@ int udamos_kscheme_from(const struct udamos_scheme *s, uint64_t sample_us, uint6
 	const struct udamos_pattern *p = &s->pattern;
 	uint64_t max_nr = aggr_us / sample_us;
 
-	if (s->nr_filters) {
-		snprintf(why, len, "%s: filters on schemes delegated to kernel DAMON are not "
-			 "supported yet; drop the --damos_filter options", udamos_action_name(s->action));
-		return -EINVAL;
-	}
-	if (s->quota.nr_goals) {
-		snprintf(why, len, "%s: quota goals on schemes delegated to kernel DAMON are not "
-			 "supported yet; drop --damos_quota_goal", udamos_action_name(s->action));
-		return -EINVAL;
-	}
 	*out = (struct udamos_kscheme){
 		.action = udamos_action_name(s->action),
 		.sz_min = p->sz.min, .sz_max = p->sz.max,
@@ -45,6 +107,9 @@ int udamos_kscheme_from(const struct udamos_scheme *s, uint64_t sample_us, uint6
 		.wmark_interval_us = s->wmarks.interval_us, .wmark_high = s->wmarks.high,
 		.wmark_mid = s->wmarks.mid, .wmark_low = s->wmarks.low,
 	};
+	if (translate_filters(s, out, why, len))
+		return -EINVAL;
+	translate_goals(&s->quota, out);
 	/* Closed ranges in counts: round the lower bound up and the upper
 	 * bound down, so the kernel matches no region udamos would not. */
 	if (p->rate_unit == UDAMOS_RATE_BP) {

@@ -6,6 +6,7 @@
 #include "udamos/scheme.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,9 +179,16 @@ void udamos_scheme_release(struct udamos_scheme *s)
 	s->state.nr_tried = s->state.cap_tried = 0;
 }
 
-static int fail(char *why, size_t len, const char *msg)
+static int fail(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *why, size_t len, const char *fmt, ...)
 {
-	snprintf(why, len, "%s", msg);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
 
@@ -192,6 +200,11 @@ int udamos_scheme_validate(const struct udamos_scheme *s, char *why,
 
 	if (s->action >= UDAMOS_NR_ACTIONS)
 		return fail(why, why_len, "unknown action");
+	if (s->apply_by == UDAMOS_APPLY_BY_UDAMOS &&
+	    (s->action == UDAMOS_ACTION_HUGEPAGE || s->action == UDAMOS_ACTION_NOHUGEPAGE))
+		return fail(why, why_len, "%s cannot be applied by udamos: the kernel refuses "
+			    "it through process_madvise; use apply_by kernel or auto",
+			    udamos_action_name(s->action));
 	if (p->sz.min > p->sz.max)
 		return fail(why, why_len,
 			    "size range: min is above max; give MIN MAX with MIN <= MAX");
@@ -200,7 +213,7 @@ int udamos_scheme_validate(const struct udamos_scheme *s, char *why,
 			    "access rate range: min is above max; give MIN MAX with MIN <= MAX");
 	if (p->rate_unit == UDAMOS_RATE_BP && p->rate.min > 10000)
 		return fail(why, why_len,
-			    "access rate: min is above 100%; use a percentage from 0% to 100%");
+			    "access rate: min is above 100%%; use a percentage from 0%% to 100%%");
 	if (p->age.min > p->age.max)
 		return fail(why, why_len,
 			    "age range: min is above max; give MIN MAX with MIN <= MAX");

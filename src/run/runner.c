@@ -43,6 +43,8 @@ void udamos_run_install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+#define MAX_KSCHEMES 16
+
 struct run {
 	const struct udamos_run_cfg *cfg;
 	struct udamos_run_result *res;
@@ -52,8 +54,8 @@ struct run {
 	struct udamos_source *src;
 	struct udamos_guard guard;
 	/* Schemes only kernel DAMON can apply, translated for it. */
-	struct udamos_kscheme kschemes[16];
-	size_t kidx[16];		/* index in cfg->schemes of each */
+	struct udamos_kscheme kschemes[MAX_KSCHEMES];
+	size_t kidx[MAX_KSCHEMES];		/* index in cfg->schemes of each */
 	size_t nr_kschemes;
 	char *why;
 	size_t why_len;
@@ -180,7 +182,7 @@ static enum udamos_status preflight(struct run *r)
 	for (size_t s = 0; s < r->cfg->nr_schemes; s++) {
 		enum udamos_action a = r->cfg->schemes[s].action;
 
-		if (udamos_action_needs_kernel(a))
+		if (udamos_scheme_wants_kernel(&r->cfg->schemes[s]))
 			continue;	/* delegated: checked with the source */
 		any_collapse |= a == UDAMOS_ACTION_COLLAPSE;
 		collapse_only &= a == UDAMOS_ACTION_COLLAPSE;
@@ -316,15 +318,16 @@ static enum udamos_status make_paddr(struct run *r)
 	return kernel_source_status(r, err, reason);
 }
 
-/* Marks the schemes only kernel DAMON can apply to another process. */
+/* Marks the schemes kernel DAMON is to apply. */
 static enum udamos_status mark_delegated(struct run *r)
 {
 	for (size_t i = 0; i < r->cfg->nr_schemes; i++) {
-		if (!udamos_action_needs_kernel(r->cfg->schemes[i].action))
+		if (!udamos_scheme_wants_kernel(&r->cfg->schemes[i]))
 			continue;
 		if (r->nr_kschemes == sizeof(r->kidx) / sizeof(r->kidx[0]))
-			return say(r, UDAMOS_ERR_INPUT, "more than %zu hugepage/nohugepage "
-				   "schemes; combine some", sizeof(r->kidx) / sizeof(r->kidx[0]));
+			return say(r, UDAMOS_ERR_INPUT, "more than %zu schemes for kernel DAMON "
+				   "(hugepage, nohugepage, apply_by kernel); combine some",
+				   sizeof(r->kidx) / sizeof(r->kidx[0]));
 		r->kidx[r->nr_kschemes++] = i;
 		r->cfg->schemes[i].delegated = true;
 	}
@@ -344,9 +347,11 @@ static enum udamos_status make_source(struct run *r)
 	if (st)
 		return st;
 	if (r->nr_kschemes && (synthetic || !strcmp(spec, "paddr")))
-		return say(r, UDAMOS_ERR_INPUT, "--damos_action %s: only kernel DAMON vaddr "
-			   "can apply it to another process; use --source auto or vaddr",
-			   udamos_action_name(r->cfg->schemes[r->kidx[0]].action));
+		return say(r, UDAMOS_ERR_INPUT, "--damos_action %s: %s; use --source auto or "
+			   "vaddr", udamos_action_name(r->cfg->schemes[r->kidx[0]].action),
+			   udamos_action_needs_kernel(r->cfg->schemes[r->kidx[0]].action) ?
+			   "only kernel DAMON vaddr can apply it to another process" :
+			   "apply_by kernel needs the kernel's vaddr source");
 	if (synthetic) {
 		snprintf(r->res->source, sizeof(r->res->source), "synthetic");
 		return make_synthetic(r, spec + 10);
@@ -363,6 +368,8 @@ static enum udamos_status make_source(struct run *r)
 			st = make_paddr(r);
 		else if (err == -EINVAL && r->nr_kschemes)
 			st = say(r, UDAMOS_ERR_INPUT, "%s", reason);
+		else if (err == -ENOSYS)
+			st = say(r, UDAMOS_ERR_ENV, "%s", reason);
 		else if (err == -EOPNOTSUPP && r->nr_kschemes)
 			st = say(r, UDAMOS_ERR_ENV, "--damos_action %s: the kernel refuses it "
 				 "through process_madvise, and this kernel's DAMON has no vaddr "
@@ -432,6 +439,29 @@ static void delegated_stats(struct run *r)
 		r->src->ops->scheme_stats(r->src, i, &r->cfg->schemes[r->kidx[i]].stats);
 }
 
+/* Goal metrics the kernel lacks, measured here and handed to it. */
+static void feed_goals(struct run *r, struct udamos_env *env)
+{
+	uint64_t current[MAX_KSCHEMES][UDAMOS_MAX_GOALS] = { { 0 } };
+	bool any = false;
+
+	if (!r->src->ops->feed_goals)
+		return;
+	for (size_t i = 0; i < r->nr_kschemes; i++) {
+		const struct udamos_kscheme *k = &r->kschemes[i];
+
+		for (size_t g = 0; g < k->nr_goals; g++) {
+			current[i][g] = k->goals[g].current_value;
+			if (k->goals[g].fed &&
+			    !env->goal_metric(env->ctx, k->goals[g].source, &current[i][g]))
+				any = true;
+		}
+	}
+	if (any)
+		r->src->ops->feed_goals(r->src, (const uint64_t (*)[UDAMOS_MAX_GOALS])current,
+					r->nr_kschemes);
+}
+
 static void show_progress(const struct run *r, uint64_t elapsed_us)
 {
 	uint64_t applied = 0;
@@ -458,10 +488,10 @@ static enum udamos_status loop(struct run *r)
 	uint64_t kcpu0 = kpid > 0 ? udamos_pid_cpu_us(kpid) : 0;
 	enum udamos_status st = UDAMOS_OK;
 	uint64_t next_stats_us = 0;
+	struct udamos_env env = udamos_sysenv_env(&se);
 
 	udamos_engine_init(&e, r->cfg->schemes, r->cfg->nr_schemes,
-			   (struct udamos_actuator){ udamos_madvise_apply, &act },
-			   udamos_sysenv_env(&se));
+			   (struct udamos_actuator){ udamos_madvise_apply, &act }, env);
 	for (;;) {
 		struct udamos_snapshot *snaps;
 		size_t nr;
@@ -480,7 +510,13 @@ static enum udamos_status loop(struct run *r)
 			break;
 		if (r->nr_kschemes && udamos_now_us() >= next_stats_us) {
 			delegated_stats(r);
+			feed_goals(r, &env);
 			next_stats_us = udamos_now_us() + 1000000;
+		}
+		if (r->cfg->on_snapshots &&
+		    (err = r->cfg->on_snapshots(r->cfg->snapshots_ctx, snaps, nr))) {
+			st = say(r, UDAMOS_ERR_RUNTIME, "recording failed: %s", strerror(-err));
+			break;
 		}
 		udamos_madvise_begin_pass(&act);
 		err = udamos_engine_feed(&e, snaps, nr);

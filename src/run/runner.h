@@ -41,6 +41,10 @@ struct udamos_run_cfg {
 	/* Called after every aggregation (the demo's live view). */
 	void (*on_tick)(void *ctx, const struct udamos_run_result *res);
 	void *tick_ctx;
+	/* Called with every aggregation's snapshots, before schemes apply
+	 * (the recorder).  A nonzero return stops the run as a failure. */
+	int (*on_snapshots)(void *ctx, const struct udamos_snapshot *snaps, size_t nr);
+	void *snapshots_ctx;
 	/*
 	 * With source "auto": when kernel DAMON cannot be had, run this
 	 * synthetic model instead of failing (the reason goes to the result).

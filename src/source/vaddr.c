@@ -20,6 +20,7 @@ struct vaddr {
 	struct udamos_window_ages *ages;	/* per target */
 	struct udamos_extent *ext;
 	size_t cap_ext;
+	struct udamos_kscheme *kschemes;	/* our copy: goal values change */
 };
 
 void udamos_vaddr_default_attrs(struct udamos_mon_attrs *attrs)
@@ -75,6 +76,7 @@ static void vaddr_destroy(struct udamos_source *src)
 	free(v->snaps);
 	free(v->ages);
 	free(v->ext);
+	free(v->kschemes);
 	free(v);
 }
 
@@ -84,12 +86,32 @@ static int vaddr_scheme_stats(struct udamos_source *src, size_t idx,
 	return udamos_kdamond_scheme_stats(((struct vaddr *)src)->ks.mon.kd.dir, idx, out);
 }
 
+static int vaddr_feed_goals(struct udamos_source *src,
+			    const uint64_t (*current)[UDAMOS_MAX_GOALS], size_t nr_schemes)
+{
+	struct vaddr *v = (struct vaddr *)src;
+	struct udamos_kscheme *k = v->kschemes;
+	bool changed = false;
+
+	for (size_t i = 0; i < nr_schemes && i < v->cfg.nr_schemes; i++) {
+		for (size_t g = 0; g < k[i].nr_goals; g++) {
+			changed |= k[i].goals[g].fed && k[i].goals[g].current_value != current[i][g];
+			k[i].goals[g].current_value = current[i][g];
+		}
+	}
+	/* Each commit is a kdamond command, which also gets in the way of
+	 * the operator's own (a pending tried-regions update, seen on 6.12):
+	 * only when a value moved. */
+	return changed ? udamos_kdamond_feed_goals(v->ks.mon.kd.dir, k, v->cfg.nr_schemes) : 0;
+}
+
 static const struct udamos_source_ops vaddr_ops = {
 	.name = "vaddr",
 	.next = vaddr_next,
 	.destroy = vaddr_destroy,
 	.kernel_pid = udamos_kmon_source_pid,
 	.scheme_stats = vaddr_scheme_stats,
+	.feed_goals = vaddr_feed_goals,
 };
 
 int udamos_vaddr_create(const struct udamos_vaddr_cfg *cfg, struct udamos_source **out,
@@ -107,7 +129,13 @@ int udamos_vaddr_create(const struct udamos_vaddr_cfg *cfg, struct udamos_source
 	udamos_kmon_init(&v->ks.mon);
 	v->snaps = calloc(cfg->nr_targets, sizeof(*v->snaps));
 	v->ages = calloc(cfg->nr_targets, sizeof(*v->ages));
-	if (!v->snaps || !v->ages || cfg->nr_targets > 64) {
+	if (cfg->nr_schemes) {
+		v->kschemes = calloc(cfg->nr_schemes, sizeof(*v->kschemes));
+		if (v->kschemes)
+			memcpy(v->kschemes, cfg->schemes, cfg->nr_schemes * sizeof(*v->kschemes));
+	}
+	if (!v->snaps || !v->ages || cfg->nr_targets > 64 ||
+	    (cfg->nr_schemes && !v->kschemes)) {
 		vaddr_destroy(&v->ks.base);
 		return -ENOMEM;
 	}

@@ -161,8 +161,128 @@ int udamos_kdamond_write_regions(const char *kd_dir, const uint64_t (*regions)[2
 	return err;
 }
 
+/* Writes the files of one scheme, stopping at the first failure. */
+struct scheme_writer {
+	char base[288];		/* <kdamond>/contexts/0/schemes/<idx> */
+	int err;
+	char failed[96];	/* the file that failed, relative to base */
+};
+
+static void sw_text(struct scheme_writer *w, const char *rel, const char *value)
+{
+	char path[416];
+
+	if (w->err)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", w->base, rel);
+	w->err = udamos_damon_write(path, value);
+	if (w->err)
+		snprintf(w->failed, sizeof(w->failed), "%s", rel);
+}
+
+static void sw_u64(struct scheme_writer *w, const char *rel, uint64_t value)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, value);
+	sw_text(w, rel, buf);
+}
+
+static bool sw_has(const struct scheme_writer *w, const char *rel)
+{
+	char path[416];
+
+	snprintf(path, sizeof(path), "%s/%s", w->base, rel);
+	return access(path, F_OK) == 0;
+}
+
+static void write_filters(struct scheme_writer *w, const struct udamos_kscheme *k)
+{
+	char rel[96];
+
+	sw_u64(w, "filters/nr_filters", k->nr_filters);
+	for (size_t i = 0; i < k->nr_filters && !w->err; i++) {
+		const struct udamos_kfilter *f = &k->filters[i];
+
+		snprintf(rel, sizeof(rel), "filters/%zu/type", i);
+		sw_text(w, rel, f->type);
+		snprintf(rel, sizeof(rel), "filters/%zu/matching", i);
+		sw_text(w, rel, f->matching ? "Y" : "N");
+		snprintf(rel, sizeof(rel), "filters/%zu/allow", i);
+		if (f->allow || sw_has(w, rel))
+			sw_text(w, rel, f->allow ? "Y" : "N");
+		if (!strcmp(f->type, "addr")) {
+			snprintf(rel, sizeof(rel), "filters/%zu/addr_start", i);
+			sw_u64(w, rel, f->addr_start);
+			snprintf(rel, sizeof(rel), "filters/%zu/addr_end", i);
+			sw_u64(w, rel, f->addr_end);
+		} else {
+			snprintf(rel, sizeof(rel), "filters/%zu/target_idx", i);
+			sw_u64(w, rel, f->target_idx);
+		}
+	}
+}
+
+static void write_goals(struct scheme_writer *w, const struct udamos_kscheme *k)
+{
+	char rel[96];
+
+	if (k->nr_goals || sw_has(w, "quotas/goals/nr_goals"))
+		sw_u64(w, "quotas/goals/nr_goals", k->nr_goals);
+	for (size_t i = 0; i < k->nr_goals && !w->err; i++) {
+		snprintf(rel, sizeof(rel), "quotas/goals/%zu/target_metric", i);
+		sw_text(w, rel, k->goals[i].metric);
+		snprintf(rel, sizeof(rel), "quotas/goals/%zu/target_value", i);
+		sw_u64(w, rel, k->goals[i].target_value);
+		snprintf(rel, sizeof(rel), "quotas/goals/%zu/current_value", i);
+		sw_u64(w, rel, k->goals[i].current_value);
+	}
+	if (k->tuner)
+		sw_text(w, "quotas/goal_tuner", k->tuner);
+}
+
+/* What a failed write says about the kernel, for the operator. */
+static int explain(const struct scheme_writer *w, const struct udamos_kscheme *k,
+		   char *why, size_t len)
+{
+	const char *f = w->failed;
+	const char *hint = NULL;
+
+	if (!strcmp(f, "action") && w->err == -EINVAL)
+		hint = !strcmp(k->action, "collapse") ?
+			"this kernel's DAMON has no collapse action (the DAMOS collapse patch "
+			"is not in any released kernel yet); let udamos apply it (apply_by "
+			"udamos or auto)" :
+			"this kernel's DAMON does not accept the action; let udamos apply it "
+			"(apply_by udamos or auto)";
+	else if (!strncmp(f, "filters/", 8) && strstr(f, "/allow"))
+		hint = "this kernel has reject filters only (allow filters came in Linux "
+		       "6.14); give reject filters, or a single allow filter";
+	else if (!strcmp(f, "filters/nr_filters"))
+		hint = "this kernel's DAMON has no scheme filters (Linux 6.3+)";
+	else if (!strncmp(f, "filters/", 8) && strstr(f, "/type"))
+		hint = "this kernel's DAMON has no address or target filters (Linux 6.6+)";
+	else if (!strcmp(f, "quotas/goals/nr_goals"))
+		hint = "this kernel's DAMON has no quota goals (Linux 6.8+)";
+	else if (strstr(f, "target_metric"))
+		hint = "this kernel's DAMON does not offer that goal metric "
+		       "(some_mem_psi_us needs Linux 6.9+)";
+	else if (!strcmp(f, "quotas/goal_tuner"))
+		hint = "this kernel's DAMON has only the consist goal tuner; use "
+		       "--damos_quota_goal_tuner consist";
+	if (!hint) {
+		snprintf(why, len, "delegated %s scheme: writing %s/%s: %s", k->action, w->base,
+			 f, strerror(-w->err));
+		return w->err;
+	}
+	snprintf(why, len, "delegated %s scheme: %s (%s/%s: %s)", k->action, hint, w->base, f,
+		 strerror(-w->err));
+	return -ENOSYS;
+}
+
 /* One scheme, in the kernel's units (core/kscheme.h). */
-static int write_scheme(const char *kd_dir, size_t idx, const struct udamos_kscheme *k)
+static int write_scheme(const char *kd_dir, size_t idx, const struct udamos_kscheme *k,
+			char *why, size_t len)
 {
 	/* Maxima before minima: the kernel checks min <= max as it goes. */
 	const struct { const char *rel; uint64_t v; } nums[] = {
@@ -183,32 +303,25 @@ static int write_scheme(const char *kd_dir, size_t idx, const struct udamos_ksch
 		{ "watermarks/mid", k->wmark_mid },
 		{ "watermarks/low", k->wmark_low },
 	};
-	const struct { const char *rel; const char *v; } words[] = {
-		{ "action", k->action },
-		{ "watermarks/metric", k->wmark_metric },
-	};
-	char path[320], rel[160];
-	int err = 0;
+	struct scheme_writer w = { .err = 0 };
 
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && !err; i++) {
-		snprintf(path, sizeof(path), "%s/contexts/0/schemes/%zu/%s", kd_dir, idx,
-			 words[i].rel);
-		err = udamos_damon_write(path, words[i].v);
-	}
-	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]) && !err; i++) {
-		snprintf(rel, sizeof(rel), "schemes/%zu/%s", idx, nums[i].rel);
-		err = put(kd_dir, rel, nums[i].v);
-	}
+	snprintf(w.base, sizeof(w.base), "%s/contexts/0/schemes/%zu", kd_dir, idx);
+	sw_text(&w, "action", k->action);
+	sw_text(&w, "watermarks/metric", k->wmark_metric);
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		sw_u64(&w, nums[i].rel, nums[i].v);
 	/* apply_interval_us appeared in 6.7; older kernels apply every
 	 * aggregation, which is udamos's default too. */
-	snprintf(rel, sizeof(rel), "schemes/%zu/apply_interval_us", idx);
-	snprintf(path, sizeof(path), "%s/contexts/0/%s", kd_dir, rel);
-	if (!err && (k->apply_interval_us || access(path, F_OK) == 0))
-		err = put(kd_dir, rel, k->apply_interval_us);
-	return err;
+	if (k->apply_interval_us || sw_has(&w, "apply_interval_us"))
+		sw_u64(&w, "apply_interval_us", k->apply_interval_us);
+	if (k->nr_filters)
+		write_filters(&w, k);
+	write_goals(&w, k);
+	return w.err ? explain(&w, k, why, len) : 0;
 }
 
-int udamos_kdamond_configure(const char *kd_dir, const struct udamos_kdamond_cfg *cfg)
+int udamos_kdamond_configure(const char *kd_dir, const struct udamos_kdamond_cfg *cfg,
+			     char *why, size_t len)
 {
 	char path[320];
 	int err;
@@ -241,8 +354,12 @@ int udamos_kdamond_configure(const char *kd_dir, const struct udamos_kdamond_cfg
 		err = udamos_kdamond_write_regions(kd_dir, cfg->regions, cfg->nr_regions);
 	if (!err)
 		err = put(kd_dir, "schemes/nr_schemes", cfg->nr_schemes);
+	if (err) {
+		snprintf(why, len, "configuring %s: %s", kd_dir, strerror(-err));
+		return err;
+	}
 	for (size_t i = 0; !err && i < cfg->nr_schemes; i++)
-		err = write_scheme(kd_dir, i, &cfg->schemes[i]);
+		err = write_scheme(kd_dir, i, &cfg->schemes[i], why, len);
 	return err;
 }
 
@@ -263,4 +380,25 @@ int udamos_kdamond_scheme_stats(const char *kd_dir, size_t idx, struct udamos_st
 			*fields[i] = strtoull(buf, NULL, 10);
 	}
 	return err;
+}
+
+int udamos_kdamond_feed_goals(const char *kd_dir, const struct udamos_kscheme *schemes,
+			      size_t nr_schemes)
+{
+	bool any = false;
+	char path[352];
+	int err = 0;
+
+	for (size_t i = 0; i < nr_schemes && !err; i++) {
+		for (size_t g = 0; g < schemes[i].nr_goals && !err; g++) {
+			if (!schemes[i].goals[g].fed)
+				continue;
+			snprintf(path, sizeof(path),
+				 "%s/contexts/0/schemes/%zu/quotas/goals/%zu/current_value",
+				 kd_dir, i, g);
+			err = udamos_damon_write_u64(path, schemes[i].goals[g].current_value);
+			any = true;
+		}
+	}
+	return err || !any ? err : udamos_kdamond_command(kd_dir, "commit_schemes_quota_goals");
 }

@@ -60,8 +60,19 @@ struct udamos_kdamond_cfg {
 	size_t nr_schemes;
 };
 
-/* Writes a whole context (no schemes) under kd_dir.  0 or -errno. */
-int udamos_kdamond_configure(const char *kd_dir, const struct udamos_kdamond_cfg *cfg);
+/*
+ * Writes a whole context under kd_dir.  Returns 0, or -errno with a reason
+ * in why; -ENOSYS when the kernel lacks what a delegated scheme needs.
+ */
+int udamos_kdamond_configure(const char *kd_dir, const struct udamos_kdamond_cfg *cfg,
+			     char *why, size_t len);
+
+/*
+ * Writes the current values udamos measured for the goals it feeds
+ * (udamos_kgoal.fed) and has a running kdamond take them.  0 or -errno.
+ */
+int udamos_kdamond_feed_goals(const char *kd_dir, const struct udamos_kscheme *schemes,
+			      size_t nr_schemes);
 
 /*
  * Reads the kernel's stats of scheme idx into out (after asking the kernel

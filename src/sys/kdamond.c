@@ -226,10 +226,10 @@ int udamos_kdamond_start(struct udamos_kdamond *k, const struct udamos_kdamond_c
 {
 	struct record r;
 	char path[256], buf[32];
-	int err = udamos_kdamond_configure(k->dir, cfg);
+	int err = udamos_kdamond_configure(k->dir, cfg, why, len);
 
 	if (err)
-		return fail(why, len, err, "configuring %s: %s", k->dir, strerror(-err));
+		return err;
 	err = udamos_kdamond_command(k->dir, "on");
 	if (err)
 		return fail(why, len, err, "starting %s: %s (the kernel refused the "

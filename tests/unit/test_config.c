@@ -40,6 +40,7 @@ static void test_full_command_line(void **state)
 		"--damos_filter", "huge", "matching",
 		"--damos_filter", "addr", "matching", "0x1000", "0x3000", "allow",
 		"--damos_action", "pageout",
+		"--damos_apply_by", "kernel",
 	};
 	struct udamos_scheme *v = NULL;
 	size_t n = 0;
@@ -74,7 +75,9 @@ static void test_full_command_line(void **state)
 	assert_false(s->filters[0].allow);
 	assert_int_equal(s->filters[1].addr_end, 0x3000);
 	assert_true(s->filters[1].allow);
+	assert_int_equal(s->apply_by, UDAMOS_APPLY_BY_AUTO);
 	assert_int_equal(v[1].action, UDAMOS_ACTION_PAGEOUT);
+	assert_int_equal(v[1].apply_by, UDAMOS_APPLY_BY_KERNEL);
 	udamos_schemes_free(v, n);
 }
 
@@ -112,6 +115,8 @@ static void test_bad_options_name_the_input(void **state)
 		   5, "needs 3 values");
 	expect_bad((char *[]){ "--damos_action", "stat", "--damos_apply_interval", "soon" },
 		   4, "'soon' is not a time");
+	expect_bad((char *[]){ "--damos_action", "stat", "--damos_apply_by", "cpu" },
+		   4, "use auto, udamos or kernel");
 }
 
 static const char good_json[] =
@@ -126,7 +131,8 @@ static const char good_json[] =
 	" \"watermarks\": {\"metric\": \"free_mem_rate\", \"interval\": \"5s\","
 	"   \"high\": 500, \"mid\": 400, \"low\": 50},"
 	" \"filters\": [{\"type\": \"huge\", \"matching\": true, \"allow\": false},"
-	"   {\"type\": \"addr\", \"start\": \"0x1000\", \"end\": \"0x2000\", \"allow\": true}]}]}";
+	"   {\"type\": \"addr\", \"start\": \"0x1000\", \"end\": \"0x2000\", \"allow\": true}],"
+	" \"apply_by\": \"udamos\"}]}";
 
 static void test_json_matches_command_line(void **state)
 {
@@ -150,6 +156,7 @@ static void test_json_matches_command_line(void **state)
 	assert_int_equal(v[0].wmarks.high, 500);
 	assert_int_equal(v[0].nr_filters, 2);
 	assert_int_equal(v[0].filters[1].addr_start, 0x1000);
+	assert_int_equal(v[0].apply_by, UDAMOS_APPLY_BY_UDAMOS);
 	udamos_schemes_free(v, n);
 }
 
@@ -180,6 +187,8 @@ static void test_bad_json_names_the_path(void **state)
 			"MIN <= MAX");
 	expect_bad_json("{\"schemes\": [{\"action\": \"stat\", \"filters\": [{\"matching\": true}]}]}",
 			"needs \"type\"");
+	expect_bad_json("[{\"action\": \"hugepage\", \"apply_by\": \"udamos\"}]",
+			"hugepage cannot be applied by udamos");
 }
 
 static void test_file_errors(void **state)
