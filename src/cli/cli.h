@@ -12,8 +12,18 @@
 
 int cmd_demo(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+
+/*
+ * The schemes of a command line: from --schemes FILE or --damos_* options
+ * (not both), else the default collapse scheme; all validated.  Returns 0
+ * or a status after printing why.
+ */
+int cli_finish_schemes(const char *file, struct udamos_scheme **schemes, size_t *nr);
 
 /* Prints "udamos: <msg>" on stderr and returns status. */
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -175,35 +175,14 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-static int finish_schemes(struct run_opts *o)
-{
-	char why[512];
-
-	if (o->schemes_file && o->nr_schemes)
-		return cli_fail(UDAMOS_ERR_INPUT, "--schemes: give either a scheme file or "
-				"--damos_* options, not both");
-	if (o->schemes_file &&
-	    udamos_schemes_from_file(o->schemes_file, &o->schemes, &o->nr_schemes,
-				     why, sizeof(why)))
-		return cli_fail(UDAMOS_ERR_INPUT, "--schemes %s", why);
-	if (!o->nr_schemes) {
-		if (!udamos_schemes_push(&o->schemes, &o->nr_schemes, UDAMOS_ACTION_COLLAPSE))
-			return cli_fail(UDAMOS_ERR_RUNTIME, "out of memory");
-		udamos_scheme_default_collapse(&o->schemes[0]);
-	}
-	for (size_t i = 0; i < o->nr_schemes; i++)
-		if (udamos_scheme_validate(&o->schemes[i], why, sizeof(why)))
-			return cli_fail(UDAMOS_ERR_INPUT, "scheme %zu (%s): %s", i,
-					udamos_action_name(o->schemes[i].action), why);
-	return 0;
-}
-
 static json_object *scheme_json(const struct udamos_scheme *s)
 {
 	json_object *o = json_object_new_object(), *fails = json_object_new_object();
 	json_object *tried = json_object_new_array();
 
 	json_object_object_add(o, "action", json_object_new_string(udamos_action_name(s->action)));
+	json_object_object_add(o, "applied_by",
+			       json_object_new_string(s->delegated ? "kernel" : "udamos"));
 	json_object_object_add(o, "nr_tried", json_object_new_uint64(s->stats.nr_tried));
 	json_object_object_add(o, "sz_tried", json_object_new_uint64(s->stats.sz_tried));
 	json_object_object_add(o, "nr_applied", json_object_new_uint64(s->stats.nr_applied));
@@ -241,6 +220,8 @@ static void print_json(const struct run_opts *o, const struct udamos_run_result 
 	json_object_object_add(root, "elapsed_s", json_object_new_double((double)res->elapsed_us / 1e6));
 	json_object_object_add(root, "cpu_pct", json_object_new_double(
 		res->elapsed_us ? 100.0 * (double)res->cpu_us / (double)res->elapsed_us : 0));
+	json_object_object_add(root, "kdamond_cpu_pct", json_object_new_double(
+		res->elapsed_us ? 100.0 * (double)res->kernel_cpu_us / (double)res->elapsed_us : 0));
 	json_object_object_add(root, "aggregations", json_object_new_uint64(res->nr_aggregations));
 	json_object_object_add(root, "interrupted", json_object_new_boolean(res->interrupted));
 	for (size_t i = 0; i < o->nr_schemes; i++)
@@ -282,9 +263,10 @@ static void print_text(const struct run_opts *o, const struct udamos_run_result 
 		const struct udamos_scheme *s = &o->schemes[i];
 		bool any = false;
 
-		printf("scheme %zu (%s): tried %" PRIu64 " regions (%s), applied %" PRIu64
+		printf("scheme %zu (%s%s): tried %" PRIu64 " regions (%s), applied %" PRIu64
 		       " (%s), quota exceeded %" PRIu64 " times\n", i,
-		       udamos_action_name(s->action), s->stats.nr_tried,
+		       udamos_action_name(s->action), s->delegated ? ", by the kernel" : "",
+		       s->stats.nr_tried,
 		       udamos_fmt_size(s->stats.sz_tried, a, sizeof(a)), s->stats.nr_applied,
 		       udamos_fmt_size(s->stats.sz_applied, b, sizeof(b)), s->stats.qt_exceeds);
 		for (int k = 0; k < UDAMOS_NR_FAIL_SLOTS; k++) {
@@ -371,7 +353,7 @@ int cmd_run(int argc, char **argv)
 	udamos_mon_attrs_default(&o.cfg.attrs);
 	rc = parse_args(argc, argv, &o);
 	if (!rc)
-		rc = finish_schemes(&o);
+		rc = cli_finish_schemes(o.schemes_file, &o.schemes, &o.nr_schemes);
 	if (!rc && !o.example && !o.cfg.nr_pids)
 		rc = cli_fail(UDAMOS_ERR_INPUT, "no target; give --pid PID (or --example)");
 	if (!rc && o.example)

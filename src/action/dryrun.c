@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The dry-run actuator; see dryrun.h.
+ */
+#include "action/dryrun.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/filter.h"
+#include "core/hugewin.h"
+#include "core/vec.h"
+#include "report/report.h"
+
+static bool inside(const struct udamos_rec_ranges *rr, uint64_t start, uint64_t end)
+{
+	return rr && udamos_ranges_overlap(rr->r, rr->nr, start, end) == end - start;
+}
+
+static bool in_collapsed(const struct udamos_dryrun_target *t, uint64_t w)
+{
+	size_t lo = 0, hi = t->nr_collapsed;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t->collapsed[mid] == w)
+			return true;
+		if (t->collapsed[mid] < w)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+bool udamos_dryrun_is_huge(const struct udamos_dryrun_target *t, uint64_t addr)
+{
+	uint64_t w = addr & ~(UDAMOS_HUGE_SIZE - 1);
+
+	return inside(t->huge, w, w + UDAMOS_HUGE_SIZE) || in_collapsed(t, w);
+}
+
+static int mark_collapsed(struct udamos_dryrun_target *t, uint64_t w)
+{
+	size_t i = t->nr_collapsed;
+
+	if (udamos_reserve(&t->collapsed, &t->cap_collapsed, t->nr_collapsed + 1,
+			   sizeof(*t->collapsed)))
+		return -1;
+	while (i > 0 && t->collapsed[i - 1] > w) {
+		t->collapsed[i] = t->collapsed[i - 1];
+		i--;
+	}
+	t->collapsed[i] = w;
+	t->nr_collapsed++;
+	return 0;
+}
+
+static void note(struct udamos_dryrun *d, const struct udamos_apply_req *req, uint64_t start,
+		 uint64_t end, uint64_t bytes)
+{
+	struct udamos_dryrun_event *last = d->nr_events ? &d->events[d->nr_events - 1] : NULL;
+	uint32_t scheme = (uint32_t)(req->scheme - d->schemes);
+
+	/* One event per contiguous run within one apply. */
+	if (last && last->time_us == d->now_us && last->target == req->target &&
+	    last->scheme == scheme && last->end == start) {
+		last->end = end;
+		last->bytes += bytes;
+		return;
+	}
+	if (udamos_reserve(&d->events, &d->cap_events, d->nr_events + 1, sizeof(*d->events)))
+		return;
+	d->events[d->nr_events++] = (struct udamos_dryrun_event){
+		d->now_us, req->target, scheme, start, end, bytes };
+}
+
+static bool passes(const struct udamos_apply_req *req, const struct udamos_dryrun_target *t,
+		   uint64_t start, uint64_t end)
+{
+	struct udamos_mem_attrs attrs = {
+		.target = req->target, .start = start, .end = end,
+		.anon = inside(t->anon, start, end),
+		.huge = udamos_dryrun_is_huge(t, start),
+	};
+
+	return udamos_ops_filters_allow(req->ops_filters, req->nr_ops_filters,
+					req->ops_default_allow, &attrs);
+}
+
+/* The mapping holding [start, end) whole, as the live actuator requires. */
+static bool one_mapping(const struct udamos_rec_ranges *vmas, uint64_t start, uint64_t end)
+{
+	for (size_t i = 0; vmas && i < vmas->nr; i++)
+		if (vmas->r[i].start <= start && end <= vmas->r[i].end)
+			return true;
+	return false;
+}
+
+void udamos_dryrun_apply(void *ctx, const struct udamos_apply_req *req,
+			 struct udamos_apply_res *res)
+{
+	struct udamos_dryrun *d = ctx;
+	struct udamos_dryrun_target *t = &d->targets[req->target];
+	enum udamos_action action = req->scheme->action;
+	uint64_t first, end;
+
+	if (action == UDAMOS_ACTION_COLLAPSE) {
+		if (!udamos_owned_windows(req->start, req->end, &first, &end))
+			return;
+		for (uint64_t w = first; w < end; w += UDAMOS_HUGE_SIZE) {
+			if (!one_mapping(t->vmas, w, w + UDAMOS_HUGE_SIZE) ||
+			    !passes(req, t, w, w + UDAMOS_HUGE_SIZE))
+				continue;
+			res->sz_filter_passed += UDAMOS_HUGE_SIZE;
+			res->sz_applied += UDAMOS_HUGE_SIZE;
+			if (!udamos_dryrun_is_huge(t, w))
+				mark_collapsed(t, w);
+			note(d, req, w, w + UDAMOS_HUGE_SIZE, UDAMOS_HUGE_SIZE);
+		}
+		return;
+	}
+	/* The others: every mapped piece that passes, judged per window. */
+	for (size_t i = 0; t->vmas && i < t->vmas->nr; i++) {
+		uint64_t s = t->vmas->r[i].start > req->start ? t->vmas->r[i].start : req->start;
+		uint64_t e = t->vmas->r[i].end < req->end ? t->vmas->r[i].end : req->end;
+
+		while (s < e) {
+			uint64_t piece_end = (s & ~(UDAMOS_HUGE_SIZE - 1)) + UDAMOS_HUGE_SIZE;
+
+			if (piece_end > e)
+				piece_end = e;
+			if (passes(req, t, s, piece_end)) {
+				res->sz_filter_passed += piece_end - s;
+				if (action != UDAMOS_ACTION_STAT) {
+					res->sz_applied += piece_end - s;
+					note(d, req, s, piece_end, piece_end - s);
+				}
+			}
+			s = piece_end;
+		}
+	}
+}
+
+void udamos_dryrun_release(struct udamos_dryrun *d)
+{
+	for (size_t i = 0; i < d->nr_targets; i++)
+		free(d->targets[i].collapsed);
+	free(d->events);
+	d->events = NULL;
+	d->nr_events = d->cap_events = 0;
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Recordings: round trip, damage, and the reports and replay built on them. */
+#include "test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "action/dryrun.h"
+#include "record/record.h"
+#include "report/report.h"
+#include "udamos/engine.h"
+
+#define BASE 0x7f0000000000ULL
+#define HOT_START (BASE + MiB(64))
+#define HOT_END (BASE + MiB(128))
+
+/* A 256 MiB target, 64 MiB of it hot, for 30 aggregations of 100 ms. */
+static uint8_t *make_recording(size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	struct udamos_rec_writer w;
+	struct udamos_rec_target t = { .idx = 0, .pid = 42, .comm = "workload" };
+	struct udamos_rec_range map = { BASE, BASE + MiB(256) };
+	struct udamos_rec_ranges vmas = { .target = 0, .time_us = 1000, .nr = 1, .r = &map };
+
+	assert_int_equal(udamos_rec_open(&w, f), 0);
+	assert_int_equal(udamos_rec_put_target(&w, &t), 0);
+	assert_int_equal(udamos_rec_put_attrs(&w, 5000, 100000), 0);
+	assert_int_equal(udamos_rec_put_ranges(&w, UDAMOS_REC_VMAS, &vmas), 0);
+	assert_int_equal(udamos_rec_put_ranges(&w, UDAMOS_REC_ANON, &vmas), 0);
+	for (uint32_t i = 0; i < 30; i++) {
+		struct udamos_region r[3] = {
+			{ BASE, HOT_START, 0, i },
+			{ HOT_START, HOT_END, 20, i },
+			{ HOT_END, BASE + MiB(256), 0, i },
+		};
+		struct udamos_snapshot s = { .target = 0, .time_us = 1000 + i * 100000ULL,
+			.aggr_us = 100000, .max_nr_accesses = 20, .nr_regions = 3, .regions = r };
+
+		assert_int_equal(udamos_rec_put_snapshot(&w, &s), 0);
+	}
+	fclose(f);
+	*len = n;
+	return (uint8_t *)buf;
+}
+
+static void test_round_trip(void **state)
+{
+	size_t len;
+	uint8_t *buf = make_recording(&len);
+	struct udamos_recording rec;
+	char why[256];
+
+	(void)state;
+	assert_int_equal(udamos_rec_parse(buf, len, &rec, why, sizeof(why)), 0);
+	assert_false(rec.truncated);
+	assert_int_equal(rec.nr_targets, 1);
+	assert_int_equal(rec.targets[0].pid, 42);
+	assert_string_equal(rec.targets[0].comm, "workload");
+	assert_int_equal(rec.aggr_us, 100000);
+	assert_int_equal(rec.nr_snaps, 30);
+	assert_int_equal(rec.snaps[29].regions[1].nr_accesses, 20);
+	assert_int_equal(rec.snaps[29].regions[2].age, 29);
+	assert_int_equal(rec.nr_vmas, 1);
+	assert_int_equal(rec.vmas[0].r[0].end, BASE + MiB(256));
+	udamos_rec_free(&rec);
+	free(buf);
+}
+
+static void test_damage(void **state)
+{
+	size_t len;
+	uint8_t *buf = make_recording(&len);
+	struct udamos_recording rec;
+	char why[256];
+
+	(void)state;
+	/* Cut in the middle of the last record: everything before it. */
+	assert_int_equal(udamos_rec_parse(buf, len - 30, &rec, why, sizeof(why)), 0);
+	assert_true(rec.truncated);
+	assert_int_equal(rec.nr_snaps, 29);
+	udamos_rec_free(&rec);
+	/* A flipped bit is caught by the checksum, and named. */
+	buf[len - 40] ^= 0x10;
+	assert_int_equal(udamos_rec_parse(buf, len, &rec, why, sizeof(why)), -22);
+	assert_non_null(strstr(why, "checksum"));
+	buf[len - 40] ^= 0x10;
+	/* A newer format, and a foreign file. */
+	buf[8] = 9;
+	assert_int_equal(udamos_rec_parse(buf, len, &rec, why, sizeof(why)), -22);
+	assert_non_null(strstr(why, "version 9"));
+	assert_int_equal(udamos_rec_parse((const uint8_t *)"{\"json\": 1}", 11, &rec, why,
+					  sizeof(why)), -22);
+	assert_non_null(strstr(why, "not a udamos recording"));
+	free(buf);
+}
+
+static void test_reports(void **state)
+{
+	size_t len, lo_row = 0, hi_row = 0;
+	uint8_t *buf = make_recording(&len);
+	struct udamos_recording rec;
+	struct udamos_heatmap h;
+	char why[256];
+	double best = -1;
+
+	(void)state;
+	assert_int_equal(udamos_rec_parse(buf, len, &rec, why, sizeof(why)), 0);
+	assert_int_equal(udamos_wss(&rec.snaps[10], 50), MiB(64));
+	assert_int_equal(udamos_wss(&rec.snaps[10], 0.1), MiB(64));
+	assert_int_equal(udamos_heatmap_build(&rec, 0, 16, 10, 0, 0, 0, 0, &h), 0);
+	/* The whole monitored 256 MiB, 16 MiB per row: rows 4..7 are hot. */
+	assert_int_equal(h.axis_bytes, MiB(256));
+	for (size_t r = 0; r < h.rows; r++) {
+		double x = h.cell[r * h.cols + 5];
+
+		if (x > best) {
+			best = x;
+			lo_row = hi_row = r;
+		} else if (x == best) {
+			hi_row = r;
+		}
+	}
+	assert_int_equal(udamos_heatmap_row_addr(&h, lo_row), HOT_START);
+	assert_int_equal(udamos_heatmap_row_addr(&h, hi_row + 1), HOT_END);
+	assert_true(best > 99.0);
+	udamos_heatmap_free(&h);
+	/* An explicit address range, and one with nothing in it. */
+	assert_int_equal(udamos_heatmap_build(&rec, 0, 4, 4, 0, 0, HOT_START, HOT_END, &h), 0);
+	assert_true(h.cell[0] > 99.0);
+	udamos_heatmap_free(&h);
+	assert_int_equal(udamos_heatmap_build(&rec, 1, 4, 4, 0, 0, 0, 0, &h), -2);
+	udamos_rec_free(&rec);
+	free(buf);
+}
+
+/* The default collapse scheme, replayed: the hot windows, nothing else. */
+static void test_replay_collapses_the_hot_range(void **state)
+{
+	size_t len;
+	uint8_t *buf = make_recording(&len);
+	struct udamos_recording rec;
+	struct udamos_scheme s;
+	struct udamos_dryrun_target t = { 0 };
+	struct udamos_dryrun d = { .targets = &t, .nr_targets = 1, .schemes = &s };
+	struct udamos_engine e;
+	uint64_t collapsed = 0;
+	char why[256];
+
+	(void)state;
+	assert_int_equal(udamos_rec_parse(buf, len, &rec, why, sizeof(why)), 0);
+	udamos_scheme_default_collapse(&s);
+	t.vmas = &rec.vmas[0];
+	t.anon = &rec.anon[0];
+	udamos_engine_init(&e, &s, 1, (struct udamos_actuator){ udamos_dryrun_apply, &d },
+			   (struct udamos_env){ 0 });
+	for (size_t i = 0; i < rec.nr_snaps; i++) {
+		d.now_us = rec.snaps[i].time_us;
+		assert_int_equal(udamos_engine_feed(&e, &rec.snaps[i], 1), 0);
+	}
+	for (size_t i = 0; i < d.nr_events; i++) {
+		assert_true(d.events[i].start >= HOT_START && d.events[i].end <= HOT_END);
+		collapsed += d.events[i].bytes;
+	}
+	assert_int_equal(collapsed, MiB(64));
+	assert_int_equal(t.nr_collapsed, 32);
+	assert_true(udamos_dryrun_is_huge(&t, HOT_START + MiB(3)));
+	assert_false(udamos_dryrun_is_huge(&t, BASE));
+	/* Already huge windows are rejected by the default scheme's filter. */
+	assert_int_equal(s.stats.sz_applied, MiB(64));
+	udamos_engine_release(&e);
+	udamos_dryrun_release(&d);
+	udamos_scheme_release(&s);
+	udamos_rec_free(&rec);
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_damage),
+		cmocka_unit_test(test_reports),
+		cmocka_unit_test(test_replay_collapses_the_hot_range),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
