@@ -44,10 +44,21 @@ static uint64_t pattern_at(uint64_t index)
 	return index * WORD_MIX ^ (index >> 7);
 }
 
-static int verify(const uint64_t *mem, uint64_t words)
+#define PAGE_WORDS (4096 / sizeof(uint64_t))
+#define WINDOW_WORDS (UDAMOS_HUGE_SIZE / sizeof(uint64_t))
+
+/* Is word i one the workload wrote (sparse cold windows hold zeros)? */
+static bool written(const struct udamos_workload_cfg *cfg, const uint8_t *is_hot, uint64_t i)
+{
+	return !cfg->sparse_pages || is_hot[i / WINDOW_WORDS] ||
+	       i % WINDOW_WORDS < cfg->sparse_pages * PAGE_WORDS;
+}
+
+static int verify(const struct udamos_workload_cfg *cfg, const uint8_t *is_hot,
+		  const uint64_t *mem, uint64_t words)
 {
 	for (uint64_t i = 0; i < words; i++)
-		if (mem[i] != pattern_at(i))
+		if (mem[i] != (written(cfg, is_hot, i) ? pattern_at(i) : 0))
 			return 1;
 	return 0;
 }
@@ -80,8 +91,8 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 	size_t nr_hot;
 	bool moved = false;
 	struct udamos_rng rng;
-	uint64_t *mem, sink = 0;
-	uint8_t *raw;
+	uint64_t *mem, sink = 0, next = 0;
+	uint8_t *raw, *is_hot;
 	void *dummy;
 
 	signal(SIGUSR1, on_usr1);
@@ -100,12 +111,25 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 	/* Align to 2 MiB so window arithmetic in tests is exact. */
 	mem = (uint64_t *)(((uintptr_t)raw + UDAMOS_HUGE_SIZE - 1) & ~(UDAMOS_HUGE_SIZE - 1));
 	words = cfg->footprint / sizeof(uint64_t);
-	for (uint64_t i = 0; i < words; i++)
-		mem[i] = pattern_at(i);
+	nr_hot = udamos_workload_hot_windows(cfg, false, hot, MAX_HOT_WINDOWS);
+	is_hot = calloc(cfg->footprint / UDAMOS_HUGE_SIZE + 1, 1);
+	if (!is_hot)
+		_exit(3);
+	for (size_t i = 0; i < nr_hot; i++)
+		is_hot[hot[i] / UDAMOS_HUGE_SIZE] = 1;
+	for (uint64_t i = 0; i < words; i++) {
+		if (written(cfg, is_hot, i))
+			mem[i] = pattern_at(i);
+		else
+			i += WINDOW_WORDS - i % WINDOW_WORDS - 1;	/* next window */
+	}
+	/* After the first touch, as the kernel's hugepage action would come
+	 * to populated memory: from here only khugepaged makes them huge. */
+	for (size_t i = 0; i < nr_hot && cfg->madvise_hot; i++)
+		madvise((uint8_t *)mem + hot[i], UDAMOS_HUGE_SIZE, MADV_HUGEPAGE);
 	if (cfg->nohuge_offset_plus1)
 		madvise((uint8_t *)mem + cfg->nohuge_offset_plus1 - 1, UDAMOS_HUGE_SIZE,
 			MADV_NOHUGEPAGE);
-	nr_hot = udamos_workload_hot_windows(cfg, false, hot, MAX_HOT_WINDOWS);
 	sh->base = (uint64_t)(uintptr_t)mem;
 	__atomic_store_n(&sh->ready, 1, __ATOMIC_RELEASE);
 
@@ -139,18 +163,26 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 			mprotect(dummy, 64 * 4096, PROT_READ | PROT_WRITE);
 		}
 		/* Batches keep the shared counter's cache line quiet. */
-		for (int k = 0; k < 4096 && nr_hot; k++) {
+		for (int k = 0; k < 4096 && nr_hot && cfg->chase; k++) {
+			/* The next address hangs on this load's value. */
+			uint64_t v = mem[hot[next % nr_hot] / sizeof(uint64_t) +
+					 (next >> 20) % WINDOW_WORDS];
+
+			next = (v ^ next) * WORD_MIX >> 7;
+		}
+		for (int k = 0; k < 4096 && nr_hot && !cfg->chase; k++) {
 			uint64_t w = hot[udamos_rng_below(&rng, nr_hot)] / sizeof(uint64_t);
 
-			sink += mem[w + udamos_rng_below(&rng, UDAMOS_HUGE_SIZE / sizeof(uint64_t))];
+			sink += mem[w + udamos_rng_below(&rng, WINDOW_WORDS)];
 		}
 		if (!nr_hot)
 			usleep(1000);
 		done += 4096;
 		__atomic_store_n(&sh->reads, sh->reads + 4096, __ATOMIC_RELAXED);
 	}
+	sink += next;
 	if (verify_requested) {
-		int bad = verify(mem, words);
+		int bad = verify(cfg, is_hot, mem, words);
 
 		sh->verify_result = bad;
 		_exit(bad);
@@ -160,7 +192,7 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 
 static void exec_workload(const struct udamos_workload_cfg *cfg, int fd)
 {
-	char a[10][48];
+	char a[11][48];
 	int n = 0;
 
 	fcntl(fd, F_SETFD, 0);	/* the one descriptor the program needs */
@@ -173,9 +205,11 @@ static void exec_workload(const struct udamos_workload_cfg *cfg, int fd)
 	snprintf(a[n++], 48, "move_after_us=%" PRIu64, cfg->move_after_us);
 	snprintf(a[n++], 48, "move_offset=%" PRIu64, cfg->move_offset);
 	snprintf(a[n++], 48, "nohuge_offset_plus1=%" PRIu64, cfg->nohuge_offset_plus1);
-	snprintf(a[n++], 48, "flags=%d", cfg->thp_disable | cfg->flush_tlb << 1);
+	snprintf(a[n++], 48, "sparse_pages=%" PRIu64, cfg->sparse_pages);
+	snprintf(a[n++], 48, "flags=%d", cfg->thp_disable | cfg->flush_tlb << 1 |
+		 cfg->chase << 2 | cfg->madvise_hot << 3);
 	execl(cfg->exec_path, cfg->exec_path, a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-	      a[7], a[8], a[9], (char *)NULL);
+	      a[7], a[8], a[9], a[10], (char *)NULL);
 	_exit(127);
 }
 
@@ -190,6 +224,7 @@ int udamos_workload_exec_main(int argc, char **argv)
 		{ "move_after_us=", offsetof(struct udamos_workload_cfg, move_after_us) },
 		{ "move_offset=", offsetof(struct udamos_workload_cfg, move_offset) },
 		{ "nohuge_offset_plus1=", offsetof(struct udamos_workload_cfg, nohuge_offset_plus1) },
+		{ "sparse_pages=", offsetof(struct udamos_workload_cfg, sparse_pages) },
 	};
 	struct udamos_workload_cfg cfg = { 0 };
 	struct udamos_workload_shared *sh;
@@ -220,6 +255,8 @@ int udamos_workload_exec_main(int argc, char **argv)
 	}
 	cfg.thp_disable = flags & 1;
 	cfg.flush_tlb = flags >> 1 & 1;
+	cfg.chase = flags >> 2 & 1;
+	cfg.madvise_hot = flags >> 3 & 1;
 	sh = fd < 0 ? MAP_FAILED : mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 					MAP_SHARED, fd, 0);
 	if (sh == MAP_FAILED)

@@ -42,6 +42,20 @@ struct udamos_workload_cfg {
 	uint64_t page_rate;
 	/* After move_after_us (0: never), the hot set starts at move_offset. */
 	uint64_t move_after_us, move_offset;
+	/*
+	 * Dependent loads: each read's address comes from the value the last
+	 * one returned, so the CPU cannot overlap TLB misses, as in pointer
+	 * chasing.  Shows the cost of small pages more plainly.
+	 */
+	bool chase;
+	/* MADV_HUGEPAGE the hot windows, as the kernel's hugepage action would. */
+	bool madvise_hot;
+	/*
+	 * Sparse cold memory: if nonzero, cold windows have only their first
+	 * sparse_pages pages touched (the rest never faulted), so THP=always
+	 * inflates them to whole huge pages.
+	 */
+	uint64_t sparse_pages;
 };
 
 /* The hot windows' offsets, in order; returns how many (at most max). */

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the THP comparison benchmark shares between its workloads: the
+ * configurations under test, global THP state (changed only through the
+ * restore guard), a udamos child run against a target, and one trial's
+ * measurements.  Figures only: nothing here asserts.
+ */
+#ifndef UDAMOS_BENCH_H
+#define UDAMOS_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sys/guard.h"
+
+/* One way of getting huge pages, or none. */
+struct bench_config {
+	const char *name;
+	const char *thp;	/* THP enabled mode during the run */
+	bool madvise_hot;	/* MADV_HUGEPAGE on the hot set, khugepaged collapses */
+	bool udamos;		/* udamos run with the default collapse scheme */
+};
+
+enum { CFG_NEVER, CFG_ALWAYS, CFG_KHUGEPAGED, CFG_UDAMOS_NEVER, CFG_UDAMOS_MADVISE, NR_CFGS };
+extern const struct bench_config bench_configs[NR_CFGS];
+
+#define BENCH_MAX_SAMPLES 1024
+
+struct bench_trial {
+	int cfg;
+	unsigned nr;			/* samples, one per second */
+	double t[BENCH_MAX_SAMPLES];	/* seconds since the measured start */
+	double tput[BENCH_MAX_SAMPLES];	/* operations per second */
+	double cov[BENCH_MAX_SAMPLES];	/* hot-set huge coverage, % (-1: n/a) */
+	double steady;			/* median throughput of the last half */
+	double t90;			/* seconds to 90% coverage, -1: not reached */
+	uint64_t rss, huge;		/* bytes at the end */
+	double udamos_cpu_pct, kdamond_cpu_pct;	/* over the whole run */
+	/* udamos's CPU over the second half: monitoring once the one-off
+	 * collapse work (kernel time spent copying, charged to udamos) is done */
+	double steady_cpu_pct;
+	uint64_t cpu_mid_us, cpu_mid_at_us;
+	uint64_t failures;		/* windows the kernel refused, all errnos */
+	bool intact;			/* the target's data verified */
+};
+
+struct bench_env {
+	const char *udamos;		/* path of the udamos binary */
+	const char *workload;		/* path of udamos-workload */
+	/* "auto" when kernel DAMON is usable here, else NULL: synthetic */
+	const char *source;
+	char source_note[256];
+	struct udamos_guard guard;
+	bool verbose;
+};
+
+/* Saves THP and khugepaged settings in the guard and arms it.  0 or -errno. */
+int bench_thp_guard(struct bench_env *env);
+/* THP mode for one run, with khugepaged at its kernel defaults. */
+int bench_thp_set(const char *mode);
+
+/*
+ * Starts "udamos run" against pid for duration_s with the default collapse
+ * scheme; model (a synthetic source spec) is used when env->source is
+ * NULL.  Returns the child's pid, or -errno.
+ */
+pid_t bench_udamos_start(const struct bench_env *env, pid_t pid, unsigned duration_s,
+			 const char *model, int *out_fd);
+/* udamos's CPU time so far (user + system), µs; 0 if unknown. */
+uint64_t bench_cpu_us(pid_t pid);
+/* Waits for it and fills the trial's CPU figures from its report. */
+void bench_udamos_finish(pid_t child, int out_fd, struct bench_trial *tr);
+
+/* Median of v[from..n). */
+double bench_median(const double *v, size_t n);
+/* First sample time at which coverage reached 90%, or -1. */
+double bench_t90(const struct bench_trial *tr);
+
+/* Runs the real application part; fills one trial per configuration. */
+int bench_app_redis(struct bench_env *env, uint64_t keys, unsigned seconds,
+		    struct bench_trial *out, const int *cfgs, size_t nr_cfgs);
+
+#endif

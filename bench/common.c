@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Shared benchmark pieces; see bench.h.
+ */
+#include "bench.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sys/clock.h"
+#include "sys/procfs.h"
+#include "sys/thp.h"
+
+const struct bench_config bench_configs[NR_CFGS] = {
+	[CFG_NEVER] = { "never", "never", false, false },
+	[CFG_ALWAYS] = { "always", "always", false, false },
+	[CFG_KHUGEPAGED] = { "madvise+khugepaged", "madvise", true, false },
+	[CFG_UDAMOS_NEVER] = { "udamos (never)", "never", false, true },
+	[CFG_UDAMOS_MADVISE] = { "udamos (madvise)", "madvise", false, true },
+};
+
+/* khugepaged's settings as the kernel boots with them. */
+static const struct { const char *file, *value; } khugepaged_defaults[] = {
+	{ "pages_to_scan", "4096" },
+	{ "scan_sleep_millisecs", "10000" },
+	{ "alloc_sleep_millisecs", "60000" },
+	{ "max_ptes_none", "511" },
+	{ "defrag", "1" },
+};
+
+int bench_thp_guard(struct bench_env *env)
+{
+	char path[256];
+	int err;
+
+	udamos_guard_init(&env->guard);
+	err = udamos_guard_save(&env->guard, UDAMOS_THP_ENABLED);
+	if (!err)
+		err = udamos_guard_save(&env->guard, UDAMOS_THP_DEFRAG);
+	for (size_t i = 0; !err && i < sizeof(khugepaged_defaults) / sizeof(khugepaged_defaults[0]); i++) {
+		snprintf(path, sizeof(path), UDAMOS_KHUGEPAGED_DIR "/%s", khugepaged_defaults[i].file);
+		err = udamos_guard_save(&env->guard, path);
+	}
+	return err ? err : udamos_guard_arm(&env->guard);
+}
+
+int bench_thp_set(const char *mode)
+{
+	char path[256];
+	int err = udamos_sysfs_write(UDAMOS_THP_ENABLED, mode);
+
+	/* The kernel's default: direct compaction only for madvised memory. */
+	if (!err)
+		err = udamos_sysfs_write(UDAMOS_THP_DEFRAG, "madvise");
+	for (size_t i = 0; !err && i < sizeof(khugepaged_defaults) / sizeof(khugepaged_defaults[0]); i++) {
+		snprintf(path, sizeof(path), UDAMOS_KHUGEPAGED_DIR "/%s", khugepaged_defaults[i].file);
+		err = udamos_sysfs_write(path, khugepaged_defaults[i].value);
+	}
+	return err;
+}
+
+pid_t bench_udamos_start(const struct bench_env *env, pid_t pid, unsigned duration_s,
+			 const char *model, int *out_fd)
+{
+	char pid_s[16], dur[16], *src;
+	int fd[2];
+	pid_t child;
+
+	if (pipe2(fd, O_CLOEXEC))
+		return -errno;
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	snprintf(dur, sizeof(dur), "%us", duration_s);
+	if (env->source) {
+		src = strdup(env->source);
+	} else if (asprintf(&src, "synthetic:%s", model) < 0) {
+		src = NULL;
+	}
+	if (!src) {
+		close(fd[0]);
+		close(fd[1]);
+		return -ENOMEM;
+	}
+	child = fork();
+	if (child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(fd[1], STDOUT_FILENO);
+		execl(env->udamos, "udamos", "run", "--pid", pid_s, "--source", src,
+		      "--duration", dur, "--json", "--quiet", (char *)NULL);
+		_exit(127);
+	}
+	free(src);
+	close(fd[1]);
+	if (child < 0) {
+		close(fd[0]);
+		return -errno;
+	}
+	*out_fd = fd[0];
+	return child;
+}
+
+uint64_t bench_cpu_us(pid_t pid)
+{
+	struct udamos_proc_stat st;
+
+	return udamos_read_proc_stat(pid, &st) ? 0 : st.cpu_us;
+}
+
+void bench_udamos_finish(pid_t child, int out_fd, struct bench_trial *tr)
+{
+	uint64_t end_cpu = bench_cpu_us(child), end_at = udamos_now_us();
+	char buf[1 << 16];
+	size_t len = 0;
+	ssize_t n;
+	struct rusage ru;
+	int status = 0;
+	json_object *o, *v;
+
+	while (len < sizeof(buf) - 1 && (n = read(out_fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(out_fd);
+	while (wait4(child, &status, 0, &ru) < 0 && errno == EINTR)
+		;
+	o = json_tokener_parse(buf);
+	if (!o || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "bench: udamos run ended with status %d\n",
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		tr->udamos_cpu_pct = -1;
+	} else {
+		double elapsed = json_object_object_get_ex(o, "elapsed_s", &v) ?
+			json_object_get_double(v) : 0;
+		double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+			(double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+
+		/* The whole process, from start to exit, over its run time. */
+		tr->udamos_cpu_pct = elapsed > 0 ? 100.0 * cpu / elapsed : 0;
+		if (json_object_object_get_ex(o, "kdamond_cpu_pct", &v))
+			tr->kdamond_cpu_pct = json_object_get_double(v);
+		if (tr->cpu_mid_at_us && end_cpu >= tr->cpu_mid_us && end_at > tr->cpu_mid_at_us)
+			tr->steady_cpu_pct = 100.0 * (double)(end_cpu - tr->cpu_mid_us) /
+				(double)(end_at - tr->cpu_mid_at_us) + tr->kdamond_cpu_pct;
+		if (json_object_object_get_ex(o, "schemes", &v) && json_object_array_length(v)) {
+			json_object *fails;
+
+			if (json_object_object_get_ex(json_object_array_get_idx(v, 0), "failures",
+						      &fails)) {
+				json_object_object_foreach(fails, key, n) {
+					(void)key;
+					tr->failures += (uint64_t)json_object_get_int64(n);
+				}
+			}
+		}
+	}
+	json_object_put(o);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double bench_median(const double *v, size_t n)
+{
+	double tmp[BENCH_MAX_SAMPLES];
+
+	if (!n)
+		return 0;
+	if (n > BENCH_MAX_SAMPLES)
+		n = BENCH_MAX_SAMPLES;
+	memcpy(tmp, v, n * sizeof(*v));
+	qsort(tmp, n, sizeof(*tmp), cmp_double);
+	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+}
+
+double bench_t90(const struct bench_trial *tr)
+{
+	for (unsigned i = 0; i < tr->nr; i++)
+		if (tr->cov[i] >= 90.0)
+			return tr->t[i];
+	return -1;
+}
