@@ -9,8 +9,12 @@
  * Ages: the kernel resets a region's age when any action but stat is
  * applied to it.  Sources fed by kernel DAMON cannot have their ages reset
  * from here, so the engine keeps the reset itself: a short list of ranges
- * and the time an action touched them, which caps the age of any region
- * overlapping them.  That gives every source the same semantics.
+ * and the time an action touched them.  A region is judged in pieces cut
+ * at those ranges' edges, each piece's age capped by the resets covering
+ * it, as the kernel splits a region where a quota cut an action short.
+ * Capping the whole region instead would keep its untouched remainder
+ * young, and each interval would spend its quota on the touched start
+ * again: a large hot region would never be finished.
  */
 #include "udamos/engine.h"
 
@@ -99,23 +103,45 @@ static int add_reset(struct udamos_engine *e, uint32_t target, uint64_t start,
 	return 0;
 }
 
+/* The age of [start, end), capped by every reset that covers it. */
 static uint32_t effective_age(const struct udamos_engine *e, uint32_t target,
-			      const struct udamos_region *r, uint64_t now_us,
+			      uint32_t age, uint64_t start, uint64_t end, uint64_t now_us,
 			      uint64_t aggr_us)
 {
-	uint32_t age = r->age;
-
 	for (size_t i = 0; i < e->nr_resets; i++) {
 		const struct udamos_age_reset *x = &e->resets[i];
 		uint64_t since;
 
-		if (x->target != target || x->end <= r->start || r->end <= x->start)
+		if (x->target != target || x->end <= start || end <= x->start)
 			continue;
 		since = (now_us - x->time_us) / aggr_us;
 		if (since < age)
 			age = (uint32_t)since;
 	}
 	return age;
+}
+
+/* Cut points of r at the edges of resets inside it; returns how many. */
+static size_t reset_cuts(const struct udamos_engine *e, uint32_t target,
+			 const struct udamos_region *r, uint64_t **cuts, size_t *cap)
+{
+	size_t n = 0;
+
+	if (udamos_reserve(cuts, cap, 2 * e->nr_resets + 2, sizeof(**cuts)))
+		return 0;
+	(*cuts)[n++] = r->start;
+	for (size_t i = 0; i < e->nr_resets; i++) {
+		const struct udamos_age_reset *x = &e->resets[i];
+
+		if (x->target != target)
+			continue;
+		if (x->start > r->start && x->start < r->end)
+			(*cuts)[n++] = x->start;
+		if (x->end > r->start && x->end < r->end)
+			(*cuts)[n++] = x->end;
+	}
+	(*cuts)[n++] = r->end;
+	return n;
 }
 
 static int tried_push(struct udamos_scheme_state *st, uint32_t target,
@@ -140,41 +166,64 @@ static int by_score_desc(const void *a, const void *b)
 	return x->region.start < y->region.start ? -1 : x->region.start > y->region.start;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int collect(struct udamos_engine *e, struct udamos_scheme *s,
 		   const struct udamos_snapshot *snaps, size_t nr_snaps,
 		   struct candidate **out, size_t *nr_out)
 {
 	bool hot = udamos_action_wants_hot(s->action);
-	size_t total = 0, n = 0;
-	struct candidate *c;
+	size_t n = 0, cap = 0, cap_cuts = 0;
+	struct candidate *c = NULL;
+	uint64_t *cuts = NULL;
 
-	for (size_t i = 0; i < nr_snaps; i++)
-		total += snaps[i].nr_regions;
-	c = malloc((total ? total : 1) * sizeof(*c));
-	if (!c)
-		return -ENOMEM;
 	for (size_t i = 0; i < nr_snaps; i++) {
 		const struct udamos_snapshot *sn = &snaps[i];
 
 		if (udamos_engine_target_gone(e, sn->target))
 			continue;
 		for (size_t k = 0; k < sn->nr_regions; k++) {
-			struct udamos_region r = sn->regions[k];
+			size_t nr_cuts = reset_cuts(e, sn->target, &sn->regions[k], &cuts, &cap_cuts);
 
-			r.age = effective_age(e, sn->target, &r, sn->time_us, sn->aggr_us);
-			if (!udamos_pattern_match(&s->pattern, &r, sn->max_nr_accesses,
-						  sn->aggr_us))
-				continue;
-			c[n] = (struct candidate){
-				.target = sn->target, .region = r,
-				.max_nr_accesses = sn->max_nr_accesses,
-				.aggr_us = sn->aggr_us,
-				.score = udamos_score(&s->quota, hot, &r,
-						      sn->max_nr_accesses, sn->aggr_us),
-			};
-			n++;
+			if (!nr_cuts) {
+				free(c);
+				free(cuts);
+				return -ENOMEM;
+			}
+			qsort(cuts, nr_cuts, sizeof(*cuts), cmp_u64);
+			for (size_t p = 0; p + 1 < nr_cuts; p++) {
+				struct udamos_region r = sn->regions[k];
+
+				if (cuts[p] == cuts[p + 1])
+					continue;
+				r.start = cuts[p];
+				r.end = cuts[p + 1];
+				r.age = effective_age(e, sn->target, r.age, r.start, r.end,
+						      sn->time_us, sn->aggr_us);
+				if (!udamos_pattern_match(&s->pattern, &r, sn->max_nr_accesses,
+							  sn->aggr_us))
+					continue;
+				if (udamos_reserve(&c, &cap, n + 1, sizeof(*c))) {
+					free(c);
+					free(cuts);
+					return -ENOMEM;
+				}
+				c[n++] = (struct candidate){
+					.target = sn->target, .region = r,
+					.max_nr_accesses = sn->max_nr_accesses,
+					.aggr_us = sn->aggr_us,
+					.score = udamos_score(&s->quota, hot, &r,
+							      sn->max_nr_accesses, sn->aggr_us),
+				};
+			}
 		}
 	}
+	free(cuts);
 	/* Ranking only matters when not everything can be applied; address
 	 * order otherwise keeps runs reproducible and cache friendly. */
 	if (udamos_quota_bounded(&s->quota))
@@ -182,13 +231,6 @@ static int collect(struct udamos_engine *e, struct udamos_scheme *s,
 	*out = c;
 	*nr_out = n;
 	return 0;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /*

@@ -313,6 +313,37 @@ static void test_action_resets_age(void **state)
 	assert_int_equal(calls_of(state)->n, 2);
 }
 
+/*
+ * A region larger than the quota, which the source never splits: the
+ * piece acted on is young again, the rest keeps its age, so the next
+ * interval goes on where the last stopped instead of redoing the start
+ * (which stalled a large hot set short of done).
+ */
+static void test_quota_cut_leaves_the_rest_old(void **state)
+{
+	struct udamos_region r = { 0, MiB(8), 10, 50 };
+	struct udamos_scheme *s = scheme(state, UDAMOS_ACTION_COLD);
+
+	s->quota.sz = MiB(3);
+	s->quota.reset_interval_ms = 100;
+	s->pattern.age = (struct udamos_range){ 20, UDAMOS_UNLIMITED };
+	for (uint64_t t = 1; t <= 3; t++) {
+		r.age++;
+		feed(state, t * AGGR, &r, 1);
+	}
+	assert_int_equal(calls_of(state)->n, 3);
+	assert_int_equal(calls_of(state)->calls[0].start, 0);
+	assert_int_equal(calls_of(state)->calls[0].end, MiB(3));
+	assert_int_equal(calls_of(state)->calls[1].start, MiB(3));
+	assert_int_equal(calls_of(state)->calls[1].end, MiB(6));
+	assert_int_equal(calls_of(state)->calls[2].start, MiB(6));
+	assert_int_equal(calls_of(state)->calls[2].end, MiB(8));
+	/* All of it acted on and young now: nothing more for a while. */
+	r.age++;
+	feed(state, 4 * AGGR, &r, 1);
+	assert_int_equal(calls_of(state)->n, 3);
+}
+
 static void test_gone_target_is_dropped(void **state)
 {
 	struct udamos_region r = { 0, MiB(2), 10, 0 };
@@ -361,6 +392,7 @@ int main(void)
 		T(test_target_filter_and_ops_filters),
 		T(test_stats_and_tried_regions),
 		T(test_action_resets_age),
+		T(test_quota_cut_leaves_the_rest_old),
 		T(test_gone_target_is_dropped),
 		T(test_temporal_goal_stops_when_met),
 	};
