@@ -51,7 +51,7 @@ struct bench_env {
 	const char *workload;		/* path of udamos-workload */
 	/* "auto" when kernel DAMON is usable here, else NULL: synthetic */
 	const char *source;
-	char source_note[256];
+	char source_note[512];
 	struct udamos_guard guard;
 	bool verbose;
 };

@@ -531,7 +531,7 @@ bad:
 /* Can udamos use kernel DAMON here?  One short run tells. */
 static void pick_source(struct bench_env *env)
 {
-	char cmd[512], line[160] = "";
+	char cmd[512], line[sizeof(env->source_note) - 96] = "";
 	FILE *p;
 	int rc;
 

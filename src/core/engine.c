@@ -226,7 +226,7 @@ static int collect(struct udamos_engine *e, struct udamos_scheme *s,
 	free(cuts);
 	/* Ranking only matters when not everything can be applied; address
 	 * order otherwise keeps runs reproducible and cache friendly. */
-	if (udamos_quota_bounded(&s->quota))
+	if (n > 1 && udamos_quota_bounded(&s->quota))
 		qsort(c, n, sizeof(*c), by_score_desc);
 	*out = c;
 	*nr_out = n;

@@ -85,7 +85,7 @@ static int take_snapshot(struct parse *p, const uint8_t *b, uint32_t len, uint64
 {
 	struct udamos_recording *r = p->rec;
 	struct udamos_snapshot *s;
-	uint32_t nr;
+	uint32_t nr = 0;
 
 	if (counted(p, b, len, off, UDAMOS_REC_SNAP_HDR, 24, UDAMOS_REC_REGION_SZ, &nr))
 		return -EINVAL;
@@ -125,7 +125,7 @@ static int take_ranges(struct parse *p, const uint8_t *b, uint32_t len, uint64_t
 		       struct udamos_rec_ranges **vec, size_t *nr_vec, size_t *cap)
 {
 	struct udamos_rec_ranges *rr;
-	uint32_t nr;
+	uint32_t nr = 0;
 
 	if (counted(p, b, len, off, UDAMOS_REC_RANGES_HDR, 4, UDAMOS_REC_RANGE_SZ, &nr))
 		return -EINVAL;
