@@ -192,34 +192,22 @@ static double get_rps(int port, uint64_t keys)
 /* The server's data: its big anonymous mappings, as a model's hot ranges. */
 static char *heap_model(pid_t pid)
 {
-	char path[64], line[512], *m = NULL;
-	size_t len = 0;
-	FILE *f, *mem = open_memstream(&m, &len);
+	struct udamos_vma *v = NULL;
+	size_t n = 0, len = 0;
+	char *m = NULL;
+	FILE *mem;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	if (!f || !mem) {
-		if (f)
-			fclose(f);
-		if (mem)
-			fclose(mem);
-		free(m);
+	if (udamos_read_vmas(pid, -1, &v, &n))
 		return NULL;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		uint64_t s, e;
-		char perms[8];
-		int name_at = 0;
-
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %*s %*s %*s %n", &s, &e, perms,
-			   &name_at) < 3 || perms[1] != 'w' || e - s < (4u << 20))
-			continue;
-		if (name_at && line[name_at] && line[name_at] != '\n')
-			continue;	/* file-backed or named ([stack]) */
-		fprintf(mem, "%shot=0x%" PRIx64 "-0x%" PRIx64, ftell(mem) ? "," : "", s, e);
-	}
-	fclose(f);
-	fclose(mem);
+	mem = open_memstream(&m, &len);
+	for (size_t i = 0; mem && i < n; i++)
+		/* Thread stacks are 8 MiB: only the heap is larger. */
+		if (v[i].anon && v[i].end - v[i].start > (8u << 20))
+			fprintf(mem, "%shot=0x%" PRIx64 "-0x%" PRIx64, ftell(mem) ? "," : "",
+				v[i].start, v[i].end);
+	if (mem)
+		fclose(mem);
+	free(v);
 	return m;
 }
 

@@ -25,6 +25,9 @@ int cmd_version(int argc, char **argv);
  */
 int cli_finish_schemes(const char *file, struct udamos_scheme **schemes, size_t *nr);
 
+/* --pid's value: 0, or a status after printing why. */
+int cli_parse_pid(const char *v, pid_t *out);
+
 /* Prints "udamos: <msg>" on stderr and returns status. */
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/units.h"
+#include "core/vec.h"
 #include "record/record.h"
 #include "sys/clock.h"
 #include "sys/target.h"
@@ -53,15 +55,8 @@ static int add_range(struct udamos_rec_ranges *rr, size_t *cap, uint64_t start, 
 		rr->r[rr->nr - 1].end = end;
 		return 0;
 	}
-	if (rr->nr == *cap) {
-		size_t n = *cap ? *cap * 2 : 64;
-		struct udamos_rec_range *r = realloc(rr->r, n * sizeof(*r));
-
-		if (!r)
-			return -ENOMEM;
-		rr->r = r;
-		*cap = n;
-	}
+	if (udamos_reserve(&rr->r, cap, rr->nr + 1, sizeof(*rr->r)))
+		return -ENOMEM;
 	rr->r[rr->nr++] = (struct udamos_rec_range){ start, end };
 	return 0;
 }
@@ -182,15 +177,16 @@ int cmd_record(int argc, char **argv)
 		}
 		i++;
 		if (!strcmp(a, "--pid")) {
-			char *end;
-			long pid = strtol(v, &end, 10);
+			int st = cfg.nr_pids == UDAMOS_MAX_TARGETS ?
+				cli_fail(UDAMOS_ERR_INPUT, "--pid: at most %d targets",
+					 UDAMOS_MAX_TARGETS) :
+				cli_parse_pid(v, &cfg.pids[cfg.nr_pids]);
 
-			if (*end || pid <= 0 || cfg.nr_pids == UDAMOS_MAX_TARGETS) {
+			if (st) {
 				free(rc);
-				return cli_fail(UDAMOS_ERR_INPUT, "--pid %s: give a process ID (at most "
-						"%d of them)", v, UDAMOS_MAX_TARGETS);
+				return st;
 			}
-			cfg.pids[cfg.nr_pids++] = (pid_t)pid;
+			cfg.nr_pids++;
 		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
 			out = v;
 		} else if (!strcmp(a, "--duration")) {
@@ -272,6 +268,9 @@ int cmd_record(int argc, char **argv)
 		udamos_target_close(&rc->targets[i]);
 	}
 	if (st) {
+		/* Nothing recorded: leave no file to block the retry. */
+		if (!rc->w.nr_snapshots)
+			unlink(out);
 		free(rc);
 		return cli_fail(st, "%s", why);
 	}

@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "core/units.h"
+#include "core/vec.h"
 #include "record/record.h"
 #include "report/report.h"
 #include "sys/target.h"
@@ -86,9 +87,8 @@ static int parse_opts(int argc, char **argv, struct ropts *o)
 			o->target = (uint32_t)x;
 			i++;
 		} else if (!strcmp(a, "--pid")) {
-			o->pid = (pid_t)atoi(v);
-			if (o->pid <= 0)
-				return cli_fail(UDAMOS_ERR_INPUT, "--pid %s: give a process ID", v);
+			if (cli_parse_pid(v, &o->pid))
+				return UDAMOS_ERR_INPUT;
 			i++;
 		} else if (!strcmp(a, "--at") || !strcmp(a, "--duration")) {
 			uint64_t *dst = a[2] == 'a' ? &o->at_us : &o->duration_us;
@@ -575,13 +575,8 @@ static int report_access_live(const struct ropts *o)
 			     w + UDAMOS_HUGE_SIZE <= r->end; w += UDAMOS_HUGE_SIZE) {
 				if (!udamos_window_is_huge(&t.pm, w))
 					continue;
-				if (huge.nr == cap) {
-					struct udamos_rec_range *x = realloc(huge.r, (cap = cap * 2 + 64) *
-									    sizeof(*x));
-					if (!x)
-						break;
-					huge.r = x;
-				}
+				if (udamos_reserve(&huge.r, &cap, huge.nr + 1, sizeof(*huge.r)))
+					break;
 				huge.r[huge.nr++] = (struct udamos_rec_range){ w, w + UDAMOS_HUGE_SIZE };
 			}
 		}

@@ -67,17 +67,6 @@ static int need(int argc, char **argv, int i, int n)
 	return 0;
 }
 
-static int parse_pid(const char *v, pid_t *out)
-{
-	uint64_t x;
-
-	if (udamos_parse_u64(v, &x) || !x || x > 4194304)
-		return cli_fail(UDAMOS_ERR_INPUT, "--pid %s: not a process ID; give a "
-				"positive number", v);
-	*out = (pid_t)x;
-	return 0;
-}
-
 static int parse_intervals(struct udamos_mon_attrs *a, char **v)
 {
 	uint64_t t[3];
@@ -134,7 +123,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			if (o->cfg.nr_pids == UDAMOS_MAX_TARGETS)
 				return cli_fail(UDAMOS_ERR_INPUT, "--pid: at most %d targets",
 						UDAMOS_MAX_TARGETS);
-			if (parse_pid(argv[++i], &o->cfg.pids[o->cfg.nr_pids++]))
+			if (cli_parse_pid(argv[++i], &o->cfg.pids[o->cfg.nr_pids++]))
 				return UDAMOS_ERR_INPUT;
 		} else if (!strcmp(a, "--source")) {
 			if (need(argc, argv, i, 1))

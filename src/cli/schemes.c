@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Scheme lists as every command takes them; see cli.h.
+ * Arguments every command takes the same way (schemes, PIDs); see cli.h.
  */
 #include "cli/cli.h"
+#include "core/units.h"
 #include "config/scheme_fields.h"
 #include "config/scheme_json.h"
 
@@ -24,5 +25,16 @@ int cli_finish_schemes(const char *file, struct udamos_scheme **schemes, size_t 
 		if (udamos_scheme_validate(&(*schemes)[i], why, sizeof(why)))
 			return cli_fail(UDAMOS_ERR_INPUT, "scheme %zu (%s): %s", i,
 					udamos_action_name((*schemes)[i].action), why);
+	return 0;
+}
+
+int cli_parse_pid(const char *v, pid_t *out)
+{
+	uint64_t x;
+
+	if (udamos_parse_u64(v, &x) || !x || x > 4194304)
+		return cli_fail(UDAMOS_ERR_INPUT, "--pid %s: not a process ID; give a "
+				"positive number", v);
+	*out = (pid_t)x;
 	return 0;
 }

@@ -163,6 +163,16 @@ done
 [ $? = 2 ] && grep -q "exists" "$tmp/err" && ok "record refuses to overwrite" ||
 	fail "record over an existing file: $(cat "$tmp/err")"
 
+# A refused recording (kernel DAMON unusable here) leaves no file behind
+# to block the retry.
+if [ "$src" != auto ]; then
+	"$UDAMOS" record --pid $wl -o "$tmp/refused.rec" --source paddr --duration 1 \
+		>/dev/null 2>"$tmp/err"
+	rc=$?
+	[ $rc = 3 ] && [ ! -e "$tmp/refused.rec" ] && ok "a refused recording leaves no file" ||
+		fail "refused recording: exit $rc, file $(ls "$tmp/refused.rec" 2>&1)"
+fi
+
 # 5. The target was only watched and collapsed: its memory is intact.
 kill -USR1 $wl
 wait $wl
