@@ -21,6 +21,7 @@
 
 #include "core/hugewin.h"
 #include "core/units.h"
+#include "source/frames.h"
 #include "source/paddr.h"
 #include "source/synthetic.h"
 #include "sys/clock.h"
@@ -192,7 +193,7 @@ int main(int argc, char **argv)
 	udamos_guard_init(&guard);
 	if (!strcmp(o.source, "paddr")) {
 		struct udamos_paddr_cfg pc = { .targets = &target, .nr_targets = 1,
-			.refresh_us = UDAMOS_PADDR_REFRESH_US, .damon_root = UDAMOS_DAMON_ROOT, .guard = &guard,
+			.refresh_us = UDAMOS_FRAMES_REFRESH_US, .damon_root = UDAMOS_DAMON_ROOT, .guard = &guard,
 			.log = stderr, .stop = &stop };
 
 		udamos_paddr_default_attrs(&pc.attrs);

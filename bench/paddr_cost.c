@@ -16,6 +16,7 @@
 #include "core/projection.h"
 #include "core/rng.h"
 #include "core/units.h"
+#include "source/frames.h"
 #include "source/paddr.h"
 #include "sys/clock.h"
 #include "sys/pagemap.h"
@@ -27,9 +28,9 @@
 /* As the source schedules it: at most its budget, at least the minimum. */
 static double refresh_us(uint64_t read_us)
 {
-	double budgeted = (double)read_us * 1000.0 / UDAMOS_PADDR_REFRESH_BUDGET_PERMIL;
+	double budgeted = (double)read_us * 1000.0 / UDAMOS_FRAMES_BUDGET_PERMIL;
 
-	return budgeted > UDAMOS_PADDR_REFRESH_US ? budgeted : UDAMOS_PADDR_REFRESH_US;
+	return budgeted > UDAMOS_FRAMES_REFRESH_US ? budgeted : UDAMOS_FRAMES_REFRESH_US;
 }
 
 int main(int argc, char **argv)

@@ -164,6 +164,7 @@ struct udamos_scheme_state {
 	uint64_t total_charged_ns;
 	uint64_t reset_at_us;		/* start of the current interval */
 	uint64_t esz_goal;		/* feedback tuner's current output */
+	uint32_t span;			/* reset intervals this one stands for */
 	bool exceeded_this_interval;
 
 	/* watermarks */

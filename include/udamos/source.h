@@ -32,6 +32,20 @@ struct udamos_source_ops {
 	 * it applies, current[scheme][goal]; optional. */
 	int (*feed_goals)(struct udamos_source *src,
 			  const uint64_t (*current)[UDAMOS_MAX_GOALS], size_t nr_schemes);
+	/*
+	 * How much of target i's resident memory the monitor watches, in
+	 * bytes; memory it does not watch is unknown, never cold, and gets no
+	 * region.  Optional: without it, everything is watched.
+	 */
+	int (*coverage)(struct udamos_source *src, size_t i, uint64_t *monitored,
+			uint64_t *resident);
+	/* TLB flushes made for the accessed-bit blind spot; optional. */
+	uint64_t (*flushes)(struct udamos_source *src);
+	/* The monitor in a phrase, for people ("kdamond 0 (pid 79, paddr)");
+	 * optional: the name says it. */
+	void (*describe)(struct udamos_source *src, char *buf, size_t len);
+	/* After next() failed: why, in one line, if the source knows. */
+	const char *(*failure)(struct udamos_source *src);
 };
 
 struct udamos_source {

@@ -104,6 +104,8 @@ static void flush(struct batch *b)
 
 		if (r > 0) {
 			b->res->sz_applied += (uint64_t)r;
+			if (b->advice == MADV_COLLAPSE || b->advice == MADV_PAGEOUT)
+				b->t->frames_moved = true;
 			/* Skip the entries done; madvise never stops inside one. */
 			while (i < b->n && (size_t)r >= b->iov[i].iov_len) {
 				r -= (ssize_t)b->iov[i].iov_len;

@@ -28,6 +28,18 @@ int cli_finish_schemes(const char *file, struct udamos_scheme **schemes, size_t 
 /* --pid's value: 0, or a status after printing why. */
 int cli_parse_pid(const char *v, pid_t *out);
 
+/* --tlb_flush's value: 0, or a status after printing why. */
+int cli_parse_tlb_flush(const char *v, struct udamos_flush_cfg *out);
+
+/* --source's value, checked: 0, or a status after printing why. */
+int cli_check_source(const char *v);
+
+/*
+ * What monitored a run, for people: the monitor's description, and for the
+ * oracle the warning that its figures are an upper bound.
+ */
+const char *cli_monitoring_label(const struct udamos_run_result *res);
+
 /* Prints "udamos: <msg>" on stderr and returns status. */
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -30,14 +30,23 @@ static const char run_usage[] =
 "Options:\n"
 "  --pid PID                 a target process (repeat for several)\n"
 "  --example                 start the built-in hot/cold workload (1 GiB,\n"
-"                            256 MiB hot) and run against it, with a\n"
-"                            synthetic source that knows its hot range\n"
-"  --source SPEC             monitoring source: auto (default: kernel\n"
-"                            DAMON, paddr projected onto the targets'\n"
-"                            virtual addresses on this kernel), paddr, or\n"
-"                            synthetic:MODEL, where MODEL is\n"
+"                            256 MiB hot) and run against it\n"
+"  --source SPEC             the monitor: auto (default: a kdamond of\n"
+"                            udamos's own, vaddr or else paddr projected\n"
+"                            onto the targets' virtual addresses, where\n"
+"                            DAMON is free; else a running kdamond that\n"
+"                            watches at least half of the targets'\n"
+"                            memory, read and never written), vaddr,\n"
+"                            paddr, shared (a running kdamond, however\n"
+"                            little it watches), or oracle:MODEL, a model\n"
+"                            handed the access pattern, for experiments:\n"
 "                            hot=START-END[@P] or hot=START+SIZE[@P],\n"
 "                            cold=P, phase=TIME, seed=N, comma separated\n"
+"                            (with --example, 'oracle' alone: its hot range)\n"
+"  --tlb_flush auto|on|off   make up for accessed bits that are not set\n"
+"                            again while a translation stays cached: auto\n"
+"                            (default) flushes the targets' TLBs where a\n"
+"                            probe finds this machine blind\n"
 "  --schemes FILE            schemes from a JSON file (docs/schemes.md)\n"
 "  --duration TIME           stop after TIME (bare numbers are seconds)\n"
 "  --monitoring_intervals SAMPLE AGGR UPDATE\n"
@@ -129,6 +138,11 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			if (need(argc, argv, i, 1))
 				return UDAMOS_ERR_INPUT;
 			o->cfg.source = argv[++i];
+			if (strcmp(o->cfg.source, "oracle") && cli_check_source(o->cfg.source))
+				return UDAMOS_ERR_INPUT;
+		} else if (!strcmp(a, "--tlb_flush")) {
+			if (need(argc, argv, i, 1) || cli_parse_tlb_flush(argv[++i], &o->cfg.flush))
+				return UDAMOS_ERR_INPUT;
 		} else if (!strcmp(a, "--schemes")) {
 			if (need(argc, argv, i, 1))
 				return UDAMOS_ERR_INPUT;
@@ -205,7 +219,11 @@ static void print_json(const struct run_opts *o, const struct udamos_run_result 
 	json_object *root = json_object_new_object(), *schemes = json_object_new_array();
 	json_object *targets = json_object_new_array();
 
-	json_object_object_add(root, "source", json_object_new_string(res->source));
+	json_object_object_add(root, "monitoring", json_object_new_string(res->source));
+	json_object_object_add(root, "monitor", json_object_new_string(cli_monitoring_label(res)));
+	json_object_object_add(root, "upper_bound",
+			       json_object_new_boolean(!strcmp(res->source, "oracle")));
+	json_object_object_add(root, "tlb_flushes", json_object_new_uint64(res->tlb_flushes));
 	json_object_object_add(root, "elapsed_s", json_object_new_double((double)res->elapsed_us / 1e6));
 	json_object_object_add(root, "cpu_pct", json_object_new_double(
 		res->elapsed_us ? 100.0 * (double)res->cpu_us / (double)res->elapsed_us : 0));
@@ -225,6 +243,10 @@ static void print_json(const struct run_opts *o, const struct udamos_run_result 
 		json_object_object_add(j, "collapsible", json_object_new_boolean(t->collapsible));
 		json_object_object_add(j, "anon_huge_before", json_object_new_uint64(t->anon_huge_before));
 		json_object_object_add(j, "anon_huge_after", json_object_new_uint64(t->anon_huge_after));
+		if (t->coverage_known) {
+			json_object_object_add(j, "watched_bytes", json_object_new_uint64(t->watched));
+			json_object_object_add(j, "resident_bytes", json_object_new_uint64(t->resident));
+		}
 		json_object_array_add(targets, j);
 	}
 	json_object_object_add(root, "targets", targets);
@@ -245,7 +267,8 @@ static void print_text(const struct run_opts *o, const struct udamos_run_result 
 	char a[32], b[32];
 
 	printf("ran %.1f s, %" PRIu64 " aggregations (monitoring: %s), udamos used %.2f%% "
-	       "of a CPU%s\n", (double)res->elapsed_us / 1e6, res->nr_aggregations, res->source,
+	       "of a CPU%s\n", (double)res->elapsed_us / 1e6, res->nr_aggregations,
+	       cli_monitoring_label(res),
 	       res->elapsed_us ? 100.0 * (double)res->cpu_us / (double)res->elapsed_us : 0.0,
 	       res->interrupted ? " (interrupted)" : "");
 	for (size_t i = 0; i < o->nr_schemes; i++) {
@@ -277,7 +300,14 @@ static void print_text(const struct run_opts *o, const struct udamos_run_result 
 			printf("target %d: AnonHugePages %s -> %s\n", t->pid,
 			       udamos_fmt_size(t->anon_huge_before, a, sizeof(a)),
 			       udamos_fmt_size(t->anon_huge_after, b, sizeof(b)));
+		if (t->coverage_known && t->resident)
+			printf("target %d: the monitor watched %.0f%% of its %s resident\n", t->pid,
+			       100.0 * (double)t->watched / (double)t->resident,
+			       udamos_fmt_size(t->resident, a, sizeof(a)));
 	}
+	if (res->tlb_flushes)
+		printf("TLB flushes for the accessed-bit blind spot: %" PRIu64 "\n",
+		       res->tlb_flushes);
 }
 
 static int start_example(struct run_opts *o, struct udamos_workload *w)
@@ -289,17 +319,14 @@ static int start_example(struct run_opts *o, struct udamos_workload *w)
 
 	if (o->cfg.nr_pids)
 		return cli_fail(UDAMOS_ERR_INPUT, "--example: starts its own target; drop --pid");
-	/* Under emulators the workload must flush the TLB for its accesses
-	 * to be seen (see workload/hotcold.h). */
-	wc.flush_tlb = getenv("UDAMOS_FLUSH_TLB") != NULL;
 	err = udamos_workload_start(&wc, w);
 	if (err)
 		return cli_fail(UDAMOS_ERR_RUNTIME, "--example: cannot start the workload: %s",
 				strerror(-err));
 	o->cfg.pids[o->cfg.nr_pids++] = w->pid;
-	if (!o->cfg.source) {
+	if (o->cfg.source && !strcmp(o->cfg.source, "oracle")) {
 		snprintf(o->source_buf, sizeof(o->source_buf),
-			 "synthetic:hot=0x%" PRIx64 "+%" PRIu64,
+			 "oracle:hot=0x%" PRIx64 "+%" PRIu64,
 			 (uint64_t)w->shared->base + wc.hot_offset, wc.hot_size);
 		o->cfg.source = o->source_buf;
 	}
@@ -307,9 +334,7 @@ static int start_example(struct run_opts *o, struct udamos_workload *w)
 		o->cfg.duration_us = 10000000;
 	if (!o->json)
 		printf("example: workload PID %d, 1 GiB mapped at 0x%" PRIx64 ", hot 256 MiB at "
-		       "+256 MiB, read at random; monitoring: %s\n", w->pid,
-		       (uint64_t)w->shared->base, o->cfg.source == o->source_buf ?
-		       "synthetic (a model that knows the hot range)" : o->cfg.source);
+		       "+256 MiB, read at random\n", w->pid, (uint64_t)w->shared->base);
 	return 0;
 }
 
@@ -345,6 +370,9 @@ int cmd_run(int argc, char **argv)
 		rc = cli_finish_schemes(o.schemes_file, &o.schemes, &o.nr_schemes);
 	if (!rc && !o.example && !o.cfg.nr_pids)
 		rc = cli_fail(UDAMOS_ERR_INPUT, "no target; give --pid PID (or --example)");
+	if (!rc && !o.example && o.cfg.source && !strcmp(o.cfg.source, "oracle"))
+		rc = cli_fail(UDAMOS_ERR_INPUT, "--source oracle: give the model, "
+			      "oracle:hot=START+SIZE (only --example knows its own)");
 	if (!rc && o.example)
 		rc = start_example(&o, &w);
 	if (rc) {

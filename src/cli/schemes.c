@@ -2,10 +2,14 @@
 /*
  * Arguments every command takes the same way (schemes, PIDs); see cli.h.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "cli/cli.h"
 #include "core/units.h"
 #include "config/scheme_fields.h"
 #include "config/scheme_json.h"
+#include "source/select.h"
 
 int cli_finish_schemes(const char *file, struct udamos_scheme **schemes, size_t *nr)
 {
@@ -26,6 +30,34 @@ int cli_finish_schemes(const char *file, struct udamos_scheme **schemes, size_t 
 			return cli_fail(UDAMOS_ERR_INPUT, "scheme %zu (%s): %s", i,
 					udamos_action_name((*schemes)[i].action), why);
 	return 0;
+}
+
+int cli_parse_tlb_flush(const char *v, struct udamos_flush_cfg *out)
+{
+	if (!v || udamos_tlb_flush_parse(v, &out->mode))
+		return cli_fail(UDAMOS_ERR_INPUT, "--tlb_flush %s: use auto (flush only where "
+				"the accessed-bit probe finds the blind spot), on or off",
+				v ? v : "(nothing)");
+	return 0;
+}
+
+int cli_check_source(const char *v)
+{
+	if (!v || !udamos_source_spec_valid(v))
+		return cli_fail(UDAMOS_ERR_INPUT, "--source %s: unknown source; use auto, vaddr, "
+				"paddr, shared or oracle:MODEL", v ? v : "(nothing)");
+	return 0;
+}
+
+const char *cli_monitoring_label(const struct udamos_run_result *res)
+{
+	static char buf[256];
+
+	if (!strcmp(res->source, "oracle"))
+		return "the oracle: a model handed the true hot set, not monitoring; its "
+			"figures are an upper bound";
+	snprintf(buf, sizeof(buf), "%s", res->monitor[0] ? res->monitor : res->source);
+	return buf;
 }
 
 int cli_parse_pid(const char *v, pid_t *out)

@@ -107,10 +107,14 @@ void udamos_quota_tick(struct udamos_scheme *s, uint64_t now_us,
 	struct udamos_quota *q = &s->quota;
 	struct udamos_scheme_state *st = &s->state;
 	uint64_t interval_us = q->reset_interval_ms * 1000;
-	uint64_t esz = UINT64_MAX, score;
+	uint64_t esz = UINT64_MAX, score, span = 1;
 
 	if (st->esz && now_us < st->reset_at_us + interval_us)
 		return;
+	if (st->esz && interval_us)
+		span = (now_us - st->reset_at_us) / interval_us;
+	st->span = (uint32_t)(span < 1 ? 1 : span > UDAMOS_QUOTA_MAX_SPAN ?
+			      UDAMOS_QUOTA_MAX_SPAN : span);
 	st->reset_at_us = now_us;
 	st->charged_sz = 0;
 	st->charged_ns = 0;
@@ -124,12 +128,12 @@ void udamos_quota_tick(struct udamos_scheme *s, uint64_t now_us,
 					  1000000 / st->total_charged_ns);
 		uint64_t by_time;
 
-		if (__builtin_mul_overflow(tput, q->ms, &by_time))
+		if (__builtin_mul_overflow(tput, q->ms * st->span, &by_time))
 			by_time = UINT64_MAX;
 		esz = min_u64(esz, by_time);
 	}
 	if (q->sz)
-		esz = min_u64(esz, q->sz);
+		esz = min_u64(esz, q->sz * st->span);
 	if (q->nr_goals && !goal_score(q, env, &score)) {
 		if (q->tuner == UDAMOS_TUNER_TEMPORAL) {
 			if (score >= 10000)
@@ -138,7 +142,7 @@ void udamos_quota_tick(struct udamos_scheme *s, uint64_t now_us,
 			if (!st->esz_goal)
 				st->esz_goal = min_u64(esz, 4ULL << 20);
 			st->esz_goal = udamos_goal_feedback(st->esz_goal, score);
-			esz = min_u64(esz, st->esz_goal);
+			esz = min_u64(esz, st->esz_goal * st->span);
 		}
 	}
 	/* esz 0 is stored as 1 byte below so "unset" stays distinguishable;
@@ -152,7 +156,7 @@ uint64_t udamos_quota_remaining(const struct udamos_scheme *s)
 
 	if (!udamos_quota_bounded(&s->quota))
 		return UINT64_MAX;
-	if (s->quota.ms && st->charged_ns >= s->quota.ms * 1000000)
+	if (s->quota.ms && st->charged_ns >= s->quota.ms * 1000000 * (st->span ? st->span : 1))
 		return 0;
 	if (st->esz == UINT64_MAX)
 		return UINT64_MAX;

@@ -29,9 +29,18 @@ uint32_t udamos_score(const struct udamos_quota *q, bool hot,
 bool udamos_quota_bounded(const struct udamos_quota *q);
 
 /*
+ * A quota is a rate.  When applies come less often than reset intervals
+ * (a monitor that aggregates every 5 s under a 1 s quota), the interval
+ * that starts at an apply stands for every reset interval since the last
+ * one, up to this many, so the rate holds whatever the monitor's
+ * intervals.  The kernel grants one interval's quota per apply instead.
+ */
+#define UDAMOS_QUOTA_MAX_SPAN 10
+
+/*
  * Starts a new reset interval when one is due (or on first use):
  * recomputes the effective size from the time quota (through the measured
- * throughput), the size quota and the goals.
+ * throughput), the size quota and the goals, for the span above.
  */
 void udamos_quota_tick(struct udamos_scheme *s, uint64_t now_us,
 		       const struct udamos_env *env);

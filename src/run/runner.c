@@ -17,9 +17,7 @@
 #include "core/kscheme.h"
 #include "core/units.h"
 #include "run/sysenv.h"
-#include "source/paddr.h"
-#include "source/synthetic.h"
-#include "source/vaddr.h"
+#include "source/select.h"
 #include "sys/damon.h"
 #include "sys/clock.h"
 #include "sys/pidfd.h"
@@ -211,111 +209,25 @@ static enum udamos_status preflight(struct run *r)
 	return UDAMOS_OK;
 }
 
-static int live_ranges(void *ctx, uint32_t t, struct udamos_addr_range **out, size_t *n)
-{
-	struct udamos_target *target = &((struct udamos_target *)ctx)[t];
-	struct udamos_addr_range *maps, three[3];
-	int err = udamos_target_vmas(target);
-	size_t nr;
-
-	if (err)
-		return err;
-	target->vmas_fresh = false;	/* the actuator re-reads in its own pass */
-	maps = malloc((target->nr_vmas ? target->nr_vmas : 1) * sizeof(*maps));
-	if (!maps)
-		return -ENOMEM;
-	for (size_t i = 0; i < target->nr_vmas; i++)
-		maps[i] = (struct udamos_addr_range){ target->vmas[i].start, target->vmas[i].end };
-	nr = udamos_ranges_from_mappings(maps, target->nr_vmas, three);
-	free(maps);
-	*out = malloc((nr ? nr : 1) * sizeof(**out));
-	if (!*out)
-		return -ENOMEM;
-	memcpy(*out, three, nr * sizeof(**out));
-	*n = nr;
-	return 0;
-}
-
-static enum udamos_status make_synthetic(struct run *r, const char *model)
-{
-	char reason[256];
-	struct udamos_synthetic_cfg sc;
-	int err;
-
-	if (udamos_model_parse(model, &r->model, reason, sizeof(reason)))
-		return say(r, UDAMOS_ERR_INPUT, "--source: %s", reason);
-	sc = (struct udamos_synthetic_cfg){
-		.model = &r->model, .attrs = r->cfg->attrs,
-		.nr_targets = (uint32_t)r->nr_opened,
-		.ranges = live_ranges, .ranges_ctx = r->targets,
-		.realtime = true, .stop = &udamos_stop_requested,
-	};
-	err = udamos_synthetic_create(&sc, &r->src);
-	if (err == -ESRCH)
-		return say(r, UDAMOS_ERR_INPUT, "a target exited before monitoring started");
-	if (err)
-		return say(r, UDAMOS_ERR_RUNTIME, "starting the synthetic source: %s",
-			   strerror(-err));
-	return UDAMOS_OK;
-}
-
-/* Kernel source failures: the reason says it all; this picks the status. */
-static enum udamos_status kernel_source_status(struct run *r, int err, const char *reason)
+/* Source failures: the reason says it all; this picks the status. */
+static enum udamos_status source_status(struct run *r, int err, const char *reason)
 {
 	switch (err) {
 	case 0:
 		return UDAMOS_OK;
+	case -EINVAL:
+	case -ESRCH:
+		return say(r, UDAMOS_ERR_INPUT, "%s", reason);
 	case -ENOENT:
 	case -EOPNOTSUPP:
 	case -EBUSY:
 	case -EACCES:
 	case -EPERM:
+	case -ENOSYS:
 		return say(r, UDAMOS_ERR_ENV, "%s", reason);
 	default:
 		return say(r, UDAMOS_ERR_RUNTIME, "%s", reason);
 	}
-}
-
-static int try_vaddr(struct run *r, char *reason, size_t len)
-{
-	struct udamos_vaddr_cfg vc = {
-		.targets = r->targets, .nr_targets = r->nr_opened,
-		.attrs = r->cfg->attrs, .damon_root = UDAMOS_DAMON_ROOT,
-		.guard = &r->guard, .log = r->cfg->log, .stop = &udamos_stop_requested,
-	};
-
-	if (!r->cfg->attrs_given)
-		udamos_vaddr_default_attrs(&vc.attrs);
-	for (size_t i = 0; i < r->nr_kschemes; i++) {
-		char why[192];
-		int err = udamos_kscheme_from(&r->cfg->schemes[r->kidx[i]], vc.attrs.sample_us,
-					      vc.attrs.aggr_us, &r->kschemes[i], why, sizeof(why));
-
-		if (err) {
-			snprintf(reason, len, "%s", why);
-			return -EINVAL;
-		}
-	}
-	vc.schemes = r->kschemes;
-	vc.nr_schemes = r->nr_kschemes;
-	return udamos_vaddr_create(&vc, &r->src, reason, len);
-}
-
-static enum udamos_status make_paddr(struct run *r)
-{
-	struct udamos_paddr_cfg pc = {
-		.targets = r->targets, .nr_targets = r->nr_opened,
-		.attrs = r->cfg->attrs, .refresh_us = UDAMOS_PADDR_REFRESH_US,
-		.damon_root = UDAMOS_DAMON_ROOT, .guard = &r->guard,
-		.log = r->cfg->log, .stop = &udamos_stop_requested,
-	};
-	char reason[448];
-	int err;
-
-	if (!r->cfg->attrs_given)
-		udamos_paddr_default_attrs(&pc.attrs);
-	err = udamos_paddr_create(&pc, &r->src, reason, sizeof(reason));
-	return kernel_source_status(r, err, reason);
 }
 
 /* Marks the schemes kernel DAMON is to apply. */
@@ -336,57 +248,38 @@ static enum udamos_status mark_delegated(struct run *r)
 
 static enum udamos_status make_source(struct run *r)
 {
-	const char *spec = r->cfg->source ? r->cfg->source : "auto";
-	bool synthetic = !strncmp(spec, "synthetic:", 10);
-	enum udamos_status st;
+	struct udamos_scheme *delegated[MAX_KSCHEMES];
+	struct udamos_source_req q = {
+		.spec = r->cfg->source, .targets = r->targets, .nr_targets = r->nr_opened,
+		.attrs = r->cfg->attrs, .attrs_given = r->cfg->attrs_given,
+		.delegated = delegated, .kschemes = r->kschemes,
+		.flush = r->cfg->flush, .damon_root = UDAMOS_DAMON_ROOT,
+		.guard = &r->guard, .log = r->cfg->log, .stop = &udamos_stop_requested,
+		.model = &r->model,
+	};
+	char reason[448];
+	enum udamos_status st = mark_delegated(r);
+	int err;
 
-	if (!synthetic && strcmp(spec, "auto") && strcmp(spec, "paddr") && strcmp(spec, "vaddr"))
-		return say(r, UDAMOS_ERR_INPUT, "--source %s: unknown source; use auto, "
-			   "vaddr, paddr or synthetic:MODEL", spec);
-	st = mark_delegated(r);
 	if (st)
 		return st;
-	if (r->nr_kschemes && (synthetic || !strcmp(spec, "paddr")))
-		return say(r, UDAMOS_ERR_INPUT, "--damos_action %s: %s; use --source auto or "
-			   "vaddr", udamos_action_name(r->cfg->schemes[r->kidx[0]].action),
-			   udamos_action_needs_kernel(r->cfg->schemes[r->kidx[0]].action) ?
-			   "only kernel DAMON vaddr can apply it to another process" :
-			   "apply_by kernel needs the kernel's vaddr source");
-	if (synthetic) {
-		snprintf(r->res->source, sizeof(r->res->source), "synthetic");
-		return make_synthetic(r, spec + 10);
-	}
-	/* Kernel DAMON vaddr where the kernel has it; paddr projected onto
-	 * virtual addresses otherwise. */
-	if (!strcmp(spec, "paddr")) {
-		st = make_paddr(r);
-	} else {
-		char reason[448];
-		int err = try_vaddr(r, reason, sizeof(reason));
-
-		if (err == -EOPNOTSUPP && !strcmp(spec, "auto") && !r->nr_kschemes)
-			st = make_paddr(r);
-		else if (err == -EINVAL && r->nr_kschemes)
-			st = say(r, UDAMOS_ERR_INPUT, "%s", reason);
-		else if (err == -ENOSYS)
-			st = say(r, UDAMOS_ERR_ENV, "%s", reason);
-		else if (err == -EOPNOTSUPP && r->nr_kschemes)
-			st = say(r, UDAMOS_ERR_ENV, "--damos_action %s: the kernel refuses it "
-				 "through process_madvise, and this kernel's DAMON has no vaddr "
-				 "operations set to apply it (CONFIG_DAMON_VADDR)",
-				 udamos_action_name(r->cfg->schemes[r->kidx[0]].action));
-		else
-			st = kernel_source_status(r, err, reason);
-	}
-	snprintf(r->res->source, sizeof(r->res->source), "%s",
-		 r->src && r->src->ops ? r->src->ops->name : spec);
-	if (st == UDAMOS_ERR_ENV && r->cfg->fallback_model && !strcmp(spec, "auto") &&
-	    !r->nr_kschemes) {
-		snprintf(r->res->fallback_reason, sizeof(r->res->fallback_reason), "%s", r->why);
-		snprintf(r->res->source, sizeof(r->res->source), "synthetic");
-		return make_synthetic(r, r->cfg->fallback_model);
-	}
-	return st;
+	for (size_t i = 0; i < r->nr_kschemes; i++)
+		delegated[i] = &r->cfg->schemes[r->kidx[i]];
+	q.nr_delegated = r->nr_kschemes;
+	err = udamos_source_open(&q, &r->src, reason, sizeof(reason));
+	if (err)
+		return source_status(r, err, reason);
+	snprintf(r->res->source, sizeof(r->res->source), "%s", r->src->ops->name);
+	if (r->src->ops->describe)
+		r->src->ops->describe(r->src, r->res->monitor, sizeof(r->res->monitor));
+	else
+		snprintf(r->res->monitor, sizeof(r->res->monitor), "%s", r->src->ops->name);
+	if (udamos_source_is_oracle(r->cfg->source))
+		note(r, "monitoring: the oracle, a model handed the access pattern; what it "
+		     "finds is an upper bound, not monitoring");
+	else
+		note(r, "monitoring: %s", r->res->monitor);
+	return UDAMOS_OK;
 }
 
 static void read_huge(struct run *r, bool after)
@@ -462,6 +355,28 @@ static void feed_goals(struct run *r, struct udamos_env *env)
 					r->nr_kschemes);
 }
 
+/* What the monitor watches of each target; said once if under half. */
+static void update_coverage(struct run *r)
+{
+	if (!r->src->ops->coverage)
+		return;
+	for (size_t i = 0; i < r->nr_opened; i++) {
+		struct udamos_run_target *rt = &r->res->targets[i];
+		bool first = !rt->coverage_known;
+
+		if (r->targets[i].gone ||
+		    r->src->ops->coverage(r->src, i, &rt->watched, &rt->resident))
+			continue;
+		rt->coverage_known = true;
+		if (first && rt->resident && rt->watched * 2 < rt->resident)
+			note(r, "the monitor watches %llu%% of PID %d's resident memory; the rest "
+			     "is unknown to it, and no scheme acts on it",
+			     (unsigned long long)(rt->watched * 100 / rt->resident), rt->pid);
+	}
+	if (r->src->ops->flushes)
+		r->res->tlb_flushes = r->src->ops->flushes(r->src);
+}
+
 static void show_progress(const struct run *r, uint64_t elapsed_us)
 {
 	uint64_t applied = 0;
@@ -502,10 +417,14 @@ static enum udamos_status loop(struct run *r)
 			break;
 		}
 		if (err) {
-			st = say(r, UDAMOS_ERR_RUNTIME, "monitoring failed: %s", strerror(-err));
+			const char *why = r->src->ops->failure ? r->src->ops->failure(r->src) : NULL;
+
+			st = why ? say(r, UDAMOS_ERR_RUNTIME, "%s", why) :
+				say(r, UDAMOS_ERR_RUNTIME, "monitoring failed: %s", strerror(-err));
 			break;
 		}
 		r->res->nr_aggregations++;
+		update_coverage(r);
 		if (!reap(r))
 			break;
 		if (r->nr_kschemes && udamos_now_us() >= next_stats_us) {

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "core/regions.h"
+#include "source/flusher.h"
 #include "udamos/scheme.h"
 
 /* Exit statuses, also used by the CLI. */
@@ -32,7 +33,7 @@ struct udamos_run_cfg {
 	size_t nr_pids;
 	struct udamos_scheme *schemes;	/* borrowed; stats are filled in */
 	size_t nr_schemes;
-	const char *source;		/* "auto", "paddr" or "synthetic:SPEC" */
+	const char *source;		/* see source/select.h; NULL: auto */
 	struct udamos_mon_attrs attrs;
 	bool attrs_given;		/* else each source picks its defaults */
 	uint64_t duration_us;		/* 0: until the targets exit */
@@ -45,11 +46,7 @@ struct udamos_run_cfg {
 	 * (the recorder).  A nonzero return stops the run as a failure. */
 	int (*on_snapshots)(void *ctx, const struct udamos_snapshot *snaps, size_t nr);
 	void *snapshots_ctx;
-	/*
-	 * With source "auto": when kernel DAMON cannot be had, run this
-	 * synthetic model instead of failing (the reason goes to the result).
-	 */
-	const char *fallback_model;
+	struct udamos_flush_cfg flush;	/* the accessed-bit blind spot */
 };
 
 struct udamos_run_target {
@@ -58,16 +55,21 @@ struct udamos_run_target {
 	bool collapsible;		/* THP not disabled by the target */
 	uint64_t anon_huge_before, anon_huge_after;
 	uint64_t rss_after;
+	/* Of its resident memory, what the monitor watched at the last
+	 * aggregation (the rest is unknown, and nothing acts on it). */
+	uint64_t watched, resident;
+	bool coverage_known;
 };
 
 struct udamos_run_result {
 	char source[16];		/* the monitoring source used */
+	char monitor[192];		/* that monitor, in a phrase */
 	struct udamos_run_target targets[UDAMOS_MAX_TARGETS];
 	size_t nr_targets;
 	uint64_t elapsed_us;
 	uint64_t cpu_us;		/* udamos's own CPU time */
 	uint64_t kernel_cpu_us;		/* the source's kdamond, if any */
-	char fallback_reason[448];	/* why a fallback model ran, or "" */
+	uint64_t tlb_flushes;		/* made for the accessed-bit blind spot */
 	uint64_t nr_aggregations;
 	bool interrupted;		/* stopped by SIGINT/SIGTERM */
 };

@@ -50,10 +50,6 @@ int udamos_kmon_start(struct udamos_kmon *m, const char *root, struct udamos_gua
 			 "only with CAP_SYS_ADMIN; run udamos as root");
 		return -EPERM;
 	}
-	m->nr_targets = nr_targets;
-	m->t = calloc(nr_targets, sizeof(*m->t));
-	if (!m->t)
-		return -ENOMEM;
 	err = udamos_kdamond_acquire(&m->kd, root, g, log, why, len);
 	if (!err && (err = udamos_guard_rearm(g)))
 		snprintf(why, len, "cannot arm the restore guard: %s", strerror(-err));
@@ -65,12 +61,40 @@ int udamos_kmon_start(struct udamos_kmon *m, const char *root, struct udamos_gua
 	if (!err)
 		err = udamos_kdamond_start(&m->kd, cfg, why, len);
 	if (!err)
-		err = udamos_trace_open(&m->trace, m->kd.pid, g, why, len);
-	if (!err && (err = udamos_guard_rearm(g)))
-		snprintf(why, len, "cannot arm the restore guard: %s", strerror(-err));
+		err = udamos_kmon_attach(m, m->kd.pid, nr_targets, g, why, len);
 	if (err)
 		udamos_kmon_stop(m);
 	return err;
+}
+
+int udamos_kmon_attach(struct udamos_kmon *m, int kdamond_pid, size_t nr_targets,
+		       struct udamos_guard *g, char *why, size_t len)
+{
+	int err;
+
+	if (!m->t) {
+		m->nr_targets = nr_targets;
+		m->t = calloc(nr_targets ? nr_targets : 1, sizeof(*m->t));
+		if (!m->t)
+			return -ENOMEM;
+	}
+	err = udamos_trace_open(&m->trace, kdamond_pid, g, why, len);
+	if (!err && (err = udamos_guard_rearm(g)))
+		snprintf(why, len, "cannot arm the restore guard: %s", strerror(-err));
+	return err;
+}
+
+int udamos_kmon_flusher_setup(struct udamos_kmon *m, struct udamos_target *targets,
+			      size_t nr, const struct udamos_flush_cfg *cfg,
+			      const struct udamos_mon_attrs *a, char *why, size_t len)
+{
+	return udamos_flusher_init(&m->flusher, targets, nr, cfg, a->sample_us, why, len);
+}
+
+void udamos_kmon_hint_flusher(struct udamos_kmon *m, const struct udamos_snapshot *snaps,
+			      size_t n)
+{
+	udamos_flusher_hint(&m->flusher, snaps, n);
 }
 
 static void collect(void *ctx, const struct udamos_trace_region *ev)
@@ -112,7 +136,8 @@ int udamos_kmon_next(struct udamos_kmon *m, uint64_t timeout_us, volatile int *s
 			return -EINTR;
 		if (udamos_now_us() > deadline)
 			return -ETIMEDOUT;
-		err = udamos_trace_poll(&m->trace, 100, collect, m);
+		udamos_flusher_tick(&m->flusher);
+		err = udamos_trace_poll(&m->trace, 50, collect, m);
 		if (err < 0)
 			return err;
 	}
@@ -147,8 +172,14 @@ void udamos_kmon_stamp(struct udamos_snapshot *sn, uint32_t target,
 	sn->max_nr_accesses = udamos_mon_max_nr_accesses(a);
 }
 
+uint64_t udamos_kmon_source_flushes(struct udamos_source *src)
+{
+	return ((struct udamos_kmon_source *)src)->mon.flusher.flushes;
+}
+
 void udamos_kmon_stop(struct udamos_kmon *m)
 {
+	udamos_flusher_release(&m->flusher);
 	udamos_trace_close(&m->trace);
 	udamos_kdamond_release(&m->kd);
 	for (size_t i = 0; m->t && i < m->nr_targets; i++)

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "source/flusher.h"
 #include "sys/kdamond.h"
 #include "sys/tracefs.h"
 #include "core/regions.h"
@@ -28,6 +29,7 @@ struct udamos_kmon {
 	struct udamos_kmon_target *t;
 	size_t nr_targets;
 	bool complete;
+	struct udamos_flusher flusher;	/* runs while we wait for events */
 };
 
 /* Makes m safe to stop before it was started. */
@@ -42,6 +44,25 @@ void udamos_kmon_init(struct udamos_kmon *m);
 int udamos_kmon_start(struct udamos_kmon *m, const char *root, struct udamos_guard *g,
 		      FILE *log, const struct udamos_kdamond_cfg *cfg, size_t nr_targets,
 		      char *why, size_t len);
+
+/*
+ * Opens the event stream of a kdamond that is running already (ours, or
+ * one we only read): nr_targets is its number of targets.  No sysfs file
+ * of the kdamond is written.  0 or -errno with why.
+ */
+int udamos_kmon_attach(struct udamos_kmon *m, int kdamond_pid, size_t nr_targets,
+		       struct udamos_guard *g, char *why, size_t len);
+
+/*
+ * Sets up the blind-spot flusher (source/flusher.h) for these targets,
+ * under a monitor sampling as in a.  0 or -errno with why.
+ */
+int udamos_kmon_flusher_setup(struct udamos_kmon *m, struct udamos_target *targets,
+			      size_t nr, const struct udamos_flush_cfg *cfg,
+			      const struct udamos_mon_attrs *a, char *why, size_t len);
+/* Aims the flusher at the hottest windows of these snapshots. */
+void udamos_kmon_hint_flusher(struct udamos_kmon *m, const struct udamos_snapshot *snaps,
+			      size_t n);
 
 /*
  * Waits for the next complete aggregation (every target's regions) and
@@ -70,5 +91,6 @@ struct udamos_kmon_source {
 };
 
 int udamos_kmon_source_pid(struct udamos_source *src);
+uint64_t udamos_kmon_source_flushes(struct udamos_source *src);
 
 #endif

@@ -8,30 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/projection.h"
-#include "core/vec.h"
-#include "sys/clock.h"
+#include "source/frames.h"
 #include "source/kmon.h"
-
-/* Mappings larger than this are address-space reservations, not memory. */
-#define MAX_VMA_SCAN (1ULL << 40)
-
-struct per_target {
-	struct udamos_extent *ext;
-	size_t nr_ext, cap_ext;
-	struct udamos_projection proj;	/* rebuilt at every pagemap read */
-	struct udamos_window_ages ages;	/* kept across rebuilds */
-};
 
 struct paddr {
 	struct udamos_kmon_source ks;	/* first: see kmon.h */
 	struct udamos_paddr_cfg cfg;
-	struct per_target *t;
+	struct udamos_frames_set frames;
 	struct udamos_snapshot *snaps;
 	uint64_t (*ranges)[2];
 	size_t nr_ranges;
-	uint64_t next_refresh_us;
-	uint64_t first_read_us;
 };
 
 void udamos_paddr_default_attrs(struct udamos_mon_attrs *attrs)
@@ -46,57 +32,18 @@ void udamos_paddr_default_attrs(struct udamos_mon_attrs *attrs)
 	attrs->max_nr_regions = 10000;
 }
 
-static int read_extents(struct paddr *p, size_t i)
-{
-	struct udamos_target *t = &p->cfg.targets[i];
-	struct per_target *pt = &p->t[i];
-	int err;
-
-	pt->nr_ext = 0;
-	if (t->gone) {
-		udamos_projection_release(&pt->proj);
-		return 0;
-	}
-	t->vmas_fresh = false;
-	err = udamos_target_vmas(t);
-	for (size_t v = 0; !err && v < t->nr_vmas; v++) {
-		if (!t->vmas[v].readable || t->vmas[v].end - t->vmas[v].start > MAX_VMA_SCAN)
-			continue;
-		err = udamos_pagemap_extents(&t->pm, t->vmas[v].start, t->vmas[v].end,
-					     &pt->ext, &pt->nr_ext, &pt->cap_ext);
-	}
-	if (err == -ESRCH) {
-		t->gone = true;
-		pt->nr_ext = 0;
-		udamos_projection_release(&pt->proj);
-		return 0;
-	}
-	if (!err) {
-		udamos_extents_by_pfn(pt->ext, &pt->nr_ext);
-		udamos_projection_release(&pt->proj);
-		err = udamos_projection_build(&pt->proj, pt->ext, pt->nr_ext);
-	}
-	return err;
-}
-
 /* The physical ranges covering every target's extents. */
 static int compute_ranges(struct paddr *p, uint64_t (**out)[2], size_t *nr)
 {
-	size_t n = 0, cap = 0, max = p->cfg.attrs.max_nr_regions / 4;
-	struct udamos_extent *all = NULL;
+	size_t n, max = p->cfg.attrs.max_nr_regions / 4;
+	struct udamos_extent *all;
 	uint64_t (*r)[2];
+	int err = udamos_frames_all(&p->frames, &all, &n);
 
-	for (size_t i = 0; i < p->cfg.nr_targets; i++) {
-		if (udamos_reserve(&all, &cap, n + p->t[i].nr_ext + 1, sizeof(*all))) {
-			free(all);
-			return -ENOMEM;
-		}
-		memcpy(all + n, p->t[i].ext, p->t[i].nr_ext * sizeof(*all));
-		n += p->t[i].nr_ext;
-	}
-	udamos_extents_by_pfn(all, &n);
+	if (err)
+		return err;
 	r = malloc((max ? max : 1) * sizeof(*r));
-	if (!all || !r || !n) {
+	if (!r || !n) {
 		free(all);
 		free(r);
 		return n ? -ENOMEM : -ESRCH;
@@ -110,14 +57,14 @@ static int compute_ranges(struct paddr *p, uint64_t (**out)[2], size_t *nr)
 /* True when some extent lies outside the monitored ranges. */
 static bool uncovered(const struct paddr *p)
 {
-	for (size_t i = 0; i < p->cfg.nr_targets; i++) {
-		const struct per_target *pt = &p->t[i];
+	for (size_t i = 0; i < p->frames.nr; i++) {
+		const struct udamos_frames *f = &p->frames.f[i];
 		size_t r = 0;
 
 		/* Extents and ranges are both sorted by frame. */
-		for (size_t e = 0; e < pt->nr_ext; e++) {
-			uint64_t s = pt->ext[e].pfn * UDAMOS_PAGE_SIZE;
-			uint64_t end = s + pt->ext[e].npages * UDAMOS_PAGE_SIZE;
+		for (size_t e = 0; e < f->nr_ext; e++) {
+			uint64_t s = f->ext[e].pfn * UDAMOS_PAGE_SIZE;
+			uint64_t end = s + f->ext[e].npages * UDAMOS_PAGE_SIZE;
 
 			while (r < p->nr_ranges && p->ranges[r][1] <= s)
 				r++;
@@ -128,22 +75,12 @@ static bool uncovered(const struct paddr *p)
 	return false;
 }
 
-/* Waits long enough that reading page frames stays within its budget. */
-static uint64_t next_refresh_in(const struct paddr *p, uint64_t took_us)
-{
-	uint64_t budgeted = took_us * 1000 / UDAMOS_PADDR_REFRESH_BUDGET_PERMIL;
-
-	return budgeted > p->cfg.refresh_us ? budgeted : p->cfg.refresh_us;
-}
-
 static int refresh(struct paddr *p, bool first)
 {
 	uint64_t (*ranges)[2];
 	size_t nr;
-	int err = 0;
+	int err = udamos_frames_refresh(&p->frames, first, NULL);
 
-	for (size_t i = 0; i < p->cfg.nr_targets && !err; i++)
-		err = read_extents(p, i);
 	if (err)
 		return err;
 	if (!first && !uncovered(p))
@@ -170,24 +107,18 @@ static int paddr_next(struct udamos_source *src, struct udamos_snapshot **snaps,
 
 	if (err)
 		return err;
-	if (udamos_now_us() >= p->next_refresh_us) {
-		uint64_t t0 = udamos_now_us(), took;
-
-		err = refresh(p, false);
-		if (err && err != -ESRCH)
-			return err;
-		took = udamos_now_us() - t0;
-		p->next_refresh_us = udamos_now_us() + next_refresh_in(p, took);
-	}
+	err = refresh(p, false);
+	if (err && err != -ESRCH)
+		return err;
 	for (size_t i = 0; i < p->cfg.nr_targets; i++) {
 		struct udamos_snapshot *sn = &p->snaps[i];
 
-		err = udamos_projection_run(&p->t[i].proj, phys->r, phys->nr,
-					    &p->t[i].ages, sn);
+		err = udamos_frames_project(&p->frames, i, phys->r, phys->nr, sn);
 		if (err)
 			return err;
 		udamos_kmon_stamp(sn, (uint32_t)i, a);
 	}
+	udamos_kmon_hint_flusher(&p->ks.mon, p->snaps, p->cfg.nr_targets);
 	*snaps = p->snaps;
 	*nr = p->cfg.nr_targets;
 	return 0;
@@ -198,16 +129,22 @@ static void paddr_destroy(struct udamos_source *src)
 	struct paddr *p = (struct paddr *)src;
 
 	udamos_kmon_stop(&p->ks.mon);
-	for (size_t i = 0; i < p->cfg.nr_targets; i++) {
-		free(p->t[i].ext);
-		udamos_projection_release(&p->t[i].proj);
-		udamos_window_ages_release(&p->t[i].ages);
+	for (size_t i = 0; p->snaps && i < p->cfg.nr_targets; i++)
 		udamos_snapshot_release(&p->snaps[i]);
-	}
-	free(p->t);
+	udamos_frames_set_release(&p->frames);
 	free(p->snaps);
 	free(p->ranges);
 	free(p);
+}
+
+static int paddr_coverage(struct udamos_source *src, size_t i, uint64_t *monitored,
+			  uint64_t *resident)
+{
+	struct paddr *p = (struct paddr *)src;
+
+	*monitored = p->frames.f[i].monitored_pages * UDAMOS_PAGE_SIZE;
+	*resident = p->frames.f[i].resident_pages * UDAMOS_PAGE_SIZE;
+	return 0;
 }
 
 static const struct udamos_source_ops paddr_ops = {
@@ -215,6 +152,8 @@ static const struct udamos_source_ops paddr_ops = {
 	.next = paddr_next,
 	.destroy = paddr_destroy,
 	.kernel_pid = udamos_kmon_source_pid,
+	.coverage = paddr_coverage,
+	.flushes = udamos_kmon_source_flushes,
 };
 
 int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source **out,
@@ -229,24 +168,16 @@ int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source
 	p->ks.base.ops = &paddr_ops;
 	p->cfg = *cfg;
 	udamos_kmon_init(&p->ks.mon);
-	p->t = calloc(cfg->nr_targets, sizeof(*p->t));
 	p->snaps = calloc(cfg->nr_targets, sizeof(*p->snaps));
-	if (!p->t || !p->snaps) {
+	err = udamos_frames_set_init(&p->frames, cfg->targets, cfg->nr_targets,
+				     cfg->refresh_us);
+	if (err || !p->snaps) {
 		paddr_destroy(&p->ks.base);
 		return -ENOMEM;
 	}
-	p->first_read_us = udamos_now_us();
 	err = refresh(p, true);
-	p->first_read_us = udamos_now_us() - p->first_read_us;
 	if (err) {
-		if (err == -EPERM || err == -EACCES)
-			snprintf(why, len, "kernel DAMON sources need the page frames of the "
-				 "targets, and /proc/PID/pagemap shows them only with "
-				 "CAP_SYS_ADMIN; run udamos as root");
-		else if (err == -ESRCH)
-			snprintf(why, len, "the targets have no resident memory to monitor");
-		else
-			snprintf(why, len, "reading the targets' page frames: %s", strerror(-err));
+		udamos_frames_explain(err, why, len);
 		paddr_destroy(&p->ks.base);
 		return err;
 	}
@@ -255,11 +186,13 @@ int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source
 	kc.nr_regions = p->nr_ranges;
 	err = udamos_kmon_start(&p->ks.mon, cfg->damon_root, cfg->guard, cfg->log, &kc, 1,
 				why, len);
+	if (!err)
+		err = udamos_kmon_flusher_setup(&p->ks.mon, cfg->targets, cfg->nr_targets,
+						&cfg->flush, &cfg->attrs, why, len);
 	if (err) {
 		paddr_destroy(&p->ks.base);
 		return err;
 	}
-	p->next_refresh_us = udamos_now_us() + next_refresh_in(p, p->first_read_us);
 	*out = &p->ks.base;
 	return 0;
 }

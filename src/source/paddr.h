@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "core/regions.h"
+#include "source/flusher.h"
 #include "sys/guard.h"
 #include "sys/target.h"
 #include "udamos/source.h"
@@ -31,18 +32,8 @@ struct udamos_paddr_cfg {
 	struct udamos_guard *guard;	/* undo steps go here; rearmed */
 	FILE *log;
 	volatile int *stop;
+	struct udamos_flush_cfg flush;	/* the accessed-bit blind spot */
 };
-
-/*
- * How often page frames are re-read, at the most.  The read costs about
- * 10 ms per GiB of target here (docs/performance.md), so larger targets
- * are re-read less often: the next read waits until reading has taken at
- * most UDAMOS_PADDR_REFRESH_BUDGET_PERMIL of one CPU.  Moved pages matter
- * only once collapsed; new mappings wait for the next read (the kernel's
- * own vaddr default waits 60 s).
- */
-#define UDAMOS_PADDR_REFRESH_US 10000000ULL
-#define UDAMOS_PADDR_REFRESH_BUDGET_PERMIL 5
 
 /* Kernel DAMON paddr defaults, from the measurements in docs/design.md. */
 void udamos_paddr_default_attrs(struct udamos_mon_attrs *attrs);

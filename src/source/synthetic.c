@@ -128,7 +128,7 @@ static void synthetic_destroy(struct udamos_source *src)
 }
 
 static const struct udamos_source_ops synthetic_ops = {
-	.name = "synthetic",
+	.name = "oracle",
 	.next = synthetic_next,
 	.destroy = synthetic_destroy,
 };

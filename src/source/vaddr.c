@@ -59,6 +59,7 @@ static int vaddr_next(struct udamos_source *src, struct udamos_snapshot **snaps,
 			return err;
 		udamos_kmon_stamp(sn, (uint32_t)i, a);
 	}
+	udamos_kmon_hint_flusher(&v->ks.mon, v->snaps, v->cfg.nr_targets);
 	*snaps = v->snaps;
 	*nr = v->cfg.nr_targets;
 	return 0;
@@ -112,6 +113,7 @@ static const struct udamos_source_ops vaddr_ops = {
 	.kernel_pid = udamos_kmon_source_pid,
 	.scheme_stats = vaddr_scheme_stats,
 	.feed_goals = vaddr_feed_goals,
+	.flushes = udamos_kmon_source_flushes,
 };
 
 int udamos_vaddr_create(const struct udamos_vaddr_cfg *cfg, struct udamos_source **out,
@@ -148,6 +150,9 @@ int udamos_vaddr_create(const struct udamos_vaddr_cfg *cfg, struct udamos_source
 	kc.nr_schemes = cfg->nr_schemes;
 	err = udamos_kmon_start(&v->ks.mon, cfg->damon_root, cfg->guard, cfg->log, &kc,
 				cfg->nr_targets, why, len);
+	if (!err)
+		err = udamos_kmon_flusher_setup(&v->ks.mon, cfg->targets, cfg->nr_targets,
+						&cfg->flush, &cfg->attrs, why, len);
 	if (err) {
 		vaddr_destroy(&v->ks.base);
 		return err;

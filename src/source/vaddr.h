@@ -18,6 +18,7 @@
 
 #include "core/kscheme.h"
 #include "core/regions.h"
+#include "source/flusher.h"
 #include "sys/guard.h"
 #include "sys/target.h"
 #include "udamos/source.h"
@@ -33,6 +34,7 @@ struct udamos_vaddr_cfg {
 	/* Schemes to install in the kdamond (delegated), kernel units. */
 	const struct udamos_kscheme *schemes;
 	size_t nr_schemes;
+	struct udamos_flush_cfg flush;	/* the accessed-bit blind spot */
 };
 
 /*

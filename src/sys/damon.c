@@ -402,3 +402,144 @@ int udamos_kdamond_feed_goals(const char *kd_dir, const struct udamos_kscheme *s
 	}
 	return err || !any ? err : udamos_kdamond_command(kd_dir, "commit_schemes_quota_goals");
 }
+
+/*
+ * The largest top-level "System RAM" range of /proc/iomem: what paddr
+ * monitors when its owner gave it no range.  Root sees real addresses.
+ */
+static int largest_system_ram(uint64_t *start, uint64_t *end)
+{
+	FILE *f = fopen("/proc/iomem", "re");
+	char line[256];
+	uint64_t best = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s, e;
+
+		if (line[0] == ' ' || !strstr(line, ": System RAM") ||
+		    sscanf(line, "%llx-%llx", &s, &e) != 2)
+			continue;
+		if (e + 1 - s > best) {
+			best = e + 1 - s;
+			*start = s;
+			*end = e + 1;
+		}
+	}
+	fclose(f);
+	return best && *end > 1 ? 0 : -ENOENT;
+}
+
+static void default_range(struct udamos_foreign_kdamond *k)
+{
+	uint64_t s, e;
+
+	if (!strcmp(k->ops, "paddr") && !k->nr_ranges && !largest_system_ram(&s, &e)) {
+		k->ranges[0][0] = s;
+		k->ranges[0][1] = e;
+		k->nr_ranges = 1;
+	}
+}
+
+static uint64_t read_u64_at(const char *dir, const char *rel)
+{
+	char buf[32];
+
+	return read_at(buf, sizeof(buf), "%s/%s", dir, rel) ? 0 : strtoull(buf, NULL, 10);
+}
+
+int udamos_foreign_read_sysfs(const char *root, unsigned idx,
+			      struct udamos_foreign_kdamond *k)
+{
+	char ctx[260], buf[32];
+	size_t nr_targets;
+
+	memset(k, 0, sizeof(*k));
+	snprintf(k->name, sizeof(k->name), "kdamond %u", idx);
+	snprintf(k->dir, sizeof(k->dir), "%s/kdamonds/%u", root, idx);
+	if (read_at(buf, sizeof(buf), "%s/state", k->dir) || strcmp(buf, "on"))
+		return -ENOENT;
+	k->pid = (int)read_u64_at(k->dir, "pid");
+	snprintf(ctx, sizeof(ctx), "%s/contexts/0", k->dir);
+	if (read_at(k->ops, sizeof(k->ops), "%s/operations", ctx) || k->pid <= 0)
+		return -ENOENT;
+	k->sample_us = read_u64_at(ctx, "monitoring_attrs/intervals/sample_us");
+	k->aggr_us = read_u64_at(ctx, "monitoring_attrs/intervals/aggr_us");
+	k->tuned = read_u64_at(ctx, "monitoring_attrs/intervals/intervals_goal/access_bp") != 0;
+	nr_targets = read_u64_at(ctx, "targets/nr_targets");
+	for (size_t t = 0; t < nr_targets && t < UDAMOS_FOREIGN_MAX_TARGETS; t++) {
+		char rel[96];
+
+		snprintf(rel, sizeof(rel), "targets/%zu/pid_target", t);
+		k->target_pids[k->nr_targets++] = (int)read_u64_at(ctx, rel);
+	}
+	if (!strcmp(k->ops, "paddr") && nr_targets) {
+		size_t n = read_u64_at(ctx, "targets/0/regions/nr_regions");
+
+		for (size_t r = 0; r < n && k->nr_ranges < UDAMOS_FOREIGN_MAX_RANGES; r++) {
+			char rel[96];
+
+			snprintf(rel, sizeof(rel), "targets/0/regions/%zu/start", r);
+			k->ranges[k->nr_ranges][0] = read_u64_at(ctx, rel);
+			snprintf(rel, sizeof(rel), "targets/0/regions/%zu/end", r);
+			k->ranges[k->nr_ranges][1] = read_u64_at(ctx, rel);
+			if (k->ranges[k->nr_ranges][1] > k->ranges[k->nr_ranges][0])
+				k->nr_ranges++;
+		}
+		default_range(k);
+	}
+	return k->sample_us && k->aggr_us ? 0 : -ENOENT;
+}
+
+const char *const udamos_damon_modules[] = { "damon_reclaim", "damon_lru_sort", NULL };
+
+int udamos_foreign_read_module(const char *module, struct udamos_foreign_kdamond *k)
+{
+	char dir[128], buf[32];
+	uint64_t s, e;
+
+	memset(k, 0, sizeof(*k));
+	snprintf(dir, sizeof(dir), "/sys/module/%s/parameters", module);
+	if (read_at(buf, sizeof(buf), "%s/enabled", dir) || buf[0] != 'Y')
+		return -ENOENT;
+	snprintf(k->name, sizeof(k->name), "module %s", module);
+	snprintf(k->module, sizeof(k->module), "%s", module);
+	snprintf(k->ops, sizeof(k->ops), "paddr");
+	k->pid = (int)read_u64_at(dir, "kdamond_pid");
+	k->sample_us = read_u64_at(dir, "sample_interval");
+	k->aggr_us = read_u64_at(dir, "aggr_interval");
+	s = read_u64_at(dir, "monitor_region_start");
+	e = read_u64_at(dir, "monitor_region_end");
+	if (e > s) {
+		k->ranges[0][0] = s;
+		k->ranges[0][1] = e;
+		k->nr_ranges = 1;
+	}
+	default_range(k);
+	return k->pid > 0 && k->sample_us && k->aggr_us ? 0 : -ENOENT;
+}
+
+int udamos_foreign_check(const struct udamos_foreign_kdamond *k, const char *root,
+			 unsigned idx, struct udamos_foreign_kdamond *now_out, char *why, size_t len)
+{
+	struct udamos_foreign_kdamond now;
+	int err = k->module[0] ? udamos_foreign_read_module(k->module, &now) :
+		udamos_foreign_read_sysfs(root, idx, &now);
+
+	if (now_out)
+		*now_out = now;
+
+	if (err)
+		snprintf(why, len, "%s (pid %d) stopped; udamos stops acting on what it "
+			 "last reported", k->name, k->pid);
+	else if (now.pid != k->pid)
+		snprintf(why, len, "%s was restarted (pid %d, was %d); udamos stops acting on "
+			 "the old one's results", k->name, now.pid, k->pid);
+	else if (strcmp(now.ops, k->ops))
+		snprintf(why, len, "%s now monitors %s, not %s; udamos stops acting on its "
+			 "results", k->name, now.ops, k->ops);
+	else
+		return 0;
+	return -ESTALE;
+}

@@ -84,4 +84,45 @@ int udamos_kdamond_scheme_stats(const char *kd_dir, size_t idx, struct udamos_st
 int udamos_kdamond_write_regions(const char *kd_dir, const uint64_t (*regions)[2],
 				 size_t nr);
 
+/*
+ * A running kdamond as its owner set it up, read without writing a file:
+ * from DAMON sysfs (idx), or from a DAMON module's parameters
+ * (DAMON_RECLAIM, DAMON_LRU_SORT: module set).
+ */
+#define UDAMOS_FOREIGN_MAX_RANGES 64
+#define UDAMOS_FOREIGN_MAX_TARGETS 64
+
+struct udamos_foreign_kdamond {
+	char name[48];		/* "kdamond 0", "module damon_reclaim" */
+	char dir[200];		/* its sysfs directory, "" for a module */
+	char module[32];	/* module name, "" for sysfs */
+	int pid;
+	char ops[16];
+	uint64_t sample_us, aggr_us;
+	bool tuned;		/* it has an intervals goal: the kernel tunes them */
+	/* paddr: the physical ranges it monitors */
+	uint64_t ranges[UDAMOS_FOREIGN_MAX_RANGES][2];
+	size_t nr_ranges;
+	/* vaddr: its targets' PIDs, in its target order */
+	int target_pids[UDAMOS_FOREIGN_MAX_TARGETS];
+	size_t nr_targets;
+};
+
+/* Kernel-thread, sysfs and module facts of a running kdamond; 0 or -errno
+ * (-ENOENT when it is not running). */
+int udamos_foreign_read_sysfs(const char *root, unsigned idx,
+			      struct udamos_foreign_kdamond *out);
+int udamos_foreign_read_module(const char *module, struct udamos_foreign_kdamond *out);
+
+/* The DAMON modules whose kdamond can be read (NULL-terminated). */
+extern const char *const udamos_damon_modules[];
+
+/*
+ * Is it still the kdamond we attached to (same pid, operations set, and
+ * running)?  0 with its current facts in now, or -ESTALE with why saying
+ * what changed.
+ */
+int udamos_foreign_check(const struct udamos_foreign_kdamond *k, const char *root,
+			 unsigned idx, struct udamos_foreign_kdamond *now, char *why, size_t len);
+
 #endif

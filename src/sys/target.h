@@ -21,6 +21,10 @@ struct udamos_target {
 	bool vmas_fresh;
 	bool gone;
 	bool no_collapse;	/* THP disabled by the target itself */
+	/* An action moved some of its pages to other frames (collapse,
+	 * pageout): sources that project page frames must re-read them
+	 * before judging those windows again. */
+	bool frames_moved;
 };
 
 /* Returns 0, -ESRCH (no such process) or another -errno. */

@@ -99,6 +99,9 @@ int udamos_trace_open(struct udamos_trace *t, int kdamond_pid, struct udamos_gua
 		err = put(t, "set_event_pid", pid);
 	if (!err)
 		err = put(t, "events/damon/damon_aggregated/enable", "1");
+	/* Kernels before 6.15 lack it; their intervals never change. */
+	if (!err)
+		put(t, "events/damon/damon_monitor_intervals_tune/enable", "1");
 	if (err) {
 		snprintf(why, len, "cannot enable damon:damon_aggregated in %s: %s; the kernel "
 			 "needs the DAMON tracepoints", t->inst, strerror(-err));
@@ -120,6 +123,7 @@ void udamos_trace_close(struct udamos_trace *t)
 	t->pipe_fd = -1;
 	if (t->inst[0]) {
 		put(t, "events/damon/damon_aggregated/enable", "0");
+		put(t, "events/damon/damon_monitor_intervals_tune/enable", "0");
 		rmdir(t->inst);
 		t->inst[0] = '\0';
 	}
@@ -146,6 +150,17 @@ bool udamos_trace_parse(const char *line, struct udamos_trace_region *out)
 	return true;
 }
 
+bool udamos_trace_parse_tune(const char *line, uint64_t *sample_us)
+{
+	const char *p = strstr(line, "damon_monitor_intervals_tune: ");
+	unsigned long long us;
+
+	if (!p || sscanf(p, "damon_monitor_intervals_tune: sample_us=%llu", &us) != 1)
+		return false;
+	*sample_us = us;
+	return true;
+}
+
 int udamos_trace_poll(struct udamos_trace *t, int timeout_ms,
 		      void (*fn)(void *ctx, const struct udamos_trace_region *r), void *ctx)
 {
@@ -167,6 +182,8 @@ int udamos_trace_poll(struct udamos_trace *t, int timeout_ms,
 			if (udamos_trace_parse(line, &r)) {
 				fn(ctx, &r);
 				handed++;
+			} else {
+				udamos_trace_parse_tune(line, &t->tuned_sample_us);
 			}
 			line = nl + 1;
 		}

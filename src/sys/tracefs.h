@@ -23,6 +23,9 @@ struct udamos_trace {
 	int pipe_fd;
 	char buf[65536];
 	size_t len;
+	/* The sampling interval DAMON last tuned itself to (6.15+, when the
+	 * kdamond has an intervals goal), or 0. */
+	uint64_t tuned_sample_us;
 };
 
 /*
@@ -43,9 +46,12 @@ struct udamos_trace_region {
 
 /* Parses one trace line; false for lines that are not damon_aggregated. */
 bool udamos_trace_parse(const char *line, struct udamos_trace_region *out);
+/* Parses a damon_monitor_intervals_tune line; false for other lines. */
+bool udamos_trace_parse_tune(const char *line, uint64_t *sample_us);
 
 /*
- * Waits up to timeout_ms for events and hands each parsed one to fn.
+ * Waits up to timeout_ms for events and hands each parsed one to fn
+ * (interval tuning events update t->tuned_sample_us instead).
  * Returns the number handed over, or -errno.
  */
 int udamos_trace_poll(struct udamos_trace *t, int timeout_ms,

@@ -68,6 +68,34 @@ static void test_effective_size_takes_the_smaller(void **state)
 	assert_int_equal(udamos_quota_remaining(&s), 0);
 }
 
+/* Applies every 5 s under a 1 s quota get 5 s of it: the rate holds. */
+static void test_quota_is_a_rate_across_long_applies(void **state)
+{
+	struct udamos_env env = { 0 };
+	struct udamos_scheme s;
+
+	(void)state;
+	udamos_scheme_init(&s, UDAMOS_ACTION_COLLAPSE);
+	s.quota.sz = MiB(8);
+	s.quota.ms = 100;
+	udamos_quota_tick(&s, 1, &env);
+	assert_int_equal(s.state.esz, MiB(8));
+	udamos_quota_tick(&s, 1 + 5000000, &env);
+	assert_int_equal(s.state.span, 5);
+	assert_int_equal(s.state.esz, MiB(40));
+	/* The time budget spans as far: 499 ms leave room, 500 ms none. */
+	udamos_quota_charge(&s, MiB(1), 499000000);
+	assert_int_equal(udamos_quota_remaining(&s), MiB(39));
+	udamos_quota_charge(&s, 0, 1000000);
+	assert_int_equal(udamos_quota_remaining(&s), 0);
+	/* A long pause does not bank more than UDAMOS_QUOTA_MAX_SPAN (size
+	 * alone: the slow charge above taught the time quota a low speed). */
+	s.quota.ms = 0;
+	udamos_quota_tick(&s, 1 + 5000000 + 3600000000ULL, &env);
+	assert_int_equal(s.state.span, UDAMOS_QUOTA_MAX_SPAN);
+	assert_int_equal(s.state.esz, MiB(8) * UDAMOS_QUOTA_MAX_SPAN);
+}
+
 static int psi_like(void *ctx, enum udamos_goal_metric m, uint64_t *v)
 {
 	(void)m;
@@ -106,6 +134,7 @@ int main(void)
 		cmocka_unit_test(test_feedback_is_proportional),
 		cmocka_unit_test(test_effective_size_takes_the_smaller),
 		cmocka_unit_test(test_consist_goal_grows_and_shrinks),
+		cmocka_unit_test(test_quota_is_a_rate_across_long_applies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -153,6 +153,8 @@ static void test_replay_collapses_the_hot_range(void **state)
 	(void)state;
 	assert_int_equal(udamos_rec_parse(buf, len, &rec, why, sizeof(why)), 0);
 	udamos_scheme_default_collapse(&s);
+	/* The recording spans 3 s: judge it at a 2 s age. */
+	s.pattern.age.min = 2000000;
 	t.vmas = &rec.vmas[0];
 	t.anon = &rec.anon[0];
 	udamos_engine_init(&e, &s, 1, (struct udamos_actuator){ udamos_dryrun_apply, &d },

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The flush's window; see flushpick.h.
+ */
+#include "core/flushpick.h"
+
+bool udamos_flush_pick(const struct udamos_snapshot *sn, uint64_t window_size,
+		       struct udamos_flush_pick *st, uint64_t *window)
+{
+	const struct udamos_region *hottest = NULL;
+	uint64_t mask = window_size - 1;
+
+	if (!sn || !sn->nr_regions || !window_size)
+		return false;
+	for (size_t i = 0; i < sn->nr_regions; i++)
+		if (!hottest || sn->regions[i].nr_accesses > hottest->nr_accesses)
+			hottest = &sn->regions[i];
+	if (hottest->nr_accesses) {
+		*window = hottest->start & ~mask;
+		return true;
+	}
+	/* Nothing reads hot: the next window at or after the cursor, in
+	 * address order, wrapping around. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < sn->nr_regions; i++) {
+			const struct udamos_region *r = &sn->regions[i];
+			uint64_t w = r->start & ~mask;
+
+			if (w < st->cursor)
+				w = st->cursor & ~mask;
+			if (w < r->end) {
+				*window = w;
+				st->cursor = w + window_size;
+				return true;
+			}
+		}
+		st->cursor = 0;
+	}
+	return false;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Which window of a target the blind-spot flush is aimed at (see
+ * sys/blindspot.h).  The kernel flushes only when it clears an accessed
+ * bit in the range, so the range must hold pages in use: the window the
+ * monitor rates hottest.  A hot window's pages are marked accessed again
+ * right after each flush, so aiming there sustains itself.  Before
+ * anything reads hot, windows are taken in turn: pages keep the bit from
+ * their first touch until something clears it, so one of them will do.
+ *
+ * Always a whole window, aligned: MADV_COLD on part of a huge page would
+ * split it.
+ */
+#ifndef UDAMOS_CORE_FLUSHPICK_H
+#define UDAMOS_CORE_FLUSHPICK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "udamos/snapshot.h"
+
+struct udamos_flush_pick {
+	uint64_t cursor;	/* next window to try while nothing is hot */
+};
+
+/*
+ * The window (aligned to window_size) to flush through, from the target's
+ * latest snapshot.  False when the snapshot has no memory at all.
+ */
+bool udamos_flush_pick(const struct udamos_snapshot *sn, uint64_t window_size,
+		       struct udamos_flush_pick *st, uint64_t *window);
+
+#endif

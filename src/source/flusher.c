@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The blind-spot flusher; see flusher.h.
+ */
+#include "source/flusher.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sys/clock.h"
+
+static const char *const mode_names[] = {
+	[UDAMOS_TLB_FLUSH_AUTO] = "auto",
+	[UDAMOS_TLB_FLUSH_ON] = "on",
+	[UDAMOS_TLB_FLUSH_OFF] = "off",
+};
+
+int udamos_tlb_flush_parse(const char *s, enum udamos_tlb_flush *out)
+{
+	for (size_t i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
+		if (!strcmp(s, mode_names[i])) {
+			*out = (enum udamos_tlb_flush)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *udamos_tlb_flush_name(enum udamos_tlb_flush mode)
+{
+	return mode_names[mode];
+}
+
+int udamos_blindspot_once(struct udamos_blindspot *out)
+{
+	static struct udamos_blindspot cached;
+	static int err = 1;
+
+	if (err > 0)
+		err = udamos_blindspot_probe(&cached);
+	*out = cached;
+	return err;
+}
+
+int udamos_flusher_init(struct udamos_flusher *f, struct udamos_target *targets, size_t nr,
+			const struct udamos_flush_cfg *cfg, uint64_t sample_us,
+			char *why, size_t len)
+{
+	uint64_t min = cfg->min_period_us ? cfg->min_period_us : UDAMOS_FLUSH_MIN_PERIOD_US;
+
+	memset(f, 0, sizeof(*f));
+	f->targets = targets;
+	f->nr = nr;
+	if (cfg->mode == UDAMOS_TLB_FLUSH_OFF)
+		return 0;
+	if (cfg->mode == UDAMOS_TLB_FLUSH_AUTO) {
+		int err = udamos_blindspot_once(&f->spot);
+
+		if (err) {
+			snprintf(why, len, "--tlb_flush auto: the accessed-bit probe failed (%s); "
+				 "say --tlb_flush on or off", strerror(-err));
+			return err;
+		}
+		if (!f->spot.blind)
+			return 0;
+	}
+	f->window = calloc(nr ? nr : 1, sizeof(*f->window));
+	f->have = calloc(nr ? nr : 1, sizeof(*f->have));
+	f->pick = calloc(nr ? nr : 1, sizeof(*f->pick));
+	if (!f->window || !f->have || !f->pick) {
+		udamos_flusher_release(f);
+		return -ENOMEM;
+	}
+	f->active = true;
+	f->period_us = UDAMOS_FLUSH_SAMPLES * sample_us;
+	if (f->period_us < min)
+		f->period_us = min;
+	f->next_us = udamos_now_us();
+	return 0;
+}
+
+void udamos_flusher_release(struct udamos_flusher *f)
+{
+	free(f->window);
+	free(f->have);
+	free(f->pick);
+	f->window = NULL;
+	f->have = NULL;
+	f->pick = NULL;
+	f->active = false;
+}
+
+void udamos_flusher_hint(struct udamos_flusher *f, const struct udamos_snapshot *snaps,
+			 size_t n)
+{
+	if (!f->active)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t t = snaps[i].target;
+
+		if (t < f->nr)
+			f->have[t] = udamos_flush_pick(&snaps[i], UDAMOS_HUGE_SIZE, &f->pick[t],
+						       &f->window[t]);
+	}
+}
+
+void udamos_flusher_tick(struct udamos_flusher *f)
+{
+	uint64_t now = udamos_now_us();
+
+	if (!f->active || now < f->next_us)
+		return;
+	f->next_us = now + f->period_us;
+	for (size_t i = 0; i < f->nr; i++) {
+		struct udamos_target *t = &f->targets[i];
+
+		if (t->gone || !f->have[i])
+			continue;
+		if (udamos_tlb_flush(t->pidfd, f->window[i], UDAMOS_HUGE_SIZE) == -ESRCH)
+			t->gone = true;
+		else
+			f->flushes++;
+	}
+}

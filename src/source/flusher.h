@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Making up for the accessed-bit blind spot (sys/blindspot.h) while a
+ * kernel source monitors: the targets' TLBs are flushed at a rate tied to
+ * the monitor's sampling interval, so that a page in use is marked
+ * accessed again between two of DAMON's checks often enough to stand out.
+ *
+ * A hot page seen in one sample out of four is still far from a cold page
+ * seen in none, so the flush need not come every sampling interval: once
+ * every UDAMOS_FLUSH_SAMPLES intervals, and never more often than
+ * UDAMOS_FLUSH_MIN_PERIOD_US (the target's cost; docs/performance.md).
+ *
+ * The flush is MADV_COLD on the target's hottest window (core/flushpick.h).
+ * Its side effect: that window's pages are moved to the inactive list and
+ * their referenced flags cleared.  They are the pages the target uses
+ * most, and the flush itself lets the target's next access to each mark
+ * it accessed again; reclaim checks that bit before it evicts an anonymous
+ * page and puts an accessed one back on the active list.  So the pages
+ * are never evicted for it: they pass through the inactive list once per
+ * flush, which costs reclaim a look and the target nothing.
+ */
+#ifndef UDAMOS_SOURCE_FLUSHER_H
+#define UDAMOS_SOURCE_FLUSHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/flushpick.h"
+#include "sys/blindspot.h"
+#include "sys/target.h"
+#include "udamos/snapshot.h"
+
+enum udamos_tlb_flush {
+	UDAMOS_TLB_FLUSH_AUTO,	/* flush where the probe finds the blind spot */
+	UDAMOS_TLB_FLUSH_ON,
+	UDAMOS_TLB_FLUSH_OFF,
+};
+
+#define UDAMOS_FLUSH_SAMPLES 2
+#define UDAMOS_FLUSH_MIN_PERIOD_US 1000000ULL
+
+struct udamos_flush_cfg {
+	enum udamos_tlb_flush mode;
+	uint64_t min_period_us;		/* 0: UDAMOS_FLUSH_MIN_PERIOD_US */
+};
+
+struct udamos_flusher {
+	struct udamos_target *targets;	/* borrowed */
+	size_t nr;
+	bool active;
+	struct udamos_blindspot spot;
+	uint64_t period_us, next_us;
+	uint64_t flushes;		/* flush calls made, all targets */
+	uint64_t *window;		/* per target; valid where have[] */
+	bool *have;
+	struct udamos_flush_pick *pick;
+};
+
+/* "auto", "on", "off"; 0 or -EINVAL. */
+int udamos_tlb_flush_parse(const char *s, enum udamos_tlb_flush *out);
+const char *udamos_tlb_flush_name(enum udamos_tlb_flush mode);
+
+/*
+ * The probe's verdict, measured once per process (it takes 0.3 s).
+ * 0 or -errno.
+ */
+int udamos_blindspot_once(struct udamos_blindspot *out);
+
+/*
+ * Decides whether to flush (probing in auto mode) and at what period for
+ * a monitor sampling every sample_us.  0, or -errno with why.
+ */
+int udamos_flusher_init(struct udamos_flusher *f, struct udamos_target *targets, size_t nr,
+			const struct udamos_flush_cfg *cfg, uint64_t sample_us,
+			char *why, size_t len);
+void udamos_flusher_release(struct udamos_flusher *f);
+
+/* Aims the next flushes from the latest snapshots. */
+void udamos_flusher_hint(struct udamos_flusher *f, const struct udamos_snapshot *snaps,
+			 size_t n);
+
+/* Flushes every live target when due; cheap to call often. */
+void udamos_flusher_tick(struct udamos_flusher *f);
+
+#endif

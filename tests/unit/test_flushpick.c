@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The blind-spot flush's window, and the tune event it follows. */
+#include "test.h"
+
+#include "core/flushpick.h"
+#include "sys/tracefs.h"
+
+#define W MiB(2)
+
+static void test_hottest_window_whole_and_aligned(void **state)
+{
+	struct udamos_region r[] = {
+		{ 0, 4 * W, 2, 0 }, { 4 * W, 6 * W, 9, 3 }, { 6 * W, 9 * W, 9, 1 },
+	};
+	struct udamos_snapshot sn = { .nr_regions = 3, .regions = r };
+	struct udamos_flush_pick st = { 0 };
+	uint64_t w = 1;
+
+	(void)state;
+	assert_true(udamos_flush_pick(&sn, W, &st, &w));
+	/* The first of the hottest, at a window boundary. */
+	assert_int_equal(w, 4 * W);
+	r[1].start = 4 * W + 4096;	/* an unaligned region still gives a whole window */
+	assert_true(udamos_flush_pick(&sn, W, &st, &w));
+	assert_int_equal(w, 4 * W);
+}
+
+static void test_nothing_hot_takes_windows_in_turn(void **state)
+{
+	struct udamos_region r[] = { { 0, 2 * W, 0, 0 }, { 10 * W, 11 * W, 0, 0 } };
+	struct udamos_snapshot sn = { .nr_regions = 2, .regions = r };
+	struct udamos_flush_pick st = { 0 };
+	uint64_t w, seen[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		assert_true(udamos_flush_pick(&sn, W, &st, &w));
+		seen[i] = w;
+	}
+	assert_int_equal(seen[0], 0);
+	assert_int_equal(seen[1], W);
+	assert_int_equal(seen[2], 10 * W);
+	assert_int_equal(seen[3], 0);	/* wrapped around */
+}
+
+static void test_empty_snapshot_picks_nothing(void **state)
+{
+	struct udamos_snapshot sn = { 0 };
+	struct udamos_flush_pick st = { 0 };
+	uint64_t w;
+
+	(void)state;
+	assert_false(udamos_flush_pick(&sn, W, &st, &w));
+	assert_false(udamos_flush_pick(NULL, W, &st, &w));
+}
+
+static void test_tune_event_parses(void **state)
+{
+	uint64_t us = 0;
+	struct udamos_trace_region r;
+
+	(void)state;
+	assert_true(udamos_trace_parse_tune("kdamond.0-79 [001] ..... 12.5: "
+					    "damon_monitor_intervals_tune: sample_us=12345", &us));
+	assert_int_equal(us, 12345);
+	assert_false(udamos_trace_parse_tune("kdamond.0-79 [001] 12.5: damon_aggregated: "
+					     "target_id=0 nr_regions=2 4096-8192: 3 4", &us));
+	assert_true(udamos_trace_parse("kdamond.0-79 [001] 12.5: damon_aggregated: "
+				       "target_id=0 nr_regions=2 4096-8192: 3 4", &r));
+	assert_int_equal(r.region.nr_accesses, 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hottest_window_whole_and_aligned),
+		cmocka_unit_test(test_nothing_hot_takes_windows_in_turn),
+		cmocka_unit_test(test_empty_snapshot_picks_nothing),
+		cmocka_unit_test(test_tune_event_parses),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
