@@ -68,8 +68,7 @@ static int parse(int argc, char **argv, struct opts *o)
 static void layout(const struct opts *o, struct udamos_workload_cfg *wc)
 {
 	*wc = (struct udamos_workload_cfg){ .footprint = o->footprint, .hot_size = o->hot,
-		.hot_offset = o->footprint / 8, .exec_path = o->workload,
-		.flush_tlb = getenv("UDAMOS_FLUSH_TLB") != NULL };
+		.hot_offset = o->footprint / 8, .exec_path = o->workload };
 	if (!strcmp(o->layout, "scattered")) {
 		/* Every 8th window: 512 MiB of them span a whole 4 GiB. */
 		wc->hot_stride = 8;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "source/flusher.h"
 #include "source/kmon.h"
 #include "sys/damon.h"
 #include "sys/kdamond.h"
@@ -141,6 +142,24 @@ static void damon(struct found *f, FILE *log)
 	json_object_object_add(f->root, "damon_operations", json_object_new_string(f->ops));
 }
 
+/* Whether accessed bits go blind here, and what --tlb_flush auto does. */
+static void blind_spot(json_object *root)
+{
+	struct udamos_blindspot b;
+	char buf[200];
+	int err = udamos_blindspot_once(&b);
+
+	if (err)
+		snprintf(buf, sizeof(buf), "not probed: %s", strerror(-err));
+	else
+		snprintf(buf, sizeof(buf), "%s: a probe process's pages read after their "
+			 "accessed bits were cleared showed %u.%u%% of them accessed; "
+			 "--tlb_flush auto %s", b.blind ? "detected" : "not detected",
+			 b.seen_permil / 10, b.seen_permil % 10,
+			 b.blind ? "flushes the targets' TLBs" : "does not flush");
+	json_object_object_add(root, "accessed_bit_blind_spot", json_object_new_string(buf));
+}
+
 int cmd_features(int argc, char **argv)
 {
 	struct found f = { .root = json_object_new_object() };
@@ -178,15 +197,18 @@ int cmd_features(int argc, char **argv)
 			"absent: the kernel needs CONFIG_TRANSPARENT_HUGEPAGE"));
 	damon(&f, stderr);
 
+	blind_spot(f.root);
 	/* The paths udamos takes on this kernel. */
 	json_object_object_add(paths, "monitoring", json_object_new_string(
-		!f.ops[0] ? "synthetic only (no kernel DAMON usable)" :
+		!f.ops[0] ? "none: no kernel DAMON (only --source oracle:MODEL, a model "
+		"handed the answer, which is not monitoring)" :
 		f.have_vaddr ? "kernel DAMON vaddr" :
 		f.have_paddr ? "kernel DAMON paddr, projected onto virtual addresses" :
-		"synthetic only (DAMON has neither vaddr nor paddr)"));
+		"none: DAMON has neither vaddr nor paddr"));
 	if (!f.damon_free && f.ops[0])
 		json_object_object_add(paths, "monitoring_now", json_object_new_string(
-			"unavailable while another kdamond runs (see damon)"));
+			"shared: the running kdamond's results, read and never written, where "
+			"it watches at least half of the targets' memory (see kdamonds)"));
 	json_object_object_add(paths, "collapse", json_object_new_string(
 		strstr(json_object_to_json_string(adv), "collapse") ?
 		"user space: process_madvise(MADV_COLLAPSE), udamos's quotas and ranking" :

@@ -21,12 +21,14 @@
 
 static const char record_usage[] =
 "usage: udamos record --pid PID [--pid PID...] [-o FILE] [--duration TIME]\n"
-"                     [--source auto|vaddr|paddr|synthetic:MODEL] [--quiet]\n"
+"                     [--source auto|vaddr|paddr|shared|oracle:MODEL]\n"
+"                     [--tlb_flush auto|on|off] [--quiet]\n"
 "\n"
 "Records the processes' access snapshots, with their mappings and which\n"
 "2 MiB windows are huge pages as those change, to FILE (default\n"
 "udamos.rec), until TIME passes, the processes exit or Ctrl-C.  Applies no\n"
-"scheme.  Read it with 'udamos report' and 'udamos simulate'.\n";
+"scheme.  Read it with 'udamos report' and 'udamos simulate'.  The monitor\n"
+"is chosen as for 'udamos run' and named on stderr.\n";
 
 struct recorder {
 	struct udamos_rec_writer w;
@@ -37,6 +39,7 @@ struct recorder {
 	struct udamos_rec_ranges last_anon[UDAMOS_MAX_TARGETS];
 	uint64_t next_layout_us, start_us, next_progress_us;
 	bool quiet, attrs_written;
+	const struct udamos_run_result *res;	/* names the monitor */
 };
 
 static bool same_ranges(const struct udamos_rec_ranges *a, const struct udamos_rec_ranges *b)
@@ -125,6 +128,8 @@ static int on_snapshots(void *ctx, const struct udamos_snapshot *snaps, size_t n
 		uint64_t max = snaps[0].max_nr_accesses ? snaps[0].max_nr_accesses : 1;
 
 		err = udamos_rec_put_attrs(&rc->w, snaps[0].aggr_us / max, snaps[0].aggr_us);
+		if (!err)
+			err = udamos_rec_put_monitor(&rc->w, rc->res->source, rc->res->monitor);
 		rc->attrs_written = true;
 	}
 	if (!err && now >= rc->next_layout_us) {
@@ -196,8 +201,15 @@ int cmd_record(int argc, char **argv)
 						"30s", v);
 			}
 			cfg.duration_us = x == UDAMOS_UNLIMITED ? 0 : x;
-		} else if (!strcmp(a, "--source")) {
-			cfg.source = v;
+		} else if (!strcmp(a, "--source") || !strcmp(a, "--tlb_flush")) {
+			int st = a[2] == 's' ? cli_check_source(v) : cli_parse_tlb_flush(v, &cfg.flush);
+
+			if (st) {
+				free(rc);
+				return st;
+			}
+			if (a[2] == 's')
+				cfg.source = v;
 		} else {
 			free(rc);
 			return cli_fail(UDAMOS_ERR_INPUT, "unknown option '%s'; see 'udamos record "
@@ -255,6 +267,7 @@ int cmd_record(int argc, char **argv)
 	cfg.log = stderr;
 	cfg.on_snapshots = on_snapshots;
 	cfg.snapshots_ctx = rc;
+	rc->res = &res;
 	rc->start_us = udamos_now_us();
 	udamos_run_install_signals();
 	st = udamos_run(&cfg, &res, why, sizeof(why));
@@ -275,9 +288,9 @@ int cmd_record(int argc, char **argv)
 		return cli_fail(st, "%s", why);
 	}
 	if (!rc->quiet)
-		printf("recorded %" PRIu64 " snapshots of %zu target%s (%s, source %s) to %s\n",
-		       rc->w.nr_snapshots, rc->nr_targets, rc->nr_targets > 1 ? "s" : "",
-		       udamos_fmt_size(rc->w.bytes, why, 32), res.source, out);
+		printf("recorded %" PRIu64 " snapshots of %zu target%s (%s) to %s; monitoring: "
+		       "%s\n", rc->w.nr_snapshots, rc->nr_targets, rc->nr_targets > 1 ? "s" : "",
+		       udamos_fmt_size(rc->w.bytes, why, 32), out, cli_monitoring_label(&res));
 	free(rc);
 	return 0;
 }

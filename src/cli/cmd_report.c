@@ -25,7 +25,8 @@ static const char report_usage[] =
 "                                  [--resolution ROWSxCOLS] [--target N] [--json]\n"
 "       udamos report wss FILE [--threshold PCT]... [--target N] [--json]\n"
 "       udamos report access FILE [--at TIME] [--target N] [--json]\n"
-"       udamos report access --pid PID [--duration TIME] [--source SRC] [--json]\n"
+"       udamos report access --pid PID [--duration TIME] [--source SRC]\n"
+"                                 [--tlb_flush auto|on|off] [--json]\n"
 "       udamos report coverage FILE [--threshold PCT] [--target N] [--json]\n"
 "\n"
 "heatmap   access rate over time (across) and address (down), in colour; by\n"
@@ -38,6 +39,7 @@ static const char report_usage[] =
 
 struct ropts {
 	const char *file, *svg, *source;
+	struct udamos_flush_cfg flush;
 	bool json;
 	uint32_t target;
 	uint64_t t_from, t_to, a_from, a_to, at_us, duration_us;
@@ -78,6 +80,11 @@ static int parse_opts(int argc, char **argv, struct ropts *o)
 			o->svg = argv[++i];
 		} else if (!strcmp(a, "--source")) {
 			o->source = argv[++i];
+			if (cli_check_source(o->source))
+				return UDAMOS_ERR_INPUT;
+		} else if (!strcmp(a, "--tlb_flush")) {
+			if (cli_parse_tlb_flush(argv[++i], &o->flush))
+				return UDAMOS_ERR_INPUT;
 		} else if (!strcmp(a, "--target")) {
 			uint64_t x;
 
@@ -554,6 +561,7 @@ static int report_access_live(const struct ropts *o)
 	cfg.pids[0] = o->pid;
 	cfg.nr_pids = 1;
 	cfg.source = o->source;
+	cfg.flush = o->flush;
 	cfg.duration_us = o->duration_us ? o->duration_us : 10000000;
 	cfg.log = stderr;
 	cfg.on_snapshots = keep_last;

@@ -52,8 +52,8 @@ static const char run_usage[] =
 "  --monitoring_intervals SAMPLE AGGR UPDATE\n"
 "                            default 5ms 100ms 1s\n"
 "  --monitoring_nr_regions_range MIN MAX\n"
-"                            default 1000 10000 for paddr, 10 1000 for\n"
-"                            synthetic\n"
+"                            default 1000 10000 for paddr, 100 1000 for\n"
+"                            vaddr (a shared kdamond keeps its owner's)\n"
 "  --json                    print the result as one JSON object\n"
 "  --quiet                   no live progress line\n"
 "\n";

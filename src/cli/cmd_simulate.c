@@ -124,6 +124,18 @@ static int replay(struct sim *s, struct udamos_scheme *schemes, size_t nr)
 	return err;
 }
 
+/* What monitored the recording, for people. */
+static const char *recorded_monitor(const struct udamos_recording *rec)
+{
+	if (!strcmp(rec->monitor, "oracle"))
+		return "the oracle: a model handed the access pattern, not monitoring; "
+			"what it finds is an upper bound";
+	if (rec->monitor_desc[0])
+		return rec->monitor_desc;
+	return rec->monitor[0] ? rec->monitor : "not recorded (a recording older than "
+		"the monitor record)";
+}
+
 static json_object *scheme_json(const struct sim *s, const struct udamos_scheme *sc, size_t idx,
 				uint64_t t0)
 {
@@ -170,8 +182,9 @@ static void print_human(const struct sim *s, const char *file, const struct udam
 {
 	char a[32], b[32];
 
-	printf("simulated %zu scheme%s over %zu snapshots (%.1f s) of %s; nothing was touched\n",
-	       nr, nr > 1 ? "s" : "", s->rec.nr_snaps, (double)(t_end - t0) / 1e6, file);
+	printf("simulated %zu scheme%s over %zu snapshots (%.1f s) of %s; nothing was touched\n"
+	       "recorded with monitoring: %s\n", nr, nr > 1 ? "s" : "", s->rec.nr_snaps,
+	       (double)(t_end - t0) / 1e6, file, recorded_monitor(&s->rec));
 	for (size_t i = 0; i < nr; i++) {
 		size_t shown = 0, n_ev = 0;
 
@@ -279,6 +292,9 @@ int cmd_simulate(int argc, char **argv)
 		for (size_t i = 0; i < nr; i++)
 			json_object_array_add(list, scheme_json(s, &schemes[i], i, t0));
 		json_object_object_add(o, "recording", json_object_new_string(file));
+		json_object_object_add(o, "monitoring", json_object_new_string(
+			s->rec.monitor[0] ? s->rec.monitor : "unknown"));
+		json_object_object_add(o, "monitor", json_object_new_string(recorded_monitor(&s->rec)));
 		json_object_object_add(o, "duration_s", json_object_new_double((double)(t_end - t0) / 1e6));
 		json_object_object_add(o, "snapshots", json_object_new_uint64(s->rec.nr_snaps));
 		json_object_object_add(o, "huge_bytes_start", json_object_new_uint64(huge0));

@@ -100,6 +100,27 @@ static size_t find(const struct udamos_proj_window *w, size_t n, uint64_t addr)
 	return lo;
 }
 
+/* One number per window for the frames behind it: within an extent,
+ * frame minus page is constant, so it is mixed in per extent and page. */
+static void sign_windows(struct udamos_projection *p)
+{
+	for (size_t x = 0; x < p->n_ext; x++) {
+		const struct udamos_extent *e = &p->ext[x];
+		uint64_t delta = e->pfn * PAGE - e->vaddr, vaddr = e->vaddr, pages = e->npages;
+		uint64_t mix = (delta ^ (delta >> 29)) * 0xbf58476d1ce4e5b9ULL;
+		size_t wi = p->first_win[x];
+
+		while (pages && wi < p->nw) {
+			uint64_t in_win = ((vaddr & ~(WIN - 1)) + WIN - vaddr) / PAGE;
+			uint64_t take = in_win < pages ? in_win : pages;
+
+			p->win[wi++].sig += (mix ^ (vaddr / PAGE)) * (take | 1);
+			vaddr += take * PAGE;
+			pages -= take;
+		}
+	}
+}
+
 int udamos_projection_build(struct udamos_projection *p, const struct udamos_extent *ext,
 			    size_t n)
 {
@@ -137,7 +158,26 @@ int udamos_projection_build(struct udamos_projection *p, const struct udamos_ext
 	p->n_ext = n;
 	p->win = w ? w : calloc(1, sizeof(*w));
 	p->nw = out;
-	return p->win ? 0 : -ENOMEM;
+	if (!p->win)
+		return -ENOMEM;
+	sign_windows(p);
+	return 0;
+}
+
+size_t udamos_projection_settle(struct udamos_projection *p,
+				const struct udamos_proj_window *before, size_t n_before)
+{
+	size_t j = 0, moved = 0;
+
+	for (size_t i = 0; i < p->nw; i++) {
+		struct udamos_proj_window *w = &p->win[i];
+
+		while (j < n_before && before[j].addr < w->addr)
+			j++;
+		w->settling = j == n_before || before[j].addr != w->addr || before[j].sig != w->sig;
+		moved += w->settling;
+	}
+	return moved;
 }
 
 void udamos_projection_release(struct udamos_projection *p)
@@ -233,9 +273,13 @@ int udamos_projection_run(struct udamos_projection *p, const struct udamos_regio
 	if (ages && udamos_reserve(&next.w, &next.cap, p->nw + 1, sizeof(*next.w)))
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nw; i++) {
-		const struct udamos_proj_window *w = &p->win[i];
+		struct udamos_proj_window *w = &p->win[i];
 		struct udamos_region r;
 
+		if (w->settling) {
+			w->settling = false;	/* one aggregation, then known again */
+			continue;
+		}
 		if (!w->pages)
 			continue;
 		r = (struct udamos_region){

@@ -10,6 +10,7 @@
 #ifndef UDAMOS_CORE_PROJECTION_H
 #define UDAMOS_CORE_PROJECTION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,6 +74,8 @@ struct udamos_proj_window {
 	uint64_t pages;		/* monitored pages, this aggregation */
 	uint64_t sum_nr;	/* pages x nr_accesses */
 	uint64_t sum_age;
+	uint64_t sig;		/* which frames back it, as one number */
+	bool settling;		/* frames moved: unknown for one aggregation */
 };
 
 struct udamos_projection {
@@ -86,6 +89,19 @@ struct udamos_projection {
 /* Returns 0 or -ENOMEM; ext must outlive the projection. */
 int udamos_projection_build(struct udamos_projection *p, const struct udamos_extent *ext,
 			    size_t n);
+
+/*
+ * After a new pagemap read: marks the windows of p whose frames differ
+ * from those in before (moved by a collapse, compaction or migration, or
+ * newly faulted).  A physical region's rate tells what happened to its
+ * frames during the aggregation, and a window that just moved there was
+ * not among them (a cold window's pages moved into frames a hot window
+ * just left still read hot).  So a moved window gets no region in the
+ * next aggregation, is unknown there, and starts its age again.
+ * Returns how many windows moved.
+ */
+size_t udamos_projection_settle(struct udamos_projection *p,
+				const struct udamos_proj_window *before, size_t n_before);
 void udamos_projection_release(struct udamos_projection *p);
 
 /* One aggregation through a built projection; see udamos_project(). */

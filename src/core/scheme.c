@@ -152,14 +152,13 @@ void udamos_scheme_default_collapse(struct udamos_scheme *s)
 	/* Regions smaller than a huge page rarely own a whole window. */
 	s->pattern.sz.min = UDAMOS_HUGE_SIZE;
 	/*
-	 * Hot: touched in at least 20% of samples.  Physical monitoring
-	 * mixes a cold window's frames with hot neighbours' in one region,
-	 * and such windows read 10-30% for a while; hot ones read 60-100%, and
-	 * about 50% where the blind spot is made up for by a flush every two
-	 * samples (docs/design.md).
+	 * Hot: touched in at least half of the samples it could be seen in.
+	 * Physical monitoring first mixes a cold window's frames with hot
+	 * ones' in one region, and such windows read up to 40% for tens of
+	 * seconds; hot ones read 60-100% (docs/schemes.md has the counts).
 	 */
 	s->pattern.rate_unit = UDAMOS_RATE_BP;
-	s->pattern.rate.min = 2000;
+	s->pattern.rate.min = 5000;
 	s->pattern.rate.max = 10000;
 	/* Aged: hot for 5 s, so short bursts and one noisy aggregation do not
 	 * cost huge pages. */

@@ -174,6 +174,17 @@ static int take(struct parse *p, uint32_t type, const uint8_t *b, uint32_t len, 
 		return take_ranges(p, b, len, off, &r->huge, &r->nr_huge, &p->cap_huge);
 	case UDAMOS_REC_ANON:
 		return take_ranges(p, b, len, off, &r->anon, &r->nr_anon, &p->cap_anon);
+	case UDAMOS_REC_MONITOR:
+		if (len != UDAMOS_REC_MONITOR_NAME + UDAMOS_REC_MONITOR_DESC)
+			return bad(p, "monitor record at byte %llu has length %u, not %u; the "
+				   "file is corrupted", (unsigned long long)off, len,
+				   UDAMOS_REC_MONITOR_NAME + UDAMOS_REC_MONITOR_DESC);
+		/* Copied bounded and terminated: the bytes are untrusted. */
+		memcpy(r->monitor, b, UDAMOS_REC_MONITOR_NAME - 1);
+		memcpy(r->monitor_desc, b + UDAMOS_REC_MONITOR_NAME, UDAMOS_REC_MONITOR_DESC - 1);
+		r->monitor[UDAMOS_REC_MONITOR_NAME - 1] = '\0';
+		r->monitor_desc[UDAMOS_REC_MONITOR_DESC - 1] = '\0';
+		return 0;
 	default:
 		/* Types a later version 1 writer may add: skipped, by design. */
 		return 0;

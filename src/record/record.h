@@ -29,7 +29,12 @@ enum udamos_rec_type {
 	UDAMOS_REC_VMAS = 4,		/* one target's mappings, when they change */
 	UDAMOS_REC_HUGE = 5,		/* one target's huge 2 MiB windows, when they change */
 	UDAMOS_REC_ANON = 6,		/* one target's anonymous mappings, when they change */
+	UDAMOS_REC_MONITOR = 7,		/* what monitored: source name, description */
 };
+
+/* The monitor record's two strings, each NUL-padded to its size. */
+#define UDAMOS_REC_MONITOR_NAME 16
+#define UDAMOS_REC_MONITOR_DESC 192
 
 struct udamos_rec_target {
 	uint32_t idx;
@@ -61,6 +66,7 @@ struct udamos_rec_writer {
 int udamos_rec_open(struct udamos_rec_writer *w, FILE *f);
 int udamos_rec_put_target(struct udamos_rec_writer *w, const struct udamos_rec_target *t);
 int udamos_rec_put_attrs(struct udamos_rec_writer *w, uint64_t sample_us, uint64_t aggr_us);
+int udamos_rec_put_monitor(struct udamos_rec_writer *w, const char *name, const char *desc);
 int udamos_rec_put_snapshot(struct udamos_rec_writer *w, const struct udamos_snapshot *s);
 int udamos_rec_put_ranges(struct udamos_rec_writer *w, enum udamos_rec_type type,
 			  const struct udamos_rec_ranges *r);
@@ -71,6 +77,8 @@ int udamos_rec_put_ranges(struct udamos_rec_writer *w, enum udamos_rec_type type
 struct udamos_recording {
 	uint32_t version;
 	uint64_t sample_us, aggr_us;
+	/* What monitored ("" in recordings made before the record existed). */
+	char monitor[UDAMOS_REC_MONITOR_NAME], monitor_desc[UDAMOS_REC_MONITOR_DESC];
 	struct udamos_rec_target *targets;
 	size_t nr_targets;
 	struct udamos_snapshot *snaps;		/* in file order */

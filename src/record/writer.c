@@ -63,6 +63,15 @@ int udamos_rec_put_attrs(struct udamos_rec_writer *w, uint64_t sample_us, uint64
 	return put_record(w, UDAMOS_REC_ATTRS, p, sizeof(p));
 }
 
+int udamos_rec_put_monitor(struct udamos_rec_writer *w, const char *name, const char *desc)
+{
+	uint8_t p[UDAMOS_REC_MONITOR_NAME + UDAMOS_REC_MONITOR_DESC] = { 0 };
+
+	strncpy((char *)p, name, UDAMOS_REC_MONITOR_NAME - 1);
+	strncpy((char *)p + UDAMOS_REC_MONITOR_NAME, desc, UDAMOS_REC_MONITOR_DESC - 1);
+	return put_record(w, UDAMOS_REC_MONITOR, p, sizeof(p));
+}
+
 /* A payload buffer of len bytes, within the format's bound. */
 static int alloc_payload(size_t len, uint8_t **p)
 {

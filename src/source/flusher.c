@@ -106,6 +106,16 @@ void udamos_flusher_hint(struct udamos_flusher *f, const struct udamos_snapshot 
 	}
 }
 
+uint64_t udamos_flusher_visible_permil(const struct udamos_flusher *f, uint64_t sample_us)
+{
+	uint64_t permil;
+
+	if (!f->active || !f->period_us)
+		return 1000;
+	permil = sample_us * 1000 / f->period_us;
+	return permil > 1000 ? 1000 : permil ? permil : 1;
+}
+
 void udamos_flusher_tick(struct udamos_flusher *f)
 {
 	uint64_t now = udamos_now_us();

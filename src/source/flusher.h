@@ -9,6 +9,8 @@
  * seen in none, so the flush need not come every sampling interval: once
  * every UDAMOS_FLUSH_SAMPLES intervals, and never more often than
  * UDAMOS_FLUSH_MIN_PERIOD_US (the target's cost; docs/performance.md).
+ * Snapshots then state rates against what can be seen
+ * (udamos_flusher_visible_permil()).
  *
  * The flush is MADV_COLD on the target's hottest window (core/flushpick.h).
  * Its side effect: that window's pages are moved to the inactive list and
@@ -79,6 +81,13 @@ void udamos_flusher_release(struct udamos_flusher *f);
 /* Aims the next flushes from the latest snapshots. */
 void udamos_flusher_hint(struct udamos_flusher *f, const struct udamos_snapshot *snaps,
 			 size_t n);
+
+/*
+ * Of a monitor's samples every sample_us, the share (per thousand) that a
+ * page in constant use can be seen in: those that follow a flush.  1000
+ * when not flushing: the machine is not blind.
+ */
+uint64_t udamos_flusher_visible_permil(const struct udamos_flusher *f, uint64_t sample_us);
 
 /* Flushes every live target when due; cheap to call often. */
 void udamos_flusher_tick(struct udamos_flusher *f);

@@ -37,6 +37,8 @@ void udamos_frames_set_release(struct udamos_frames_set *s)
 	s->f = NULL;
 }
 
+static int read_and_build(struct udamos_frames *f, struct udamos_target *t);
+
 static void forget(struct udamos_frames *f)
 {
 	f->nr_ext = 0;
@@ -46,9 +48,24 @@ static void forget(struct udamos_frames *f)
 
 static int read_one(struct udamos_frames *f, struct udamos_target *t)
 {
+	struct udamos_projection before = f->proj;
 	int err;
 
-	forget(f);
+	memset(&f->proj, 0, sizeof(f->proj));	/* kept in before until compared */
+	f->nr_ext = 0;
+	f->resident_pages = 0;
+	err = read_and_build(f, t);
+	/* The first read has nothing to compare with: all is new then. */
+	if (!err && before.nw)
+		f->moved_windows += udamos_projection_settle(&f->proj, before.win, before.nw);
+	udamos_projection_release(&before);
+	return err;
+}
+
+static int read_and_build(struct udamos_frames *f, struct udamos_target *t)
+{
+	int err;
+
 	t->frames_moved = false;
 	if (t->gone)
 		return 0;

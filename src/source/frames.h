@@ -26,6 +26,7 @@ struct udamos_frames {
 	struct udamos_window_ages ages;	/* kept across reads */
 	uint64_t resident_pages;	/* at the last read */
 	uint64_t monitored_pages;	/* at the last projection */
+	uint64_t moved_windows;		/* windows found on new frames, in all */
 };
 
 struct udamos_frames_set {

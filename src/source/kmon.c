@@ -163,13 +163,23 @@ struct udamos_kdamond_cfg udamos_kmon_cfg(const char *ops, const struct udamos_m
 	};
 }
 
-void udamos_kmon_stamp(struct udamos_snapshot *sn, uint32_t target,
-		       const struct udamos_mon_attrs *a)
+void udamos_kmon_stamp(const struct udamos_kmon *m, struct udamos_snapshot *sn,
+		       uint32_t target, const struct udamos_mon_attrs *a)
 {
+	uint32_t max = udamos_mon_max_nr_accesses(a);
+	uint64_t seen = udamos_flusher_visible_permil(&m->flusher, a->sample_us);
+
 	sn->target = target;
 	sn->time_us = udamos_now_us();
 	sn->aggr_us = a->aggr_us;
-	sn->max_nr_accesses = udamos_mon_max_nr_accesses(a);
+	if (seen < 1000) {
+		max = (uint32_t)((max * seen + 999) / 1000);
+		max = max ? max : 1;
+		for (size_t i = 0; i < sn->nr_regions; i++)
+			if (sn->regions[i].nr_accesses > max)
+				sn->regions[i].nr_accesses = max;
+	}
+	sn->max_nr_accesses = max;
 }
 
 uint64_t udamos_kmon_source_flushes(struct udamos_source *src)

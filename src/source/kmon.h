@@ -77,9 +77,14 @@ void udamos_kmon_stop(struct udamos_kmon *m);
 /* A kdamond configuration with these monitoring attributes. */
 struct udamos_kdamond_cfg udamos_kmon_cfg(const char *ops, const struct udamos_mon_attrs *a);
 
-/* Stamps a snapshot of target i taken now under these attributes. */
-void udamos_kmon_stamp(struct udamos_snapshot *sn, uint32_t target,
-		       const struct udamos_mon_attrs *a);
+/*
+ * Stamps a snapshot of target i taken now under these attributes.  Where
+ * the flusher makes up for the blind spot, a page in constant use can be
+ * seen only in the samples that follow a flush: the maximum is that many,
+ * and counts are clamped to it, so rates mean the same either way.
+ */
+void udamos_kmon_stamp(const struct udamos_kmon *m, struct udamos_snapshot *sn,
+		       uint32_t target, const struct udamos_mon_attrs *a);
 
 /*
  * The head of every kernel DAMON source: with it first in the source's

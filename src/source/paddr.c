@@ -116,7 +116,7 @@ static int paddr_next(struct udamos_source *src, struct udamos_snapshot **snaps,
 		err = udamos_frames_project(&p->frames, i, phys->r, phys->nr, sn);
 		if (err)
 			return err;
-		udamos_kmon_stamp(sn, (uint32_t)i, a);
+		udamos_kmon_stamp(&p->ks.mon, sn, (uint32_t)i, a);
 	}
 	udamos_kmon_hint_flusher(&p->ks.mon, p->snaps, p->cfg.nr_targets);
 	*snaps = p->snaps;

@@ -254,7 +254,7 @@ static int shared_next(struct udamos_source *src, struct udamos_snapshot **snaps
 			project_vaddr(s, i, sn);
 		if (err)
 			return err;
-		udamos_kmon_stamp(sn, (uint32_t)i, &s->attrs);
+		udamos_kmon_stamp(&s->ks.mon, sn, (uint32_t)i, &s->attrs);
 	}
 	udamos_kmon_hint_flusher(&s->ks.mon, s->snaps, s->cfg.nr_targets);
 	*snaps = s->snaps;

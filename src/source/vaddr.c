@@ -57,7 +57,7 @@ static int vaddr_next(struct udamos_source *src, struct udamos_snapshot **snaps,
 		err = udamos_project(v->ext, t->nr, t->r, t->nr, &v->ages[i], sn);
 		if (err)
 			return err;
-		udamos_kmon_stamp(sn, (uint32_t)i, a);
+		udamos_kmon_stamp(&v->ks.mon, sn, (uint32_t)i, a);
 	}
 	udamos_kmon_hint_flusher(&v->ks.mon, v->snaps, v->cfg.nr_targets);
 	*snaps = v->snaps;

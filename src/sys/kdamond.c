@@ -182,7 +182,7 @@ int udamos_kdamond_acquire(struct udamos_kdamond *k, const char *root,
 				    "kernel DAMON is busy: %s is running and was not started "
 				    "by udamos, and the kernel cannot add a kdamond while any "
 				    "runs; stop it if it is yours (echo off > %s/kdamonds/%u/state) "
-				    "or use --source synthetic:MODEL", desc, root, i);
+				    "or let udamos read it (--source auto or shared)", desc, root, i);
 		return fail(why, len, -EBUSY,
 			    "%s exists and was not created by udamos; adding a kdamond "
 			    "would reset its settings (the kernel recreates every kdamond "

@@ -24,13 +24,6 @@ struct udamos_workload_cfg {
 	 * window the kernel will refuse to collapse, for failure paths. */
 	uint64_t nohuge_offset_plus1;
 	/*
-	 * Force a full TLB flush after every batch of reads.  DAMON clears
-	 * Accessed bits without flushing the TLB, so a page whose entry
-	 * stays cached looks idle; under QEMU's software TLB it looks idle
-	 * for ever.  Real hardware evicts entries soon enough.
-	 */
-	bool flush_tlb;
-	/*
 	 * Run the workload in this program instead of a fork of the caller:
 	 * a fork inherits the caller's mappings (a sanitizer's terabytes of
 	 * shadow, say), and a target should look like a plain process.

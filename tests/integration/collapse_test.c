@@ -36,6 +36,7 @@
 #include "workload/hotcold.h"
 
 #define MiB(x) ((uint64_t)(x) << 20)
+#define GiB(x) ((uint64_t)(x) << 30)
 #define SKIP 77
 
 
@@ -106,11 +107,14 @@ static void check_no_leftovers(unsigned nr_kdamonds_before)
 
 struct mode {
 	const char *name;
-	const char *source;	/* NULL: synthetic model of the hot range */
+	/* "oracle": a model handed the hot range (tests the actuator, not
+	 * monitoring); "auto": no --source, every option at its default. */
+	const char *source;
 	uint64_t footprint, hot_offset, hot_size;
 	uint64_t nohuge_offset;	/* 0: none */
 	const char *duration;
 	bool exact;		/* exactly the hot range, else >= 90% / <= 5% */
+	uint64_t hot_stride;	/* scattered: a hot window every this many */
 };
 
 static void test_collapse(const struct mode *m, const char *udamos, const char *workload)
@@ -119,14 +123,14 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 		.footprint = m->footprint, .hot_offset = m->hot_offset, .hot_size = m->hot_size,
 		.exec_path = workload,
 		.nohuge_offset_plus1 = m->nohuge_offset ? m->nohuge_offset + 1 : 0,
-		.flush_tlb = m->source != NULL,
+		.hot_stride = m->hot_stride,
 	};
 	struct udamos_workload w;
 	struct udamos_pagemap pm;
 	struct udamos_mem_usage usage;
 	struct udamos_damon_view v;
 	char pid_s[16], source[128], *out = NULL;
-	uint64_t base, hot_lo, hot_hi, huge_bytes = 0;
+	uint64_t base, hot_lo, hot_hi, huge_bytes = 0, stride;
 	unsigned below = 0, above = 0, hot_huge = 0, cold_huge = 0, hot_windows, cold_windows;
 	unsigned kd_before = udamos_damon_view(UDAMOS_DAMON_ROOT, &v) ? 0 : v.nr_kdamonds;
 	json_object *root, *schemes;
@@ -137,20 +141,24 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 	if (failures)
 		return;
 	base = w.shared->base;
+	stride = (m->hot_stride ? m->hot_stride : 1) * MiB(2);
 	hot_lo = base + wc.hot_offset;
-	hot_hi = hot_lo + wc.hot_size;
+	hot_hi = hot_lo + (wc.hot_size / MiB(2) - 1) * stride + MiB(2);
 	hot_windows = (unsigned)(wc.hot_size / MiB(2)) - (m->nohuge_offset ? 1 : 0);
 	cold_windows = (unsigned)((wc.footprint - wc.hot_size) / MiB(2));
 	snprintf(pid_s, sizeof(pid_s), "%d", (int)w.pid);
-	if (m->source)
-		snprintf(source, sizeof(source), "%s", m->source);
-	else
-		snprintf(source, sizeof(source), "synthetic:hot=0x%" PRIx64 "-0x%" PRIx64 ",seed=5",
+	if (!strcmp(m->source, "oracle"))
+		snprintf(source, sizeof(source), "oracle:hot=0x%" PRIx64 "-0x%" PRIx64 ",seed=5",
 			 hot_lo, hot_hi);
+	else
+		snprintf(source, sizeof(source), "%s", m->source);
 	{
 		char *argv[] = { (char *)udamos, "run", "--pid", pid_s, "--source", source,
 			"--duration", (char *)m->duration, "--json", "--quiet", NULL };
 
+		/* auto: the command line a user types, no --source at all */
+		if (!strcmp(m->source, "auto"))
+			memmove(&argv[4], &argv[6], 5 * sizeof(argv[0]));
 		rc = run_capture(argv, &out);
 	}
 	CHECK(rc == 0, "udamos run exited %d: %s", rc, last_stderr);
@@ -176,7 +184,7 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 			      "want once", einval);
 	}
 	json_object_put(root);
-	if (failures || m->source)
+	if (failures || strcmp(m->source, "oracle"))
 		printf("udamos run --json: %.3000s\n", out);
 	free(out);
 	check_no_leftovers(kd_before);
@@ -188,8 +196,10 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 
 		if (m->nohuge_offset && a == base + m->nohuge_offset)
 			CHECK(!huge, "the MADV_NOHUGEPAGE window was collapsed");
-		else if (a >= hot_lo && a < hot_hi)
+		else if (a >= hot_lo && a < hot_hi && (a - hot_lo) % stride == 0)
 			hot_huge += huge;
+		else if (stride > MiB(2) && a >= hot_lo && a < hot_hi)
+			cold_huge += huge;	/* between scattered hot windows */
 		else if (huge && a == hot_lo - MiB(2))
 			below++;
 		else if (huge && a == hot_hi)
@@ -241,7 +251,7 @@ static void test_thp_disabled_target(const char *udamos, const char *workload)
 	snprintf(pid_s, sizeof(pid_s), "%d", (int)w.pid);
 	{
 		char *argv[] = { (char *)udamos, "run", "--pid", pid_s, "--source",
-			"synthetic:hot=0+4K", "--duration", "2", NULL };
+			"oracle:hot=0+4K", "--duration", "2", NULL };
 
 		rc = run_capture(argv, &out);
 	}
@@ -307,26 +317,44 @@ int main(int argc, char **argv)
 	if (argc > 3 && !strcmp(argv[3], "paddr")) {
 		static const struct mode paddr = {
 			"kernel DAMON paddr, projected", "paddr",
-			MiB(256), MiB(64), MiB(64), 0, "60", false,
+			MiB(256), MiB(64), MiB(64), 0, "60", false, 1,
 		};
 
 		test_collapse(&paddr, argv[1], argv[2]);
 	} else if (argc > 3 && !strcmp(argv[3], "vaddr")) {
 		static const struct mode vaddr = {
 			"kernel DAMON vaddr", "vaddr",
-			MiB(256), MiB(64), MiB(64), 0, "60", false,
+			MiB(256), MiB(64), MiB(64), 0, "60", false, 1,
 		};
 
 		test_collapse(&vaddr, argv[1], argv[2]);
-	} else {
-		/* One hot window is MADV_NOHUGEPAGE: the kernel refuses it
-		 * in the middle of a batch. */
-		static const struct mode synthetic = {
-			"synthetic source, exact range", NULL,
-			MiB(64), MiB(16), MiB(16), MiB(20), "6", true,
+	} else if (argc > 3 && !strcmp(argv[3], "auto")) {
+		/* Real monitoring, with every option at its default, on a target
+		 * that never flushes its own TLB: whatever this machine offers
+		 * (its own kdamond, or one that already runs). */
+		static const struct mode contiguous = {
+			"auto (real monitoring), contiguous hot set", "auto",
+			GiB(1), MiB(256), MiB(256), 0, "60", false, 1,
+		};
+		static const struct mode scattered = {
+			"auto (real monitoring), every 8th window hot", "auto",
+			GiB(2), MiB(256), MiB(128), 0, "60", false, 8,
 		};
 
-		test_collapse(&synthetic, argv[1], argv[2]);
+		test_collapse(&contiguous, argv[1], argv[2]);
+		/* The sanitized pass repeats the first only: same code path. */
+		if (!getenv("UDAMOS_SANITIZED"))
+			test_collapse(&scattered, argv[1], argv[2]);
+	} else {
+		/* One hot window is MADV_NOHUGEPAGE: the kernel refuses it
+		 * in the middle of a batch.  The oracle hands udamos the exact
+		 * range: this checks the actuator, not monitoring. */
+		static const struct mode oracle = {
+			"the oracle (exact range): the actuator", "oracle",
+			MiB(64), MiB(16), MiB(16), MiB(20), "6", true, 1,
+		};
+
+		test_collapse(&oracle, argv[1], argv[2]);
 		test_thp_disabled_target(argv[1], argv[2]);
 	}
 	udamos_guard_restore(&guard);

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Kernel DAMON on this machine, whatever state it is in:
-#  - a kdamond that udamos did not create is running: udamos must refuse
-#    (exit 3, naming it) and leave it exactly as it was;
-#  - DAMON is free: the real paddr source must collapse a hot range.
+#  - DAMON is free: udamos's own kdamond (auto) collapses hot sets;
+#  - a kdamond that udamos did not create is running: udamos reads its
+#    results (the shared source) and collapses hot sets with them, and
+#    never writes a file of that kdamond.  strace proves the second: no
+#    open of its sysfs directory for writing, in any udamos process.  A
+#    fingerprint of its files, before and after, backs it up.  A source
+#    that needs a kdamond of udamos's own is refused, naming it.
+# Targets never flush their own TLBs; the run uses every default.
 # Usage: damon_host_test.sh UDAMOS WORKLOAD COLLAPSE_TEST
 set -u
 UDAMOS=$1 WORKLOAD=$2 COLLAPSE_TEST=$3
 D=/sys/kernel/mm/damon/admin/kdamonds
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 [ -r $D/nr_kdamonds ] || { echo "SKIP: no DAMON sysfs on this kernel"; exit 77; }
+command -v strace >/dev/null || { echo "FAIL: strace is needed (apt-get install strace)"; exit 1; }
 
 foreign=""
 n=$(cat $D/nr_kdamonds)
@@ -18,32 +24,56 @@ for ((i = 0; i < n; i++)); do
 done
 
 if [ -z "$foreign" ]; then
-	echo "DAMON is free: running the paddr source for real"
-	exec "$COLLAPSE_TEST" "$UDAMOS" "$WORKLOAD" paddr
+	echo "DAMON is free: udamos's own kdamond, for real"
+	exec "$COLLAPSE_TEST" "$UDAMOS" "$WORKLOAD" auto
 fi
 
-# Everything readable about the foreign kdamond, before and after.
+# Everything readable about the foreign kdamond, before and after, but
+# the monitoring regions, which its owner re-commits as it likes (seen
+# changing on this machine kind with no udamos running); strace covers
+# those.
 fingerprint() {
 	cat $D/nr_kdamonds $D/$foreign/state $D/$foreign/pid
 	find $D/$foreign -path '*tried_regions*' -prune -o -path '*stats*' -prune -o \
+		-path '*targets/*/regions*' -prune -o \
 		-name effective_bytes -prune -o -type f -readable -print 2>/dev/null |
 		sort | while read -r f; do echo "$f=$(cat "$f" 2>/dev/null | tr '\n' ' ')"; done
 }
-before=$(fingerprint)
-sleep 60 & target=$!
-trap 'kill $target 2>/dev/null' EXIT
-"$UDAMOS" run --pid $target --duration 3 >/tmp/udamos-damon-test.out 2>/tmp/udamos-damon-test.err
-rc=$?
-err=$(cat /tmp/udamos-damon-test.err)
-rm -f /tmp/udamos-damon-test.out /tmp/udamos-damon-test.err
-after=$(fingerprint)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 failures=0
-[ $rc = 3 ] || { echo "FAIL: exit $rc, want 3: $err"; failures=1; }
+before=$(fingerprint)
+
+# The real thing, under strace: every open of a file, by every process.
+strace -f -qq -e trace=open,openat,openat2 -o "$tmp/trace" \
+	"$COLLAPSE_TEST" "$UDAMOS" "$WORKLOAD" auto
+rc=$?
+[ $rc = 0 ] || { echo "FAIL: collapse with the shared kdamond (exit $rc)"; failures=1; }
+writes=$(grep -E "kdamonds/$foreign/" "$tmp/trace" | grep -E "O_WRONLY|O_RDWR|O_CREAT|O_TRUNC")
+opens=$(grep -cE "kdamonds/$foreign/" "$tmp/trace")
+if [ -n "$writes" ]; then
+	echo "FAIL: a file of kdamond $foreign was opened for writing:"
+	echo "$writes" | head -5
+	failures=1
+else
+	echo "ok: $opens opens of kdamond $foreign's files, none for writing"
+fi
+[ "$opens" -gt 0 ] || { echo "FAIL: the shared source never read kdamond $foreign"; failures=1; }
+
+# A kdamond of udamos's own cannot be added: said in one line, exit 3.
+sleep 60 & target=$!
+"$UDAMOS" run --pid $target --source paddr --duration 3 >/dev/null 2>"$tmp/err"
+rc=$?
+err=$(cat "$tmp/err")
+kill $target 2>/dev/null
+[ $rc = 3 ] || { echo "FAIL: --source paddr exit $rc, want 3: $err"; failures=1; }
 [ "$(echo "$err" | wc -l)" = 1 ] || { echo "FAIL: want one line: $err"; failures=1; }
 echo "$err" | grep -q "kernel DAMON is busy: kdamond $foreign (pid" ||
 	{ echo "FAIL: message does not name kdamond $foreign: $err"; failures=1; }
+
+after=$(fingerprint)
 [ "$before" = "$after" ] || { echo "FAIL: the foreign kdamond changed:"; diff <(echo "$before") <(echo "$after"); failures=1; }
-kill -0 $target || { echo "FAIL: the target died"; failures=1; }
-echo "udamos said: $err"
-[ $failures = 0 ] && echo "PASSED: refused, foreign kdamond $foreign untouched"
+ls /sys/kernel/tracing/instances 2>/dev/null | grep -q udamos &&
+	{ echo "FAIL: a udamos trace instance is left"; failures=1; }
+[ $failures = 0 ] && echo "PASSED: shared kdamond $foreign read, never written; own kdamond refused"
 exit $failures

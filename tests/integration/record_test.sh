@@ -7,9 +7,11 @@
 # window with a live run of the same scheme; damaged files get one clear
 # error, and a cut-off file is read up to its last whole record.
 #
-# Where kernel DAMON cannot run (this machine kind: another kdamond runs),
-# monitoring is the synthetic model of the hot range; tests/vm runs the
-# same commands on kernel DAMON vaddr.
+# Monitoring is real: the default source, which on this machine kind is
+# the kdamond that already runs (read, never written), and udamos's own
+# kdamond where DAMON is free.  tests/vm runs the same commands on kernel
+# DAMON vaddr.  Durations cover several aggregations of a kdamond that
+# aggregates every 5 s.
 #
 # Usage: record_test.sh UDAMOS WORKLOAD HUGE_WINDOWS
 set -u
@@ -28,7 +30,7 @@ ok() { echo "ok: $*"; }
 MiB=1048576
 "$WORKLOAD" fd=3 footprint=$((256 * MiB)) hot_offset=$((64 * MiB)) hot_size=$((64 * MiB)) \
 	hot_stride=1 page_rate=0 move_after_us=0 move_offset=0 nohuge_offset_plus1=0 \
-	flags=0 3<>/dev/zero &
+	sparse_pages=0 flags=0 3<>/dev/zero &
 wl=$!
 base=
 for _ in $(seq 50); do
@@ -50,14 +52,11 @@ hot_start=$((base + 64 * MiB)) hot_end=$((base + 128 * MiB))
 sleep 1	# filled
 
 src=auto
-if ! "$UDAMOS" run --pid $wl --duration 1 --damos_action stat --quiet >/dev/null 2>"$tmp/err"; then
-	src=$(printf 'synthetic:hot=0x%x+64M' $hot_start)
-	echo "note: kernel DAMON unusable here ($(head -c 160 "$tmp/err")); monitoring with $src"
-fi
 
 # 1. Record for a few seconds, with a progress line.
-if "$UDAMOS" record --pid $wl -o "$tmp/r.rec" --duration 6 --source "$src" >"$tmp/out" 2>"$tmp/err" &&
-	grep -q "snapshots" "$tmp/err" && grep -q "recorded" "$tmp/out"; then
+if "$UDAMOS" record --pid $wl -o "$tmp/r.rec" --duration 30 --source "$src" >"$tmp/out" 2>"$tmp/err" &&
+	grep -q "snapshots" "$tmp/err" && grep -q "recorded" "$tmp/out" &&
+	grep -q "monitoring: " "$tmp/err"; then
 	ok "record: $(cat "$tmp/out")"
 else
 	fail "record: $(cat "$tmp/out" "$tmp/err")"
@@ -70,14 +69,14 @@ fi
 "$UDAMOS" report wss "$tmp/r.rec" --json --threshold 10 >"$tmp/wss.json" || fail "report wss exited $?"
 "$UDAMOS" report coverage "$tmp/r.rec" --json >"$tmp/cov.json" || fail "report coverage exited $?"
 "$UDAMOS" simulate "$tmp/r.rec" --json >"$tmp/sim.json" || fail "simulate exited $?"
-"$UDAMOS" report access --pid $wl --source "$src" --duration 3 --json >"$tmp/live-access.json" \
+"$UDAMOS" report access --pid $wl --source "$src" --duration 12 --json >"$tmp/live-access.json" \
 	2>"$tmp/err" || fail "report access --pid: $(cat "$tmp/err")"
 for kind in heatmap access wss coverage; do
 	"$UDAMOS" report $kind "$tmp/r.rec" >/dev/null || fail "report $kind (text) exited $?"
 done
 
 # 3. The live run of the same (default) scheme, then its huge windows.
-"$UDAMOS" run --pid $wl --source "$src" --duration 8 --quiet >/dev/null 2>"$tmp/err" ||
+"$UDAMOS" run --pid $wl --source "$src" --duration 30 --quiet >/dev/null 2>"$tmp/err" ||
 	fail "live run: $(cat "$tmp/err")"
 "$HUGE_WINDOWS" $wl $base $((base + 256 * MiB)) >"$tmp/live.txt" || fail "huge_windows failed"
 
@@ -129,11 +128,16 @@ check(all(hs <= w < he for w in sim_w) and len(sim_w) >= 0.9 * (he - hs) / W,
       f"simulate: {len(sim_w)} windows collapsed, all in the hot range "
       f"({(he - hs) // W} windows)")
 live_w = {int(x, 16) for x in open(f"{tmp}/live.txt").read().split()}
-check(live_w == sim_w,
+# The recording and the live run are two different samplings of the same
+# process by real monitoring: a window at the hot range's edge can be
+# judged hot by one and not by the other.  So they must agree on all but
+# 10% of the hot range's windows (3 of 32), not exactly.
+hot_n = (he - hs) // W
+check(len(live_w ^ sim_w) * 10 <= hot_n,
       f"simulate agrees with the live run: {len(live_w)} live windows, "
-      f"{len(sim_w)} simulated, {len(live_w ^ sim_w)} differ")
+      f"{len(sim_w)} simulated, {len(live_w ^ sim_w)} differ (tolerance {hot_n // 10})")
 cov = json.load(open(f"{tmp}/cov.json"))["series"]
-check(len(cov) > 10 and cov[-1]["hot_bytes"] > 0, f"coverage: {len(cov)} points")
+check(len(cov) >= 4 and cov[-1]["hot_bytes"] > 0, f"coverage: {len(cov)} points")
 sys.exit(1 if bad else 0)
 PY
 
@@ -163,14 +167,14 @@ done
 [ $? = 2 ] && grep -q "exists" "$tmp/err" && ok "record refuses to overwrite" ||
 	fail "record over an existing file: $(cat "$tmp/err")"
 
-# A refused recording (kernel DAMON unusable here) leaves no file behind
-# to block the retry.
-if [ "$src" != auto ]; then
-	"$UDAMOS" record --pid $wl -o "$tmp/refused.rec" --source paddr --duration 1 \
-		>/dev/null 2>"$tmp/err"
-	rc=$?
-	[ $rc = 3 ] && [ ! -e "$tmp/refused.rec" ] && ok "a refused recording leaves no file" ||
-		fail "refused recording: exit $rc, file $(ls "$tmp/refused.rec" 2>&1)"
+# A refused recording (a kdamond of udamos's own cannot be added while
+# another runs) leaves no file behind to block the retry.
+"$UDAMOS" record --pid $wl -o "$tmp/refused.rec" --source paddr --duration 1 \
+	>/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc = 3 ]; then
+	[ ! -e "$tmp/refused.rec" ] && ok "a refused recording leaves no file" ||
+		fail "refused recording left $(ls "$tmp/refused.rec" 2>&1)"
 fi
 
 # 5. The target was only watched and collapsed: its memory is intact.

@@ -125,6 +125,52 @@ static void test_window_ages_ride_out_sampling_noise(void **state)
 	udamos_window_ages_release(&ages);
 }
 
+/*
+ * A window whose frames moved (here: window 1, as after a collapse or a
+ * compaction) is unknown for one aggregation and starts its age again;
+ * a window on the same frames keeps its age.
+ */
+static void test_moved_window_settles_one_aggregation(void **state)
+{
+	struct udamos_extent a[] = {
+		{ .vaddr = 0, .pfn = 0x1000, .npages = 512 },
+		{ .vaddr = MiB(2), .pfn = 0x2000, .npages = 512 },
+	};
+	struct udamos_extent b[] = {
+		{ .vaddr = 0, .pfn = 0x1000, .npages = 512 },
+		{ .vaddr = MiB(2), .pfn = 0x9000, .npages = 512 },	/* moved */
+	};
+	struct udamos_region phys[] = { { 0x1000ULL * 4096, 0xa000ULL * 4096, 10, 0 } };
+	struct udamos_projection p1, p2;
+	struct udamos_window_ages ages = { 0 };
+	struct udamos_snapshot sn = { 0 };
+
+	(void)state;
+	assert_int_equal(udamos_projection_build(&p1, a, 2), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(udamos_projection_run(&p1, phys, 1, &ages, &sn), 0);
+	assert_int_equal(sn.nr_regions, 1);	/* both windows, same rate and age */
+	assert_int_equal(sn.regions[0].end, MiB(4));
+	assert_int_equal(sn.regions[0].age, 2);
+	assert_int_equal(udamos_projection_build(&p2, b, 2), 0);
+	assert_int_equal(udamos_projection_settle(&p2, p1.win, p1.nw), 1);
+	/* The same frames again: nothing moved. */
+	assert_int_equal(udamos_projection_settle(&p1, p1.win, p1.nw), 0);
+	assert_int_equal(udamos_projection_run(&p2, phys, 1, &ages, &sn), 0);
+	assert_int_equal(sn.nr_regions, 1);
+	assert_int_equal(sn.regions[0].start, 0);
+	assert_int_equal(sn.regions[0].end, MiB(2));	/* the moved one is unknown */
+	assert_int_equal(sn.regions[0].age, 3);
+	assert_int_equal(udamos_projection_run(&p2, phys, 1, &ages, &sn), 0);
+	assert_int_equal(sn.nr_regions, 2);
+	assert_int_equal(sn.regions[1].start, MiB(2));
+	assert_int_equal(sn.regions[1].age, 0);		/* its age starts over */
+	udamos_snapshot_release(&sn);
+	udamos_projection_release(&p1);
+	udamos_projection_release(&p2);
+	udamos_window_ages_release(&ages);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_windows_take_page_weighted_rates),
 		cmocka_unit_test(test_equal_neighbours_coalesce_and_unmonitored_skipped),
 		cmocka_unit_test(test_window_ages_ride_out_sampling_noise),
+		cmocka_unit_test(test_moved_window_settles_one_aggregation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -124,7 +124,7 @@ static void test_default_collapse_is_documented_shape(void **state)
 	assert_int_equal(s.action, UDAMOS_ACTION_COLLAPSE);
 	assert_int_equal(s.pattern.sz.min, MiB(2));
 	assert_int_equal(s.pattern.rate_unit, UDAMOS_RATE_BP);
-	assert_int_equal(s.pattern.rate.min, 2000);
+	assert_int_equal(s.pattern.rate.min, 5000);
 	assert_int_equal(s.pattern.age.min, 5000000);
 	assert_int_equal(s.quota.ms, 200);
 	assert_int_equal(s.quota.sz, MiB(512));
