@@ -351,7 +351,7 @@ int main(int argc, char **argv)
 		 * range: this checks the actuator, not monitoring. */
 		static const struct mode oracle = {
 			"the oracle (exact range): the actuator", "oracle",
-			MiB(64), MiB(16), MiB(16), MiB(20), "6", true, 1,
+			MiB(64), MiB(16), MiB(16), MiB(20), "10", true, 1,
 		};
 
 		test_collapse(&oracle, argv[1], argv[2]);

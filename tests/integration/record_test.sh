@@ -28,7 +28,10 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
 
 MiB=1048576
-"$WORKLOAD" fd=3 footprint=$((256 * MiB)) hot_offset=$((64 * MiB)) hot_size=$((64 * MiB)) \
+# 1 GiB with 256 MiB hot: a layout a shared kdamond's coarse physical
+# regions resolve within the run (a 64 MiB hot set in 256 MiB stays mixed
+# with cold frames for longer; docs/schemes.md).
+"$WORKLOAD" fd=3 footprint=$((1024 * MiB)) hot_offset=$((256 * MiB)) hot_size=$((256 * MiB)) \
 	hot_stride=1 page_rate=0 move_after_us=0 move_offset=0 nohuge_offset_plus1=0 \
 	sparse_pages=0 flags=0 3<>/dev/zero &
 wl=$!
@@ -40,16 +43,16 @@ for _ in $(seq 50); do
 		# The workload maps 2 MiB more than its footprint and aligns up;
 		# a small mapping right below may merge with it.
 		sz=$((0x$e - 0x$s))
-		if [ $sz -ge $((258 * MiB)) ] && [ $sz -le $((259 * MiB)) ]; then
-			base=$(( (0x$e - 258 * MiB + 2 * MiB - 1) / (2 * MiB) * (2 * MiB) ))
+		if [ $sz -ge $((1026 * MiB)) ] && [ $sz -le $((1027 * MiB)) ]; then
+			base=$(( (0x$e - 1026 * MiB + 2 * MiB - 1) / (2 * MiB) * (2 * MiB) ))
 		fi
 	done <"/proc/$wl/maps"
 	[ -n "$base" ] && break
 	sleep 0.1
 done
 [ -n "$base" ] || { echo "FAIL: the workload's mapping never appeared"; exit 1; }
-hot_start=$((base + 64 * MiB)) hot_end=$((base + 128 * MiB))
-sleep 1	# filled
+hot_start=$((base + 256 * MiB)) hot_end=$((base + 512 * MiB))
+sleep 3	# filled
 
 src=auto
 
@@ -66,7 +69,7 @@ fi
 "$UDAMOS" report heatmap "$tmp/r.rec" --json --resolution 64x40 --svg "$tmp/h.svg" >"$tmp/heat.json" ||
 	fail "report heatmap exited $?"
 "$UDAMOS" report access "$tmp/r.rec" --json >"$tmp/access.json" || fail "report access exited $?"
-"$UDAMOS" report wss "$tmp/r.rec" --json --threshold 10 >"$tmp/wss.json" || fail "report wss exited $?"
+"$UDAMOS" report wss "$tmp/r.rec" --json --threshold 50 >"$tmp/wss.json" || fail "report wss exited $?"
 "$UDAMOS" report coverage "$tmp/r.rec" --json >"$tmp/cov.json" || fail "report coverage exited $?"
 "$UDAMOS" simulate "$tmp/r.rec" --json >"$tmp/sim.json" || fail "simulate exited $?"
 "$UDAMOS" report access --pid $wl --source "$src" --duration 12 --json >"$tmp/live-access.json" \
@@ -78,7 +81,7 @@ done
 # 3. The live run of the same (default) scheme, then its huge windows.
 "$UDAMOS" run --pid $wl --source "$src" --duration 30 --quiet >/dev/null 2>"$tmp/err" ||
 	fail "live run: $(cat "$tmp/err")"
-"$HUGE_WINDOWS" $wl $base $((base + 256 * MiB)) >"$tmp/live.txt" || fail "huge_windows failed"
+"$HUGE_WINDOWS" $wl $base $((base + 1024 * MiB)) >"$tmp/live.txt" || fail "huge_windows failed"
 
 python3 - "$tmp" $hot_start $hot_end <<'PY' || failures=$((failures + 1))
 import json, sys, xml.etree.ElementTree as ET
@@ -109,7 +112,7 @@ hot = [r for r in acc if r["rate_pct"] >= 50]
 covered = sum(overlap(r["start"], r["end"], hs, he) for r in hot)
 outside = sum(r["size"] - overlap(r["start"], r["end"], hs, he) for r in hot)
 check(covered >= 0.9 * (he - hs) and outside <= 2 * W,
-      f"access: regions at >= 50% cover {covered >> 20} MiB of the 64 MiB hot range, "
+      f"access: regions at >= 50% cover {covered >> 20} MiB of the {(he - hs) >> 20} MiB hot range, "
       f"{outside >> 20} MiB outside it")
 
 live = json.load(open(f"{tmp}/live-access.json"))["regions"]
@@ -119,7 +122,7 @@ check(sum(overlap(r["start"], r["end"], hs, he) for r in lhot) >= 0.9 * (he - hs
 
 wss = json.load(open(f"{tmp}/wss.json"))["wss"][0]["percentiles"]
 check(0.75 * (he - hs) <= wss["50"] <= 1.25 * (he - hs),
-      f"wss: median working set at >= 10% is {wss['50'] >> 20} MiB (hot range 64 MiB)")
+      f"wss: median working set at >= 50% is {wss['50'] >> 20} MiB (hot range {(he - hs) >> 20} MiB)")
 
 sim = json.load(open(f"{tmp}/sim.json"))
 ev = sim["schemes"][0]["events"]
@@ -131,7 +134,7 @@ live_w = {int(x, 16) for x in open(f"{tmp}/live.txt").read().split()}
 # The recording and the live run are two different samplings of the same
 # process by real monitoring: a window at the hot range's edge can be
 # judged hot by one and not by the other.  So they must agree on all but
-# 10% of the hot range's windows (3 of 32), not exactly.
+# 10% of the hot range's windows (12 of 128), not exactly.
 hot_n = (he - hs) // W
 check(len(live_w ^ sim_w) * 10 <= hot_n,
       f"simulate agrees with the live run: {len(live_w)} live windows, "
