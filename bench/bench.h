@@ -49,8 +49,9 @@ struct bench_trial {
 struct bench_env {
 	const char *udamos;		/* path of the udamos binary */
 	const char *workload;		/* path of udamos-workload */
-	/* "auto" when kernel DAMON is usable here, else NULL: synthetic */
+	/* "auto": real monitoring; NULL: the oracle (--oracle only) */
 	const char *source;
+	bool oracle;
 	char source_note[512];
 	struct udamos_guard guard;
 	bool verbose;

@@ -81,7 +81,7 @@ pid_t bench_udamos_start(const struct bench_env *env, pid_t pid, unsigned durati
 	snprintf(dur, sizeof(dur), "%us", duration_s);
 	if (env->source) {
 		src = strdup(env->source);
-	} else if (asprintf(&src, "synthetic:%s", model) < 0) {
+	} else if (asprintf(&src, "oracle:%s", model) < 0) {
 		src = NULL;
 	}
 	if (!src) {

@@ -7,7 +7,7 @@
  * samples (the default collapse scheme's threshold).  Prints figures; it
  * asserts nothing.
  *
- *   monitor_accuracy WORKLOAD [--source paddr|synthetic] [--layout L]
+ *   monitor_accuracy WORKLOAD [--source auto|shared|paddr|vaddr|oracle] [--layout L]
  *                    [--footprint SIZE] [--hot SIZE] [--seconds N] [--json]
  *   L: contiguous | scattered (every 8th window) | moving (after 30 s,
  *      or half the run) | moderate (about 100 reads per page per second)
@@ -23,6 +23,7 @@
 #include "core/units.h"
 #include "source/frames.h"
 #include "source/paddr.h"
+#include "source/select.h"
 #include "source/synthetic.h"
 #include "sys/clock.h"
 #include "sys/damon.h"
@@ -73,6 +74,10 @@ static void layout(const struct opts *o, struct udamos_workload_cfg *wc)
 		/* Every 8th window: 512 MiB of them span a whole 4 GiB. */
 		wc->hot_stride = 8;
 		wc->hot_offset = 0;
+	} else if (!strcmp(o->layout, "scattered4")) {
+		/* Every 4th window, from the middle of the footprint's first half. */
+		wc->hot_stride = 4;
+		wc->hot_offset = 0;
 	}
 	else if (!strcmp(o->layout, "moving")) {
 		wc->move_after_us = (o->seconds >= 60 ? 30 : o->seconds / 2) * 1000000ULL;
@@ -104,26 +109,6 @@ static char *model_of(const struct udamos_workload_cfg *wc, uint64_t base)
 	return m;
 }
 
-static int ranges_of(void *ctx, uint32_t t, struct udamos_addr_range **out, size_t *n)
-{
-	struct udamos_target *target = ctx;
-	struct udamos_addr_range three[3], *maps;
-	int err;
-
-	(void)t;
-	target->vmas_fresh = false;
-	err = udamos_target_vmas(target);
-	if (err)
-		return err;
-	maps = malloc(target->nr_vmas * sizeof(*maps));
-	for (size_t i = 0; i < target->nr_vmas; i++)
-		maps[i] = (struct udamos_addr_range){ target->vmas[i].start, target->vmas[i].end };
-	*n = udamos_ranges_from_mappings(maps, target->nr_vmas, three);
-	free(maps);
-	*out = malloc(*n * sizeof(**out));
-	memcpy(*out, three, *n * sizeof(**out));
-	return 0;
-}
 
 /* Precision and recall of one snapshot against the hot windows. */
 static void score(const struct udamos_snapshot *sn, const uint64_t *hot, size_t nr_hot,
@@ -179,7 +164,7 @@ int main(int argc, char **argv)
 	int kpid = 0, err;
 
 	if (parse(argc, argv, &o)) {
-		fprintf(stderr, "usage: %s WORKLOAD [--source paddr|synthetic] [--layout "
+		fprintf(stderr, "usage: %s WORKLOAD [--source auto|shared|paddr|vaddr|oracle] [--layout "
 			"contiguous|scattered|moving|moderate] [--footprint SIZE] [--hot SIZE] "
 			"[--seconds N] [--json]\n", argv[0]);
 		return 2;
@@ -190,24 +175,24 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	udamos_guard_init(&guard);
-	if (!strcmp(o.source, "paddr")) {
-		struct udamos_paddr_cfg pc = { .targets = &target, .nr_targets = 1,
-			.refresh_us = UDAMOS_FRAMES_REFRESH_US, .damon_root = UDAMOS_DAMON_ROOT, .guard = &guard,
-			.log = stderr, .stop = &stop };
+	{
+		/* The source as `udamos run` picks it: auto (real monitoring) or
+		 * another named one; "oracle" is a model of exactly the hot
+		 * windows, an upper bound. */
+		char *spec = !strcmp(o.source, "oracle") ? model_of(&wc, w.shared->base) : NULL;
+		char oracle[64 + 32 * 24];
+		struct udamos_source_req q = {
+			.spec = o.source, .targets = &target, .nr_targets = 1,
+			.damon_root = UDAMOS_DAMON_ROOT, .guard = &guard, .log = stderr,
+			.stop = &stop, .model = &model,
+		};
 
-		udamos_paddr_default_attrs(&pc.attrs);
-		err = udamos_paddr_create(&pc, &src, why, sizeof(why));
-	} else {
-		char *spec = model_of(&wc, w.shared->base);
-		struct udamos_synthetic_cfg sc = { .model = &model, .nr_targets = 1,
-			.ranges = ranges_of, .ranges_ctx = &target, .realtime = true, .stop = &stop };
-
-		/* Same attributes as paddr, so the two compare. */
-		udamos_paddr_default_attrs(&sc.attrs);
-		err = udamos_model_parse(spec, &model, why, sizeof(why));
-		free(spec);
-		if (!err)
-			err = udamos_synthetic_create(&sc, &src);
+		if (spec) {
+			snprintf(oracle, sizeof(oracle), "oracle:%s", spec);
+			q.spec = oracle;
+			free(spec);
+		}
+		err = udamos_source_open(&q, &src, why, sizeof(why));
 	}
 	if (err) {
 		fprintf(stderr, "monitor_accuracy: %s source unavailable: %s\n", o.source, why);

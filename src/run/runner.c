@@ -230,6 +230,21 @@ static enum udamos_status source_status(struct run *r, int err, const char *reas
 	}
 }
 
+/* What the accessed-bit probe found, where it decided anything. */
+static void blind_spot_note(const struct run *r)
+{
+	struct udamos_blindspot b;
+
+	if (udamos_source_is_oracle(r->cfg->source) || r->cfg->flush.mode == UDAMOS_TLB_FLUSH_OFF)
+		return;
+	if (r->cfg->flush.mode == UDAMOS_TLB_FLUSH_ON)
+		note(r, "flushing the targets' TLBs for the accessed-bit blind spot (--tlb_flush on)");
+	else if (!udamos_blindspot_once(&b) && b.blind)
+		note(r, "accessed bits go blind here (a probe saw %u.%u%% of its reads): flushing "
+		     "the targets' TLBs, at most once a second", b.seen_permil / 10,
+		     b.seen_permil % 10);
+}
+
 /* Marks the schemes kernel DAMON is to apply. */
 static enum udamos_status mark_delegated(struct run *r)
 {
@@ -279,6 +294,7 @@ static enum udamos_status make_source(struct run *r)
 		     "finds is an upper bound, not monitoring");
 	else
 		note(r, "monitoring: %s", r->res->monitor);
+	blind_spot_note(r);
 	return UDAMOS_OK;
 }
 

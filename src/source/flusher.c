@@ -44,6 +44,27 @@ int udamos_blindspot_once(struct udamos_blindspot *out)
 	return err;
 }
 
+bool udamos_flusher_will_flush(const struct udamos_flush_cfg *cfg)
+{
+	struct udamos_blindspot b;
+
+	if (cfg->mode != UDAMOS_TLB_FLUSH_AUTO)
+		return cfg->mode == UDAMOS_TLB_FLUSH_ON;
+	return !udamos_blindspot_once(&b) && b.blind;
+}
+
+void udamos_flusher_fit_attrs(struct udamos_mon_attrs *a)
+{
+	uint64_t sample = UDAMOS_FLUSH_MIN_PERIOD_US / UDAMOS_FLUSH_SAMPLES;
+
+	if (a->sample_us >= sample)
+		return;
+	a->sample_us = sample;
+	a->aggr_us = 10 * sample;
+	if (a->update_us < a->aggr_us)
+		a->update_us = a->aggr_us;
+}
+
 int udamos_flusher_init(struct udamos_flusher *f, struct udamos_target *targets, size_t nr,
 			const struct udamos_flush_cfg *cfg, uint64_t sample_us,
 			char *why, size_t len)

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "core/flushpick.h"
+#include "core/regions.h"
 #include "sys/blindspot.h"
 #include "sys/target.h"
 #include "udamos/snapshot.h"
@@ -68,6 +69,18 @@ const char *udamos_tlb_flush_name(enum udamos_tlb_flush mode);
  * 0 or -errno.
  */
 int udamos_blindspot_once(struct udamos_blindspot *out);
+
+/* Will this configuration flush (probing in auto mode)?  False if the
+ * probe fails; udamos_flusher_init() then says why. */
+bool udamos_flusher_will_flush(const struct udamos_flush_cfg *cfg);
+
+/*
+ * A monitor of udamos's own, where it will flush: samples no more often
+ * than the flushes can afford (UDAMOS_FLUSH_MIN_PERIOD_US per
+ * UDAMOS_FLUSH_SAMPLES), ten samples per aggregation.  Sampling every 5 ms
+ * with a flush a second would see a hot page in one sample of 200.
+ */
+void udamos_flusher_fit_attrs(struct udamos_mon_attrs *a);
 
 /*
  * Decides whether to flush (probing in auto mode) and at what period for

@@ -66,6 +66,11 @@ int udamos_frames_project(struct udamos_frames_set *s, size_t i,
 			  const struct udamos_region *phys, size_t n,
 			  struct udamos_snapshot *out);
 
+/* What target i has resident, and how much of it the last projection
+ * found in monitored regions; bytes. */
+void udamos_frames_coverage(const struct udamos_frames_set *s, size_t i,
+			    uint64_t *monitored, uint64_t *resident);
+
 /* One line on why the first read of page frames failed. */
 void udamos_frames_explain(int err, char *why, size_t len);
 

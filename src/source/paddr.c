@@ -140,10 +140,7 @@ static void paddr_destroy(struct udamos_source *src)
 static int paddr_coverage(struct udamos_source *src, size_t i, uint64_t *monitored,
 			  uint64_t *resident)
 {
-	struct paddr *p = (struct paddr *)src;
-
-	*monitored = p->frames.f[i].monitored_pages * UDAMOS_PAGE_SIZE;
-	*resident = p->frames.f[i].resident_pages * UDAMOS_PAGE_SIZE;
+	udamos_frames_coverage(&((struct paddr *)src)->frames, i, monitored, resident);
 	return 0;
 }
 

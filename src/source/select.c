@@ -94,8 +94,11 @@ static int open_vaddr(const struct udamos_source_req *q, struct udamos_source **
 		.schemes = q->kschemes, .nr_schemes = q->nr_delegated,
 	};
 
-	if (!q->attrs_given)
+	if (!q->attrs_given) {
 		udamos_vaddr_default_attrs(&vc.attrs);
+		if (udamos_flusher_will_flush(&q->flush))
+			udamos_flusher_fit_attrs(&vc.attrs);
+	}
 	for (size_t i = 0; i < q->nr_delegated; i++) {
 		int err = udamos_kscheme_from(q->delegated[i], vc.attrs.sample_us,
 					      vc.attrs.aggr_us, &q->kschemes[i], why, len);
@@ -115,8 +118,11 @@ static int open_paddr(const struct udamos_source_req *q, struct udamos_source **
 		.guard = q->guard, .log = q->log, .stop = q->stop, .flush = q->flush,
 	};
 
-	if (!q->attrs_given)
+	if (!q->attrs_given) {
 		udamos_paddr_default_attrs(&pc.attrs);
+		if (udamos_flusher_will_flush(&q->flush))
+			udamos_flusher_fit_attrs(&pc.attrs);
+	}
 	return udamos_paddr_create(&pc, out, why, len);
 }
 
@@ -186,6 +192,10 @@ int udamos_source_open(const struct udamos_source_req *q, struct udamos_source *
 	int err;
 
 	*out = NULL;
+	/* The blind-spot probe first, before any kdamond of ours loads the
+	 * machine (see sys/blindspot.h); its verdict is kept for the run. */
+	if (!udamos_source_is_oracle(spec))
+		udamos_flusher_will_flush(&q->flush);
 	if (!udamos_source_spec_valid(spec)) {
 		snprintf(why, len, "--source %s: unknown source; use auto, vaddr, paddr, shared "
 			 "or oracle:MODEL", spec);

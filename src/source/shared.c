@@ -291,8 +291,7 @@ static int shared_coverage(struct udamos_source *src, size_t i, uint64_t *monito
 	struct udamos_mem_usage u;
 
 	if (s->paddr) {
-		*monitored = s->frames.f[i].monitored_pages * UDAMOS_PAGE_SIZE;
-		*resident = s->frames.f[i].resident_pages * UDAMOS_PAGE_SIZE;
+		udamos_frames_coverage(&s->frames, i, monitored, resident);
 		return 0;
 	}
 	if (t->gone || udamos_read_mem_usage(t->pid, t->pidfd, &u))

@@ -142,7 +142,8 @@ int udamos_blindspot_probe(struct udamos_blindspot *out)
 	out->seen_permil = (uint32_t)((uint64_t)kb * 1024 * 1000 / PROBE_SIZE);
 	if (out->seen_permil > 1000)
 		out->seen_permil = 1000;
-	out->blind = out->seen_permil < 500;
+	/* Every page is read thousands of times in 250 ms: all should show. */
+	out->blind = out->seen_permil < 900;
 	return 0;
 }
 

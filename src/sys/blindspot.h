@@ -30,7 +30,10 @@ struct udamos_blindspot {
  * target would, without system calls; we clear its accessed bits through
  * /proc/PID/clear_refs (which, like DAMON, does not flush), let it run
  * 250 ms, and count the pages /proc/PID/smaps calls referenced.  Blind
- * when fewer than half are.  Only the child's memory is touched.
+ * when fewer than 90% are (each is read thousands of times meanwhile).
+ * Only the child's memory is touched.  Run it before starting a kdamond:
+ * contention deschedules the child, and a context switch may flush its
+ * TLB and hide the blind spot from the probe.
  * Returns 0 or -errno (-EACCES without the right to clear_refs).
  */
 int udamos_blindspot_probe(struct udamos_blindspot *out);
