@@ -22,7 +22,13 @@
 
 #define PROBE_SIZE (16ULL << 20)
 #define PROBE_PAGE 4096ULL
-#define PROBE_RUN_MS 250
+/* Rounds of: clear the bits, let it read this long, count.  A monitor
+ * checks each page once per sampling interval, so the probe asks what
+ * shows within a short one, not within a long run (under emulation, a
+ * context switch every few tens of ms flushes, and a long window would
+ * always contain one). */
+#define PROBE_ROUNDS 5
+#define PROBE_ROUND_MS 20
 
 static void sleep_ms(long ms)
 {
@@ -116,23 +122,28 @@ int udamos_blindspot_probe(struct udamos_blindspot *out)
 	if (read(p[0], &addr, sizeof(addr)) != sizeof(addr))
 		err = -EIO;
 	close(p[0]);
-	if (!err) {
-		int fd;
-
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)pid);
+	if (!err)
 		sleep_ms(50);	/* let its reads settle into the TLB */
-		snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)pid);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
+	for (int round = 0; !err && round < PROBE_ROUNDS; round++) {
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		long got;
+
 		if (fd < 0 || write(fd, "1", 1) != 1)
 			err = -errno;
 		if (fd >= 0)
 			close(fd);
+		if (err)
+			break;
+		sleep_ms(PROBE_ROUND_MS);
+		got = referenced_kb(pid, addr);
+		if (got < 0)
+			err = got < -1 ? (int)got : -EIO;
+		else
+			kb = (kb < 0 ? 0 : kb) + got;
 	}
-	if (!err) {
-		sleep_ms(PROBE_RUN_MS);
-		kb = referenced_kb(pid, addr);
-		if (kb < 0)
-			err = kb < -1 ? (int)kb : -EIO;
-	}
+	if (!err)
+		kb /= PROBE_ROUNDS;
 	kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;

@@ -4,7 +4,10 @@
  * kernel at hand gives: a DAMON without the paddr operations set, and an
  * idle kdamond someone else configured (which adding one would reset).
  * The tree is plain files, so the checks are about what udamos decides
- * and says, and what it leaves as it found.  Needs root (page frames).
+ * and says, and what it leaves as it found.  Also what the shared source
+ * reads of a running kdamond, and how it notices one that stopped, came
+ * back with another pid or changed its operations set.  Needs root (page
+ * frames).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -102,6 +105,46 @@ int main(void)
 	      "message: %s", why);
 	CHECK(!strcmp(nr_kdamonds(root, buf, sizeof(buf)), "1"),
 	      "nr_kdamonds changed to '%s'", buf);
+	/* A running kdamond, as the shared source reads it: files only. */
+	put(root, "kdamonds/0/state", "on");
+	put(root, "kdamonds/0/pid", "4242");
+	put(root, "kdamonds/0/contexts/0/monitoring_attrs/intervals/sample_us", "500000");
+	put(root, "kdamonds/0/contexts/0/monitoring_attrs/intervals/aggr_us", "5000000");
+	put(root, "kdamonds/0/contexts/0/monitoring_attrs/intervals/intervals_goal/access_bp", "0");
+	put(root, "kdamonds/0/contexts/0/targets/nr_targets", "1");
+	put(root, "kdamonds/0/contexts/0/targets/0/pid_target", "0");
+	put(root, "kdamonds/0/contexts/0/targets/0/regions/nr_regions", "2");
+	put(root, "kdamonds/0/contexts/0/targets/0/regions/0/start", "4294967296");
+	put(root, "kdamonds/0/contexts/0/targets/0/regions/0/end", "5368709120");
+	put(root, "kdamonds/0/contexts/0/targets/0/regions/1/start", "8589934592");
+	put(root, "kdamonds/0/contexts/0/targets/0/regions/1/end", "8589934592");
+	{
+		struct udamos_foreign_kdamond k, now;
+
+		CHECK(udamos_foreign_read_sysfs(root, 0, &k) == 0, "a running kdamond not read");
+		CHECK(k.pid == 4242 && !strcmp(k.ops, "paddr") && k.sample_us == 500000 &&
+		      k.aggr_us == 5000000 && !k.tuned, "read pid %d ops %s %llu/%llu", k.pid,
+		      k.ops, (unsigned long long)k.sample_us, (unsigned long long)k.aggr_us);
+		/* The empty second region is no range. */
+		CHECK(k.nr_ranges == 1 && k.ranges[0][0] == 4294967296ULL &&
+		      k.ranges[0][1] == 5368709120ULL, "%zu ranges", k.nr_ranges);
+		CHECK(udamos_foreign_check(&k, root, 0, &now, why, sizeof(why)) == 0,
+		      "unchanged kdamond reported changed: %s", why);
+		put(root, "kdamonds/0/pid", "4343");
+		CHECK(udamos_foreign_check(&k, root, 0, &now, why, sizeof(why)) == -ESTALE &&
+		      strstr(why, "restarted (pid 4343, was 4242)"), "restart: %s", why);
+		printf("restarted: %s\n", why);
+		put(root, "kdamonds/0/pid", "4242");
+		put(root, "kdamonds/0/contexts/0/operations", "vaddr");
+		CHECK(udamos_foreign_check(&k, root, 0, &now, why, sizeof(why)) == -ESTALE &&
+		      strstr(why, "now monitors vaddr"), "ops change: %s", why);
+		put(root, "kdamonds/0/state", "off");
+		CHECK(udamos_foreign_check(&k, root, 0, &now, why, sizeof(why)) == -ESTALE &&
+		      strstr(why, "stopped"), "stop: %s", why);
+		printf("stopped: %s\n", why);
+		/* The reads wrote nothing: the files are as put. */
+		CHECK(!strcmp(nr_kdamonds(root, buf, sizeof(buf)), "1"), "nr_kdamonds changed");
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	if (system(cmd))
 		failures++;
