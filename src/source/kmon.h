@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A kdamond of udamos's own and its stream of results, shared by the
- * kernel DAMON sources: acquire it (kdamond.h's rules), check the kernel
- * offers the operations set, start it, and collect each aggregation's
- * regions, per target, from the damon_aggregated tracepoint.
+ * A kdamond's stream of results, shared by the kernel DAMON sources: for
+ * one of udamos's own, acquire it (kdamond.h's rules), check the kernel
+ * offers the operations set and start it; for one someone else runs, only
+ * attach.  Either way, collect each aggregation's regions, per target,
+ * from the damon_aggregated tracepoint, and run the blind-spot flusher
+ * while waiting for them.
  */
 #ifndef UDAMOS_SOURCE_KMON_H
 #define UDAMOS_SOURCE_KMON_H

@@ -118,11 +118,11 @@ static int open_paddr(const struct udamos_source_req *q, struct udamos_source **
 		.guard = q->guard, .log = q->log, .stop = q->stop, .flush = q->flush,
 	};
 
-	if (!q->attrs_given) {
+	/* Not fitted to the flushes as vaddr is: physical regions converge
+	 * once per aggregation, and at 5 s aggregations udamos's own paddr
+	 * kdamond had not told hot from cold in 25 s (docs/design.md). */
+	if (!q->attrs_given)
 		udamos_paddr_default_attrs(&pc.attrs);
-		if (udamos_flusher_will_flush(&q->flush))
-			udamos_flusher_fit_attrs(&pc.attrs);
-	}
 	return udamos_paddr_create(&pc, out, why, len);
 }
 

@@ -27,8 +27,8 @@
  * shows within a short one, not within a long run (under emulation, a
  * context switch every few tens of ms flushes, and a long window would
  * always contain one). */
-#define PROBE_ROUNDS 5
-#define PROBE_ROUND_MS 20
+#define PROBE_ROUNDS 10
+#define PROBE_ROUND_MS 10
 
 static void sleep_ms(long ms)
 {

@@ -29,9 +29,9 @@ struct udamos_blindspot {
  * The probe: a child of ours reads its own 16 MiB over and over, as a
  * target would, without system calls; we clear its accessed bits through
  * /proc/PID/clear_refs (which, like DAMON, does not flush), let it run
- * 20 ms, as long as a monitor's sampling interval, and count the pages
- * /proc/PID/smaps calls referenced; five times, averaged.  Blind when
- * fewer than 90% are (each page is read dozens of times in 20 ms).
+ * 10 ms, about a monitor's sampling interval, and count the pages
+ * /proc/PID/smaps calls referenced; ten times, averaged.  Blind when
+ * fewer than 90% are (each page is read dozens of times in 10 ms).
  * Only the child's memory is touched.  Run it before starting a kdamond:
  * contention deschedules the child, and a context switch may flush its
  * TLB and hide the blind spot from the probe.
