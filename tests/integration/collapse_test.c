@@ -184,8 +184,10 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 			      "want once", einval);
 	}
 	json_object_put(root);
-	if (failures || strcmp(m->source, "oracle"))
+	if (failures || strcmp(m->source, "oracle")) {
 		printf("udamos run --json: %.3000s\n", out);
+		printf("udamos said: %.1000s", last_stderr);
+	}
 	free(out);
 	check_no_leftovers(kd_before);
 

@@ -2,13 +2,6 @@
 pass() { echo "VMTEST PASS $1"; }
 fail() { echo "VMTEST FAIL $1: $2"; }
 skip() { echo "VMTEST SKIP $1: $2"; }
-
-# Did udamos, in the run whose stderr is in FILE, find this guest's
-# accessed bits blind?  Under TCG that depends on the boot (how the vCPUs
-# are scheduled), and udamos's own paddr kdamond cannot make up for it
-# (docs/design.md): its checks skip then, saying so, rather than fail at
-# random.
-said_blind() { grep -q "accessed bits go blind here" "$1"; }
 DAMON=/sys/kernel/mm/damon/admin/kdamonds
 
 # expect_rc NAME WANT CMD...: exit status, with stderr kept in /tmp/err.
