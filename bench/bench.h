@@ -43,6 +43,10 @@ struct bench_trial {
 	double steady_cpu_pct;
 	uint64_t cpu_mid_us, cpu_mid_at_us;
 	uint64_t failures;		/* windows the kernel refused, all errnos */
+	uint64_t tlb_flushes;		/* made for the blind spot (cost counted in CPU) */
+	/* The kdamond is someone else's (the shared source): its CPU is shown
+	 * beside udamos's, for reference, never added to it. */
+	bool kdamond_shared;
 	bool intact;			/* the target's data verified */
 };
 

@@ -145,9 +145,14 @@ void bench_udamos_finish(pid_t child, int out_fd, struct bench_trial *tr)
 		tr->udamos_cpu_pct = elapsed > 0 ? 100.0 * cpu / elapsed : 0;
 		if (json_object_object_get_ex(o, "kdamond_cpu_pct", &v))
 			tr->kdamond_cpu_pct = json_object_get_double(v);
+		if (json_object_object_get_ex(o, "tlb_flushes", &v))
+			tr->tlb_flushes = (uint64_t)json_object_get_int64(v);
+		tr->kdamond_shared = json_object_object_get_ex(o, "monitoring", &v) &&
+			!strcmp(json_object_get_string(v), "shared");
 		if (tr->cpu_mid_at_us && end_cpu >= tr->cpu_mid_us && end_at > tr->cpu_mid_at_us)
 			tr->steady_cpu_pct = 100.0 * (double)(end_cpu - tr->cpu_mid_us) /
-				(double)(end_at - tr->cpu_mid_at_us) + tr->kdamond_cpu_pct;
+				(double)(end_at - tr->cpu_mid_at_us) +
+				(tr->kdamond_shared ? 0 : tr->kdamond_cpu_pct);
 		if (json_object_object_get_ex(o, "schemes", &v) && json_object_array_length(v)) {
 			json_object *fails;
 

@@ -259,7 +259,8 @@ static double fig_cpu_total(const struct variant *v, unsigned r, int cfg)
 {
 	const struct bench_trial *tr = trial_of(v, r, cfg);
 
-	return tr->udamos_cpu_pct < 0 ? 0.0 / 0.0 : tr->udamos_cpu_pct + tr->kdamond_cpu_pct;
+	return tr->udamos_cpu_pct < 0 ? 0.0 / 0.0 :
+		tr->udamos_cpu_pct + (tr->kdamond_shared ? 0 : tr->kdamond_cpu_pct);
 }
 
 static double fig_failures(const struct variant *v, unsigned r, int cfg)
@@ -411,6 +412,9 @@ static json_object *series_json(const struct bench_trial *tr)
 	return a;
 }
 
+/* Whether the udamos rows were monitored by the oracle (--oracle). */
+static bool row_oracle;
+
 static json_object *variant_json(const struct variant *v)
 {
 	json_object *o = json_object_new_object(), *cfgs = json_object_new_object();
@@ -438,6 +442,15 @@ static json_object *variant_json(const struct variant *v)
 		json_object_object_add(x, "rss_bytes", json_object_new_double(
 			over_reps(v, c, fig_rss).med));
 		if (bench_configs[c].udamos) {
+			const struct bench_trial *t0 = trial_of(v, 0, c);
+
+			json_object_object_add(x, "monitoring", json_object_new_string(
+				row_oracle ? "oracle" : "real"));
+			json_object_object_add(x, "tlb_flushes", json_object_new_uint64(t0->tlb_flushes));
+			/* Someone else's kdamond: beside udamos's CPU, not in it. */
+			json_object_object_add(x, t0->kdamond_shared ? "shared_kdamond_cpu_pct" :
+					       "kdamond_cpu_pct",
+					       json_object_new_double(t0->kdamond_cpu_pct));
 			json_object_object_add(x, "cpu_pct", stat_json(over_reps(v, c, fig_cpu)));
 			json_object_object_add(x, "cpu_whole_run_pct",
 					       stat_json(over_reps(v, c, fig_cpu_total)));
@@ -602,6 +615,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "compare: cannot save THP settings for restoring\n");
 		return 3;
 	}
+	row_oracle = env.oracle;
 	if (pick_source(&env)) {
 		udamos_guard_restore(&env.guard);
 		return 3;
@@ -726,7 +740,8 @@ int main(int argc, char **argv)
 				json_object_object_add(x, "cpu_pct", json_object_new_double(
 					app[k].steady_cpu_pct));
 				json_object_object_add(x, "cpu_whole_run_pct", json_object_new_double(
-					app[k].udamos_cpu_pct + app[k].kdamond_cpu_pct));
+					app[k].udamos_cpu_pct +
+					(app[k].kdamond_shared ? 0 : app[k].kdamond_cpu_pct)));
 			}
 			json_object_object_add(appj, bench_configs[app[k].cfg].name, x);
 		}

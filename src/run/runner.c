@@ -241,7 +241,7 @@ static void blind_spot_note(const struct run *r)
 		note(r, "flushing the targets' TLBs for the accessed-bit blind spot (--tlb_flush on)");
 	else if (!udamos_blindspot_once(&b) && b.blind)
 		note(r, "accessed bits go blind here (a probe saw %u.%u%% of its reads): flushing "
-		     "the targets' TLBs, at most once a second", b.seen_permil / 10,
+		     "the targets' TLBs, at most once every 2 s", b.seen_permil / 10,
 		     b.seen_permil % 10);
 }
 
