@@ -111,16 +111,22 @@ static char *model_of(const struct udamos_workload_cfg *wc, uint64_t base)
 
 
 /* Precision and recall of one snapshot against the hot windows. */
+/*
+ * Precision and recall of the windows the monitor calls hot, at the
+ * default collapse scheme's own threshold: what a user gets by default.
+ */
 static void score(const struct udamos_snapshot *sn, const uint64_t *hot, size_t nr_hot,
 		  uint64_t base, double *p, double *r)
 {
+	struct udamos_scheme def;
 	size_t tp = 0, fp = 0;
 
+	udamos_scheme_default_collapse(&def);
 	for (size_t i = 0; i < sn->nr_regions; i++) {
 		const struct udamos_region *g = &sn->regions[i];
 		uint64_t first, end;
 
-		if (g->nr_accesses * 20 < sn->max_nr_accesses ||
+		if ((uint64_t)g->nr_accesses * 10000 < def.pattern.rate.min * sn->max_nr_accesses ||
 		    !udamos_owned_windows(g->start, g->end, &first, &end))
 			continue;
 		for (uint64_t w = first; w < end; w += UDAMOS_HUGE_SIZE) {
