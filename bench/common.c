@@ -143,7 +143,8 @@ void bench_udamos_finish(pid_t child, int out_fd, struct bench_trial *tr)
 
 		/* The whole process, from start to exit, over its run time. */
 		tr->udamos_cpu_pct = elapsed > 0 ? 100.0 * cpu / elapsed : 0;
-		if (json_object_object_get_ex(o, "kdamond_cpu_pct", &v))
+		if (json_object_object_get_ex(o, "kdamond_cpu_pct", &v) ||
+		    json_object_object_get_ex(o, "shared_kdamond_cpu_pct", &v))
 			tr->kdamond_cpu_pct = json_object_get_double(v);
 		if (json_object_object_get_ex(o, "tlb_flushes", &v))
 			tr->tlb_flushes = (uint64_t)json_object_get_int64(v);

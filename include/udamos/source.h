@@ -23,7 +23,8 @@ struct udamos_source_ops {
 		    size_t *nr_snaps);
 	void (*destroy)(struct udamos_source *src);
 	/* The kernel thread doing the monitoring, if any, so that its CPU
-	 * time can be reported with ours; optional. */
+	 * time can be reported with ours (beside it, for a kdamond that is
+	 * someone else's: the shared source); optional. */
 	int (*kernel_pid)(struct udamos_source *src);
 	/* Stats of the idx-th scheme the kernel applies for us; optional. */
 	int (*scheme_stats)(struct udamos_source *src, size_t idx,

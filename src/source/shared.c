@@ -312,6 +312,12 @@ static void shared_describe(struct udamos_source *src, char *buf, size_t len)
 		 s->c.k.tuned ? ", tuned by the kernel" : "");
 }
 
+/* Its CPU is reported beside udamos's, for reference: it is not ours. */
+static int shared_kernel_pid(struct udamos_source *src)
+{
+	return ((struct shared *)src)->c.k.pid;
+}
+
 static const char *shared_failure(struct udamos_source *src)
 {
 	struct shared *s = (struct shared *)src;
@@ -323,7 +329,7 @@ static const struct udamos_source_ops shared_ops = {
 	.name = "shared",
 	.next = shared_next,
 	.destroy = shared_destroy,
-	.kernel_pid = udamos_kmon_source_pid,
+	.kernel_pid = shared_kernel_pid,
 	.coverage = shared_coverage,
 	.flushes = udamos_kmon_source_flushes,
 	.describe = shared_describe,
