@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "config/scheme_fields.h"
 #include "core/units.h"
+#include "source/select.h"
 #include "sys/clock.h"
 #include "sys/guard.h"
 #include "sys/pagemap.h"
@@ -150,8 +151,9 @@ static int parse(int argc, char **argv, struct demo *d)
 						"e.g. 60s", v);
 			d->duration_us = x;
 		} else if (!strcmp(a, "--source")) {
+			/* One line for bad input: checked, not reported twice. */
 			if (strcmp(v, "oracle") && (!strncmp(v, "oracle:", 7) ||
-						    cli_check_source(v)))
+						    !udamos_source_spec_valid(v)))
 				return cli_fail(UDAMOS_ERR_INPUT, "--source %s: use auto, vaddr, "
 						"paddr, shared or oracle (the demo knows its hot set)", v);
 			d->source = v;

@@ -192,15 +192,15 @@ int udamos_source_open(const struct udamos_source_req *q, struct udamos_source *
 	int err;
 
 	*out = NULL;
-	/* The blind-spot probe first, before any kdamond of ours loads the
-	 * machine (see sys/blindspot.h); its verdict is kept for the run. */
-	if (!udamos_source_is_oracle(spec))
-		udamos_flusher_will_flush(&q->flush);
 	if (!udamos_source_spec_valid(spec)) {
 		snprintf(why, len, "--source %s: unknown source; use auto, vaddr, paddr, shared "
 			 "or oracle:MODEL", spec);
 		return -EINVAL;
 	}
+	/* The blind-spot probe next, before any kdamond of ours loads the
+	 * machine (see sys/blindspot.h); its verdict is kept for the run. */
+	if (!udamos_source_is_oracle(spec))
+		udamos_flusher_will_flush(&q->flush);
 	if (udamos_source_is_oracle(spec) || !strcmp(spec, "paddr")) {
 		if (q->nr_delegated) {
 			snprintf(why, len, "%s: %s; use --source auto or vaddr",
