@@ -222,7 +222,7 @@ static int one_config(struct bench_env *env, int cfg, uint64_t keys, unsigned se
 
 	memset(tr, 0, sizeof(*tr));
 	tr->cfg = cfg;
-	err = bench_thp_set(c->thp);
+	err = bench_thp_set(env, c->thp);
 	if (err)
 		return err;
 	server = start_server(port, c->madvise_hot);

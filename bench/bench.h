@@ -64,7 +64,7 @@ struct bench_env {
 /* Saves THP and khugepaged settings in the guard and arms it.  0 or -errno. */
 int bench_thp_guard(struct bench_env *env);
 /* THP mode for one run, with khugepaged at its kernel defaults. */
-int bench_thp_set(const char *mode);
+int bench_thp_set(struct bench_env *env, const char *mode);
 
 /*
  * Starts "udamos run" against pid for duration_s with the default collapse

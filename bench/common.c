@@ -18,6 +18,7 @@
 
 #include "sys/clock.h"
 #include "sys/procfs.h"
+#include "sys/lease.h"
 #include "sys/thp.h"
 
 const struct bench_config bench_configs[NR_CFGS] = {
@@ -39,32 +40,30 @@ static const struct { const char *file, *value; } khugepaged_defaults[] = {
 
 int bench_thp_guard(struct bench_env *env)
 {
-	char path[256];
-	int err;
-
 	udamos_guard_init(&env->guard);
-	err = udamos_guard_save(&env->guard, UDAMOS_THP_ENABLED);
-	if (!err)
-		err = udamos_guard_save(&env->guard, UDAMOS_THP_DEFRAG);
-	for (size_t i = 0; !err && i < sizeof(khugepaged_defaults) / sizeof(khugepaged_defaults[0]); i++) {
-		snprintf(path, sizeof(path), UDAMOS_KHUGEPAGED_DIR "/%s", khugepaged_defaults[i].file);
-		err = udamos_guard_save(&env->guard, path);
-	}
-	return err ? err : udamos_guard_arm(&env->guard);
+	udamos_lease_recover(UDAMOS_LEASE_DIR, stderr);
+	return udamos_guard_arm(&env->guard);
 }
 
-int bench_thp_set(const char *mode)
+/* Each knob under a lease, so that a udamos run alongside is never left
+ * with a value that was ours. */
+int bench_thp_set(struct bench_env *env, const char *mode)
 {
-	char path[256];
-	int err = udamos_sysfs_write(UDAMOS_THP_ENABLED, mode);
+	char path[256], why[512];
+	int err = udamos_lease_set(&env->guard, UDAMOS_LEASE_DIR, UDAMOS_THP_ENABLED, mode,
+				   why, sizeof(why));
 
 	/* The kernel's default: direct compaction only for madvised memory. */
 	if (!err)
-		err = udamos_sysfs_write(UDAMOS_THP_DEFRAG, "madvise");
+		err = udamos_lease_set(&env->guard, UDAMOS_LEASE_DIR, UDAMOS_THP_DEFRAG,
+				       "madvise", why, sizeof(why));
 	for (size_t i = 0; !err && i < sizeof(khugepaged_defaults) / sizeof(khugepaged_defaults[0]); i++) {
 		snprintf(path, sizeof(path), UDAMOS_KHUGEPAGED_DIR "/%s", khugepaged_defaults[i].file);
-		err = udamos_sysfs_write(path, khugepaged_defaults[i].value);
+		err = udamos_lease_set(&env->guard, UDAMOS_LEASE_DIR, path,
+				       khugepaged_defaults[i].value, why, sizeof(why));
 	}
+	if (err)
+		fprintf(stderr, "bench: %s\n", why);
 	return err;
 }
 

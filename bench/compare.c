@@ -126,7 +126,7 @@ static int run_trial(struct bench_env *env, const struct variant *v, int cfg,
 	tr->cfg = cfg;
 	if (!offs)
 		return -ENOMEM;
-	err = bench_thp_set(c->thp);
+	err = bench_thp_set(env, c->thp);
 	if (!err)
 		err = udamos_workload_start(&wc, &w);
 	if (err) {

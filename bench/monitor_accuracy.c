@@ -212,7 +212,8 @@ int main(int argc, char **argv)
 	t0 = hot_since_us = udamos_now_us();
 	cpu0 = udamos_self_cpu_us();
 	if (kpid > 0)
-		kcpu0 = udamos_pid_cpu_us(kpid);
+		if (udamos_pid_cpu_us(kpid, &kcpu0))
+			kpid = 0;
 	while (udamos_now_us() - t0 < o.seconds * 1000000ULL) {
 		struct udamos_snapshot *sn;
 		size_t n;
@@ -233,7 +234,12 @@ int main(int argc, char **argv)
 	{
 		double secs = (double)(udamos_now_us() - t0) / 1e6;
 		double cpu = 100.0 * (double)(udamos_self_cpu_us() - cpu0) / 1e6 / secs;
-		double kcpu = kpid > 0 ? 100.0 * (double)(udamos_pid_cpu_us(kpid) - kcpu0) / 1e6 / secs : 0;
+		uint64_t kcpu1 = kcpu0;
+		double kcpu;
+
+		if (kpid > 0)
+			udamos_pid_cpu_us(kpid, &kcpu1);
+		kcpu = 100.0 * (double)(kcpu1 - kcpu0) / 1e6 / secs;
 
 		if (o.json)
 			printf("{\"source\":\"%s\",\"layout\":\"%s\",\"footprint\":%" PRIu64

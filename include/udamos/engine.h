@@ -23,6 +23,9 @@ struct udamos_apply_req {
 	size_t nr_ops_filters;
 	/* The filters' verdict for memory that none of them matches. */
 	bool ops_default_allow;
+	/* What is left of the time quota (UINT64_MAX: none): the actuator
+	 * stops between windows once it is spent. */
+	uint64_t budget_ns;
 };
 
 struct udamos_apply_res {
@@ -41,19 +44,27 @@ struct udamos_actuator {
 
 /* Values the engine reads from the system; all in the goal's units. */
 struct udamos_env {
-	/* Returns 0 and sets *value, or a negative errno. */
-	int (*goal_metric)(void *ctx, enum udamos_goal_metric metric,
+	/* Returns 0 and sets *value, or a negative errno.  reader names the
+	 * goal asking: a metric measured as a change since the last reading
+	 * (PSI stall time) keeps one last reading per reader, or two goals
+	 * would take each other's deltas. */
+	int (*goal_metric)(void *ctx, enum udamos_goal_metric metric, const void *reader,
 			   uint64_t *value);
 	/* Free memory per thousand of total. */
 	int (*free_mem_rate)(void *ctx, uint32_t *permil);
 	void *ctx;
 };
 
-/* A range whose age was reset by an action; see engine.c. */
+/* A range whose age was reset by an action; see core/agereset.h. */
 struct udamos_age_reset {
 	uint32_t target;
 	uint64_t start, end;
 	uint64_t time_us;
+};
+
+struct udamos_age_resets {
+	struct udamos_age_reset *v;	/* sorted by (target, start), disjoint */
+	size_t nr, cap;
 };
 
 struct udamos_engine {
@@ -62,8 +73,7 @@ struct udamos_engine {
 	struct udamos_actuator actuator;
 	struct udamos_env env;
 
-	struct udamos_age_reset *resets;
-	size_t nr_resets, cap_resets;
+	struct udamos_age_resets resets;
 
 	uint64_t gone_targets;	/* bitmap of targets that exited (< 64) */
 };
@@ -77,7 +87,7 @@ void udamos_engine_release(struct udamos_engine *e);
 /*
  * Feeds one aggregation's snapshots (one per target, all with the same
  * time_us) and applies every scheme whose apply interval has come.
- * Returns 0 or -ENOMEM.
+ * Returns 0, -ENOMEM, or -EINVAL for a snapshot with aggr_us 0.
  */
 int udamos_engine_feed(struct udamos_engine *e,
 		       const struct udamos_snapshot *snaps, size_t nr_snaps);

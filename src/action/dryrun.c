@@ -17,21 +17,54 @@ static bool inside(const struct udamos_rec_ranges *rr, uint64_t start, uint64_t 
 	return rr && udamos_ranges_overlap(rr->r, rr->nr, start, end) == end - start;
 }
 
-static bool in_collapsed(const struct udamos_dryrun_target *t, uint64_t w)
+/* Index of the first collapsed window at or above w. */
+static size_t collapsed_from(const struct udamos_dryrun_target *t, uint64_t w)
 {
 	size_t lo = 0, hi = t->nr_collapsed;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (t->collapsed[mid] == w)
-			return true;
 		if (t->collapsed[mid] < w)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return false;
+	return lo;
+}
+
+static bool in_collapsed(const struct udamos_dryrun_target *t, uint64_t w)
+{
+	size_t i = collapsed_from(t, w);
+
+	return i < t->nr_collapsed && t->collapsed[i] == w;
+}
+
+uint64_t udamos_dryrun_huge_bytes(const struct udamos_dryrun_target *t, uint64_t start,
+				  uint64_t end)
+{
+	uint64_t mask = UDAMOS_HUGE_SIZE - 1, lo = (start + mask) & ~mask, hi = end & ~mask;
+	uint64_t bytes = 0;
+
+	if (start > UINT64_MAX - mask || lo >= hi)
+		return 0;
+	/* By ranges, never window by window: a recorded range may span the
+	 * whole address space. */
+	for (size_t i = 0; t->huge && i < t->huge->nr; i++) {
+		const struct udamos_rec_range *h = &t->huge->r[i];
+		uint64_t a = h->start > UINT64_MAX - mask ? UINT64_MAX : (h->start + mask) & ~mask;
+		uint64_t b = h->end & ~mask;
+
+		a = a > lo ? a : lo;
+		b = b < hi ? b : hi;
+		if (a < b)
+			bytes += b - a;
+	}
+	for (size_t i = collapsed_from(t, lo); i < t->nr_collapsed && t->collapsed[i] < hi; i++)
+		if (!inside(t->huge, t->collapsed[i], t->collapsed[i] + UDAMOS_HUGE_SIZE))
+			bytes += UDAMOS_HUGE_SIZE;
+	/* Overlapping ranges (only a corrupted recording has them) count once. */
+	return bytes < hi - lo ? bytes : hi - lo;
 }
 
 bool udamos_dryrun_is_huge(const struct udamos_dryrun_target *t, uint64_t addr)

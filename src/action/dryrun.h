@@ -48,6 +48,9 @@ void udamos_dryrun_apply(void *ctx, const struct udamos_apply_req *req,
 			 struct udamos_apply_res *res);
 /* Is the 2 MiB window at addr huge, as recorded or by the simulation? */
 bool udamos_dryrun_is_huge(const struct udamos_dryrun_target *t, uint64_t addr);
+/* Bytes of the whole 2 MiB windows in [start, end) that are huge. */
+uint64_t udamos_dryrun_huge_bytes(const struct udamos_dryrun_target *t, uint64_t start,
+				  uint64_t end);
 void udamos_dryrun_release(struct udamos_dryrun *d);
 
 #endif

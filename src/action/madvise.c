@@ -33,6 +33,9 @@ struct batch {
 	struct iovec iov[BATCH];
 	size_t n;
 	struct udamos_apply_res *res;
+	/* When the time quota runs out (0: never); windows go one call each
+	 * then, so the quota stops udamos between any two of them. */
+	uint64_t deadline_ns;
 };
 
 int udamos_action_advice(enum udamos_action action)
@@ -148,6 +151,13 @@ static void push(struct batch *b, uint64_t start, uint64_t len)
 	b->iov[b->n].iov_base = (void *)(uintptr_t)start;
 	b->iov[b->n].iov_len = len;
 	b->n++;
+	if (b->deadline_ns && b->advice == MADV_COLLAPSE)
+		flush(b);
+}
+
+static bool out_of_time(const struct batch *b)
+{
+	return b->deadline_ns && udamos_now_ns() >= b->deadline_ns;
 }
 
 static bool has_filter(const struct udamos_apply_req *req, enum udamos_filter_type type)
@@ -180,7 +190,7 @@ static void collapse(const struct udamos_apply_req *req, struct batch *b,
 
 	if (!udamos_owned_windows(req->start, req->end, &first, &end))
 		return;
-	for (w = first; w < end; w += UDAMOS_HUGE_SIZE) {
+	for (w = first; w < end && !out_of_time(b); w += UDAMOS_HUGE_SIZE) {
 		const struct udamos_vma *vma =
 			udamos_target_vma_of(b->t, w, w + UDAMOS_HUGE_SIZE);
 
@@ -234,6 +244,8 @@ void udamos_madvise_apply(void *ctx, const struct udamos_apply_req *req,
 	uint64_t t0 = udamos_now_ns();
 	int err;
 
+	if (req->budget_ns < UINT64_MAX - t0)
+		b.deadline_ns = t0 + req->budget_ns;
 	if (b.advice < 0 && action != UDAMOS_ACTION_STAT) {
 		fail(res, EINVAL);
 		return;

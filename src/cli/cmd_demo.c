@@ -18,6 +18,7 @@
 #include "source/select.h"
 #include "sys/clock.h"
 #include "sys/guard.h"
+#include "sys/lease.h"
 #include "sys/pagemap.h"
 #include "sys/thp.h"
 #include "workload/hotcold.h"
@@ -259,10 +260,18 @@ int cmd_demo(int argc, char **argv)
 		return cli_fail(UDAMOS_ERR_ENV, "this kernel has no transparent huge pages; "
 				"collapse needs CONFIG_TRANSPARENT_HUGEPAGE");
 	udamos_guard_init(&guard);
-	if (udamos_guard_save(&guard, UDAMOS_THP_ENABLED) || udamos_guard_arm(&guard) ||
-	    udamos_sysfs_write(UDAMOS_THP_ENABLED, "never")) {
+	udamos_lease_recover(UDAMOS_LEASE_DIR, stderr);
+	/* Under a lease: another udamos changing THP at the same time must
+	 * not make either one put back the wrong value. */
+	rc = udamos_guard_arm(&guard);
+	if (rc)
+		snprintf(why, sizeof(why), "cannot start the restore guard: %s", strerror(-rc));
+	else
+		rc = udamos_lease_set(&guard, UDAMOS_LEASE_DIR, UDAMOS_THP_ENABLED, "never",
+				      why, sizeof(why));
+	if (rc) {
 		udamos_guard_restore(&guard);
-		return cli_fail(UDAMOS_ERR_ENV, "cannot set %s to never", UDAMOS_THP_ENABLED);
+		return cli_fail(UDAMOS_ERR_ENV, "cannot set THP to never for the demo: %s", why);
 	}
 	d.hot_offset = d.footprint / 4 & ~(UDAMOS_HUGE_SIZE - 1);
 	wc = (struct udamos_workload_cfg){ .footprint = d.footprint,

@@ -167,7 +167,7 @@ int cmd_features(int argc, char **argv)
 	struct utsname u;
 	char mode[32] = "";
 	bool json = argc > 1 && !strcmp(argv[1], "--json");
-	pid_t child;
+	pid_t child, parent;
 	int other;
 
 	if (argc > 2 || (argc > 1 && !json)) {
@@ -178,8 +178,10 @@ int cmd_features(int argc, char **argv)
 	}
 	/* Probed on another process: for itself, a process may give any
 	 * advice, which says nothing about what udamos can do to targets. */
+	parent = getpid();
 	child = fork();
 	if (child == 0) {
+		udamos_guard_child_detach(parent, -1);
 		pause();
 		_exit(0);
 	}

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * udamos simulate: replays a recording through the DAMOS engine with the
- * dry-run actuator, and reports what the schemes would have done, when,
- * the huge-page memory that would have resulted, and the quota use over
- * time.  The engine is the one live runs use; only the actuator differs.
- * Touches no process.
+ * udamos simulate: replays a recording (report/simulate.c) and reports
+ * what the schemes would have done, when, the huge-page memory that would
+ * have resulted, and the quota use over time.  Touches no process.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,6 +19,7 @@
 #include "core/vec.h"
 #include "record/record.h"
 #include "report/report.h"
+#include "report/simulate.h"
 #include "udamos/engine.h"
 
 static const char simulate_usage[] =
@@ -31,98 +30,6 @@ static const char simulate_usage[] =
 "have done and when, the huge-page memory that would have resulted, and\n"
 "quota use per reset interval.  Time spent acting is not simulated: a time\n"
 "quota binds only through its initial size estimate.\n\n";
-
-struct quota_point {
-	uint64_t time_us, charged, esz;
-};
-
-struct sim {
-	struct udamos_recording rec;
-	struct udamos_dryrun dry;
-	/* per scheme: the last interval's quota use, as seen after each feed */
-	struct quota_point *quota[16];
-	size_t nr_quota[16], cap_quota[16];
-	uint64_t last_reset[16], last_charged[16], last_esz[16];
-};
-
-/* Huge memory over anonymous mapped memory: the replay's hugepage_mem_bp. */
-static uint64_t huge_bytes(const struct sim *s, uint32_t t, uint64_t now, uint64_t *anon_out)
-{
-	const struct udamos_rec_ranges *anon = udamos_rec_ranges_at(&s->rec, UDAMOS_REC_ANON, t, now);
-	uint64_t huge = 0, anon_sz = 0;
-
-	for (size_t i = 0; anon && i < anon->nr; i++) {
-		anon_sz += anon->r[i].end - anon->r[i].start;
-		for (uint64_t w = (anon->r[i].start + UDAMOS_HUGE_SIZE - 1) & ~(UDAMOS_HUGE_SIZE - 1);
-		     w + UDAMOS_HUGE_SIZE <= anon->r[i].end; w += UDAMOS_HUGE_SIZE)
-			huge += udamos_dryrun_is_huge(&s->dry.targets[t], w) ? UDAMOS_HUGE_SIZE : 0;
-	}
-	if (anon_out)
-		*anon_out = anon_sz;
-	return huge;
-}
-
-static int goal_metric(void *ctx, enum udamos_goal_metric m, uint64_t *value)
-{
-	struct sim *s = ctx;
-	uint64_t huge = 0, anon = 0, a;
-
-	if (m != UDAMOS_GOAL_HUGEPAGE_MEM_BP)
-		return -ENODATA;	/* not in recordings */
-	for (uint32_t t = 0; t < s->dry.nr_targets; t++) {
-		huge += huge_bytes(s, t, s->dry.now_us, &a);
-		anon += a;
-	}
-	if (!anon)
-		return -ENODATA;
-	*value = huge * 10000 / anon;
-	return 0;
-}
-
-static void note_quota(struct sim *s, const struct udamos_scheme *schemes, size_t nr)
-{
-	for (size_t i = 0; i < nr && i < 16; i++) {
-		const struct udamos_scheme_state *st = &schemes[i].state;
-
-		if (st->reset_at_us != s->last_reset[i] && s->last_reset[i] &&
-		    !udamos_reserve(&s->quota[i], &s->cap_quota[i], s->nr_quota[i] + 1,
-				    sizeof(*s->quota[i])))
-			s->quota[i][s->nr_quota[i]++] = (struct quota_point){
-				s->last_reset[i], s->last_charged[i], s->last_esz[i] };
-		s->last_reset[i] = st->reset_at_us;
-		s->last_charged[i] = st->charged_sz;
-		s->last_esz[i] = st->esz;
-	}
-}
-
-static int replay(struct sim *s, struct udamos_scheme *schemes, size_t nr)
-{
-	struct udamos_engine e;
-	int err = 0;
-
-	udamos_engine_init(&e, schemes, nr,
-			   (struct udamos_actuator){ udamos_dryrun_apply, &s->dry },
-			   (struct udamos_env){ .goal_metric = goal_metric, .ctx = s });
-	for (size_t i = 0; i < s->rec.nr_snaps && !err;) {
-		size_t j = i;
-		uint64_t now = s->rec.snaps[i].time_us;
-
-		/* One aggregation: the consecutive snapshots of one time. */
-		while (j < s->rec.nr_snaps && s->rec.snaps[j].time_us == now)
-			j++;
-		s->dry.now_us = now;
-		for (uint32_t t = 0; t < s->dry.nr_targets; t++) {
-			s->dry.targets[t].vmas = udamos_rec_ranges_at(&s->rec, UDAMOS_REC_VMAS, t, now);
-			s->dry.targets[t].anon = udamos_rec_ranges_at(&s->rec, UDAMOS_REC_ANON, t, now);
-			s->dry.targets[t].huge = udamos_rec_ranges_at(&s->rec, UDAMOS_REC_HUGE, t, now);
-		}
-		err = udamos_engine_feed(&e, &s->rec.snaps[i], j - i);
-		note_quota(s, schemes, nr);
-		i = j;
-	}
-	udamos_engine_release(&e);
-	return err;
-}
 
 /* What monitored the recording, for people. */
 static const char *recorded_monitor(const struct udamos_recording *rec)
@@ -136,7 +43,7 @@ static const char *recorded_monitor(const struct udamos_recording *rec)
 		"the monitor record)";
 }
 
-static json_object *scheme_json(const struct sim *s, const struct udamos_scheme *sc, size_t idx,
+static json_object *scheme_json(const struct udamos_sim *s, const struct udamos_scheme *sc, size_t idx,
 				uint64_t t0)
 {
 	json_object *o = json_object_new_object(), *ev = json_object_new_array();
@@ -163,9 +70,9 @@ static json_object *scheme_json(const struct sim *s, const struct udamos_scheme 
 		json_object_array_add(ev, x);
 	}
 	json_object_object_add(o, "events", ev);
-	for (size_t i = 0; idx < 16 && i < s->nr_quota[idx]; i++) {
+	for (size_t i = 0; idx < UDAMOS_SIM_MAX_SCHEMES && i < s->nr_quota[idx]; i++) {
 		json_object *x = json_object_new_object();
-		const struct quota_point *p = &s->quota[idx][i];
+		const struct udamos_sim_quota *p = &s->quota[idx][i];
 
 		json_object_object_add(x, "time_s", json_object_new_double((double)(p->time_us - t0) / 1e6));
 		json_object_object_add(x, "charged_bytes", json_object_new_uint64(p->charged));
@@ -177,14 +84,14 @@ static json_object *scheme_json(const struct sim *s, const struct udamos_scheme 
 	return o;
 }
 
-static void print_human(const struct sim *s, const char *file, const struct udamos_scheme *sc,
+static void print_human(const struct udamos_sim *s, const char *file, const struct udamos_scheme *sc,
 			size_t nr, uint64_t t0, uint64_t t_end, uint64_t huge0, uint64_t huge1)
 {
 	char a[32], b[32];
 
 	printf("simulated %zu scheme%s over %zu snapshots (%.1f s) of %s; nothing was touched\n"
-	       "recorded with monitoring: %s\n", nr, nr > 1 ? "s" : "", s->rec.nr_snaps,
-	       (double)(t_end - t0) / 1e6, file, recorded_monitor(&s->rec));
+	       "recorded with monitoring: %s\n", nr, nr > 1 ? "s" : "", s->rec->nr_snaps,
+	       (double)(t_end - t0) / 1e6, file, recorded_monitor(s->rec));
 	for (size_t i = 0; i < nr; i++) {
 		size_t shown = 0, n_ev = 0;
 
@@ -205,7 +112,7 @@ static void print_human(const struct sim *s, const char *file, const struct udam
 		}
 		if (n_ev > 12)
 			printf("  ... %zu more (--json lists all)\n", n_ev - 12);
-		if (i < 16 && s->nr_quota[i]) {
+		if (i < UDAMOS_SIM_MAX_SCHEMES && s->nr_quota[i]) {
 			uint64_t max = 0;
 
 			for (size_t k = 0; k < s->nr_quota[i]; k++)
@@ -224,13 +131,11 @@ int cmd_simulate(int argc, char **argv)
 	size_t nr = 0;
 	const char *file = NULL, *schemes_file = NULL;
 	bool json = false;
-	struct sim *s = calloc(1, sizeof(*s));
-	uint64_t t0 = 0, t_end = 0, huge0 = 0, huge1 = 0;
+	struct udamos_recording rec = { 0 };
+	struct udamos_sim sim, *s = &sim;
 	char why[512];
-	int rc = 0;
+	int rc = 0, sim_err;
 
-	if (!s)
-		return cli_fail(UDAMOS_ERR_RUNTIME, "out of memory");
 	for (int i = 1; i < argc && !rc; i++) {
 		int err = udamos_scheme_arg(&schemes, &nr, argc, argv, &i, why, sizeof(why));
 
@@ -241,7 +146,7 @@ int cmd_simulate(int argc, char **argv)
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(simulate_usage, stdout);
 			fputs(udamos_scheme_args_help, stdout);
-			free(s);
+			udamos_schemes_free(schemes, nr);
 			return 0;
 		} else if (!strcmp(argv[i], "--json"))
 			json = true;
@@ -258,59 +163,49 @@ int cmd_simulate(int argc, char **argv)
 			      "--pid PID -o FILE'");
 	if (!rc)
 		rc = cli_finish_schemes(schemes_file, &schemes, &nr);
-	if (!rc && nr > 16)
-		rc = cli_fail(UDAMOS_ERR_INPUT, "at most 16 schemes in one simulation");
-	if (!rc && udamos_rec_load(file, &s->rec, why, sizeof(why)))
+	if (!rc && nr > UDAMOS_SIM_MAX_SCHEMES)
+		rc = cli_fail(UDAMOS_ERR_INPUT, "at most %d schemes in one simulation",
+			      UDAMOS_SIM_MAX_SCHEMES);
+	if (!rc && udamos_rec_load(file, &rec, why, sizeof(why)))
 		rc = cli_fail(UDAMOS_ERR_INPUT, "%s", why);
-	else if (!rc && !s->rec.nr_snaps)
+	else if (!rc && !rec.nr_snaps)
 		rc = cli_fail(UDAMOS_ERR_INPUT, "%s: no snapshots to replay", file);
 	if (rc) {
-		udamos_rec_free(&s->rec);
+		udamos_rec_free(&rec);
 		udamos_schemes_free(schemes, nr);
-		free(s);
 		return rc;
 	}
-	if (s->rec.truncated)
+	if (rec.truncated)
 		fprintf(stderr, "udamos: note: %s ends in a partial record (cut short while "
-			"recording); replaying its first %" PRIu64 " bytes\n", file, s->rec.good_bytes);
-	s->dry.nr_targets = s->rec.nr_targets;
-	s->dry.targets = calloc(s->rec.nr_targets ? s->rec.nr_targets : 1, sizeof(*s->dry.targets));
-	s->dry.schemes = schemes;
-	t0 = s->rec.snaps[0].time_us;
-	t_end = s->rec.snaps[s->rec.nr_snaps - 1].time_us;
-	for (uint32_t t = 0; s->dry.targets && t < s->dry.nr_targets; t++) {
-		s->dry.targets[t].huge = udamos_rec_ranges_at(&s->rec, UDAMOS_REC_HUGE, t, t0);
-		huge0 += huge_bytes(s, t, t0, NULL);
-	}
-	if (!s->dry.targets || replay(s, schemes, nr))
+			"recording); replaying its first %" PRIu64 " bytes\n", file, rec.good_bytes);
+	sim_err = udamos_sim_run(s, &rec, schemes, nr);
+	if (sim_err == -ENOMEM)
 		rc = cli_fail(UDAMOS_ERR_RUNTIME, "simulation: out of memory");
-	for (uint32_t t = 0; !rc && t < s->dry.nr_targets; t++)
-		huge1 += huge_bytes(s, t, t_end, NULL);
+	else if (sim_err)
+		rc = cli_fail(UDAMOS_ERR_INPUT, "%s: a snapshot the engine cannot take (%s); the "
+			      "file is corrupted", file, strerror(-sim_err));
 	if (!rc && json) {
 		json_object *o = json_object_new_object(), *list = json_object_new_array();
 
 		for (size_t i = 0; i < nr; i++)
-			json_object_array_add(list, scheme_json(s, &schemes[i], i, t0));
+			json_object_array_add(list, scheme_json(s, &schemes[i], i, s->t0_us));
 		json_object_object_add(o, "recording", json_object_new_string(file));
 		json_object_object_add(o, "monitoring", json_object_new_string(
-			s->rec.monitor[0] ? s->rec.monitor : "unknown"));
-		json_object_object_add(o, "monitor", json_object_new_string(recorded_monitor(&s->rec)));
-		json_object_object_add(o, "duration_s", json_object_new_double((double)(t_end - t0) / 1e6));
-		json_object_object_add(o, "snapshots", json_object_new_uint64(s->rec.nr_snaps));
-		json_object_object_add(o, "huge_bytes_start", json_object_new_uint64(huge0));
-		json_object_object_add(o, "huge_bytes_end", json_object_new_uint64(huge1));
+			rec.monitor[0] ? rec.monitor : "unknown"));
+		json_object_object_add(o, "monitor", json_object_new_string(recorded_monitor(&rec)));
+		json_object_object_add(o, "duration_s",
+				       json_object_new_double((double)(s->t_end_us - s->t0_us) / 1e6));
+		json_object_object_add(o, "snapshots", json_object_new_uint64(rec.nr_snaps));
+		json_object_object_add(o, "huge_bytes_start", json_object_new_uint64(s->huge_start));
+		json_object_object_add(o, "huge_bytes_end", json_object_new_uint64(s->huge_end));
 		json_object_object_add(o, "schemes", list);
 		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 	} else if (!rc) {
-		print_human(s, file, schemes, nr, t0, t_end, huge0, huge1);
+		print_human(s, file, schemes, nr, s->t0_us, s->t_end_us, s->huge_start, s->huge_end);
 	}
-	for (size_t i = 0; i < 16; i++)
-		free(s->quota[i]);
-	udamos_dryrun_release(&s->dry);
-	free(s->dry.targets);
-	udamos_rec_free(&s->rec);
+	udamos_sim_release(s);
+	udamos_rec_free(&rec);
 	udamos_schemes_free(schemes, nr);
-	free(s);
 	return rc;
 }

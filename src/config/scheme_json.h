@@ -12,7 +12,8 @@
 
 /*
  * Parses text into schemes (appended to *schemes).  Returns 0, or -EINVAL
- * with a one-line reason naming the JSON path of the bad value in why.
+ * with a one-line reason naming the JSON path of the bad value in why;
+ * either way, what was appended is the caller's to free.
  */
 int udamos_schemes_from_json(const char *text, struct udamos_scheme **schemes,
 			     size_t *nr, char *why, size_t why_len);

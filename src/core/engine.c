@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/agereset.h"
 #include "core/filter.h"
 #include "core/quota.h"
 #include "core/vec.h"
@@ -48,9 +49,7 @@ void udamos_engine_init(struct udamos_engine *e, struct udamos_scheme *schemes,
 
 void udamos_engine_release(struct udamos_engine *e)
 {
-	free(e->resets);
-	e->resets = NULL;
-	e->nr_resets = e->cap_resets = 0;
+	udamos_resets_release(&e->resets);
 }
 
 bool udamos_engine_target_gone(const struct udamos_engine *e, uint32_t target)
@@ -81,40 +80,18 @@ static uint64_t reset_horizon_us(const struct udamos_engine *e, uint64_t aggr_us
 	return horizon;
 }
 
-static void prune_resets(struct udamos_engine *e, uint64_t now_us, uint64_t aggr_us)
-{
-	uint64_t horizon = reset_horizon_us(e, aggr_us);
-	size_t out = 0;
-
-	for (size_t i = 0; i < e->nr_resets; i++)
-		if (now_us - e->resets[i].time_us <= horizon)
-			e->resets[out++] = e->resets[i];
-	e->nr_resets = out;
-}
-
-static int add_reset(struct udamos_engine *e, uint32_t target, uint64_t start,
-		     uint64_t end, uint64_t now_us)
-{
-	if (udamos_reserve(&e->resets, &e->cap_resets, e->nr_resets + 1, sizeof(*e->resets)))
-		return -ENOMEM;
-	e->resets[e->nr_resets++] = (struct udamos_age_reset){
-		.target = target, .start = start, .end = end, .time_us = now_us,
-	};
-	return 0;
-}
-
 /* The age of [start, end), capped by every reset that covers it. */
 static uint32_t effective_age(const struct udamos_engine *e, uint32_t target,
 			      uint32_t age, uint64_t start, uint64_t end, uint64_t now_us,
 			      uint64_t aggr_us)
 {
-	for (size_t i = 0; i < e->nr_resets; i++) {
-		const struct udamos_age_reset *x = &e->resets[i];
-		uint64_t since;
+	const struct udamos_age_resets *rs = &e->resets;
 
-		if (x->target != target || x->end <= start || end <= x->start)
-			continue;
-		since = (now_us - x->time_us) / aggr_us;
+	for (size_t i = udamos_resets_first(rs, target, start);
+	     i < rs->nr && rs->v[i].target == target && rs->v[i].start < end; i++) {
+		uint64_t t = rs->v[i].time_us;
+		uint64_t since = now_us > t ? (now_us - t) / aggr_us : 0;
+
 		if (since < age)
 			age = (uint32_t)since;
 	}
@@ -125,19 +102,20 @@ static uint32_t effective_age(const struct udamos_engine *e, uint32_t target,
 static size_t reset_cuts(const struct udamos_engine *e, uint32_t target,
 			 const struct udamos_region *r, uint64_t **cuts, size_t *cap)
 {
-	size_t n = 0;
+	const struct udamos_age_resets *rs = &e->resets;
+	size_t first = udamos_resets_first(rs, target, r->start), n = 0, last = first;
 
-	if (udamos_reserve(cuts, cap, 2 * e->nr_resets + 2, sizeof(**cuts)))
+	while (last < rs->nr && rs->v[last].target == target && rs->v[last].start < r->end)
+		last++;
+	if (udamos_reserve(cuts, cap, 2 * (last - first) + 2, sizeof(**cuts)))
 		return 0;
 	(*cuts)[n++] = r->start;
-	for (size_t i = 0; i < e->nr_resets; i++) {
-		const struct udamos_age_reset *x = &e->resets[i];
+	for (size_t i = first; i < last; i++) {
+		const struct udamos_age_reset *x = &rs->v[i];
 
-		if (x->target != target)
-			continue;
-		if (x->start > r->start && x->start < r->end)
+		if (x->start > r->start)
 			(*cuts)[n++] = x->start;
-		if (x->end > r->start && x->end < r->end)
+		if (x->end < r->end)
 			(*cuts)[n++] = x->end;
 	}
 	(*cuts)[n++] = r->end;
@@ -284,6 +262,7 @@ static int apply_piece(struct udamos_engine *e, struct udamos_scheme *s,
 		.scheme = s, .target = c->target, .start = start, .end = end,
 		.ops_filters = ops, .nr_ops_filters = nr_ops,
 		.ops_default_allow = udamos_filters_default_allow(s->filters, s->nr_filters),
+		.budget_ns = udamos_quota_remaining_ns(s),
 	};
 	struct udamos_apply_res res = { 0 };
 
@@ -313,7 +292,7 @@ static int apply_piece(struct udamos_engine *e, struct udamos_scheme *s,
 	if (tried_push(&s->state, c->target, &piece, res.sz_filter_passed))
 		return -ENOMEM;
 	if (s->action != UDAMOS_ACTION_STAT)
-		return add_reset(e, c->target, start, end, now_us);
+		return udamos_resets_add(&e->resets, c->target, start, end, now_us);
 	return 0;
 }
 
@@ -369,9 +348,14 @@ int udamos_engine_feed(struct udamos_engine *e,
 
 	if (!nr_snaps)
 		return 0;
+	/* Ages and rates are counted in aggregations: none can last 0 us.
+	 * A recording may say otherwise; it is refused, not divided by. */
+	for (size_t i = 0; i < nr_snaps; i++)
+		if (!snaps[i].aggr_us)
+			return -EINVAL;
 	now_us = snaps[0].time_us;
-	aggr_us = snaps[0].aggr_us ? snaps[0].aggr_us : 1;
-	prune_resets(e, now_us, aggr_us);
+	aggr_us = snaps[0].aggr_us;
+	udamos_resets_prune(&e->resets, now_us, reset_horizon_us(e, aggr_us));
 
 	for (size_t i = 0; i < e->nr_schemes; i++) {
 		struct udamos_scheme *s = &e->schemes[i];
@@ -387,8 +371,9 @@ int udamos_engine_feed(struct udamos_engine *e,
 		}
 		if (now_us < st->next_apply_us)
 			continue;
-		while (st->next_apply_us <= now_us)
-			st->next_apply_us += interval;
+		/* One step, however far time jumped: a recording may leap
+		 * years ahead, and a loop would count every interval. */
+		st->next_apply_us = now_us + interval - (now_us - st->next_apply_us) % interval;
 		if (!udamos_wmark_active(s, now_us, &e->env))
 			continue;
 		if (udamos_quota_bounded(&s->quota))

@@ -73,6 +73,19 @@ uint64_t udamos_goal_feedback(uint64_t last, uint64_t score_bp)
 	return next < UDAMOS_QUOTA_MIN_GOAL_SZ ? UDAMOS_QUOTA_MIN_GOAL_SZ : next;
 }
 
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Quotas come from the command line: absurd ones saturate, never wrap. */
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
 /* Achievement of the best-achieved goal, in basis points of its target. */
 static int goal_score(const struct udamos_quota *q, const struct udamos_env *env,
 		      uint64_t *score_bp)
@@ -86,9 +99,9 @@ static int goal_score(const struct udamos_quota *q, const struct udamos_env *env
 
 		if (g->metric == UDAMOS_GOAL_USER_INPUT)
 			cur = g->current_value;
-		else if (!env->goal_metric || env->goal_metric(env->ctx, g->metric, &cur))
+		else if (!env->goal_metric || env->goal_metric(env->ctx, g->metric, g, &cur))
 			continue;
-		bp = g->target_value ? cur * 10000 / g->target_value : 20000;
+		bp = g->target_value ? sat_mul(cur, 10000) / g->target_value : 20000;
 		if (bp > *score_bp)
 			*score_bp = bp;
 		any = true;
@@ -96,22 +109,17 @@ static int goal_score(const struct udamos_quota *q, const struct udamos_env *env
 	return any ? 0 : -1;
 }
 
-static uint64_t min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
 void udamos_quota_tick(struct udamos_scheme *s, uint64_t now_us,
 		       const struct udamos_env *env)
 {
 	struct udamos_quota *q = &s->quota;
 	struct udamos_scheme_state *st = &s->state;
-	uint64_t interval_us = q->reset_interval_ms * 1000;
+	uint64_t interval_us = sat_mul(q->reset_interval_ms, 1000);
 	uint64_t esz = UINT64_MAX, score, span = 1;
 
-	if (st->esz && now_us < st->reset_at_us + interval_us)
+	if (st->esz && now_us >= st->reset_at_us && now_us - st->reset_at_us < interval_us)
 		return;
-	if (st->esz && interval_us)
+	if (st->esz && interval_us && now_us > st->reset_at_us)
 		span = (now_us - st->reset_at_us) / interval_us;
 	st->span = (uint32_t)(span < 1 ? 1 : span > UDAMOS_QUOTA_MAX_SPAN ?
 			      UDAMOS_QUOTA_MAX_SPAN : span);
@@ -126,14 +134,10 @@ void udamos_quota_tick(struct udamos_scheme *s, uint64_t now_us,
 		if (st->total_charged_ns)
 			tput = (uint64_t)((unsigned __int128)st->total_charged_sz *
 					  1000000 / st->total_charged_ns);
-		uint64_t by_time;
-
-		if (__builtin_mul_overflow(tput, q->ms * st->span, &by_time))
-			by_time = UINT64_MAX;
-		esz = min_u64(esz, by_time);
+		esz = min_u64(esz, sat_mul(tput, sat_mul(q->ms, st->span)));
 	}
 	if (q->sz)
-		esz = min_u64(esz, q->sz * st->span);
+		esz = min_u64(esz, sat_mul(q->sz, st->span));
 	if (q->nr_goals && !goal_score(q, env, &score)) {
 		if (q->tuner == UDAMOS_TUNER_TEMPORAL) {
 			if (score >= 10000)
@@ -142,12 +146,23 @@ void udamos_quota_tick(struct udamos_scheme *s, uint64_t now_us,
 			if (!st->esz_goal)
 				st->esz_goal = min_u64(esz, 4ULL << 20);
 			st->esz_goal = udamos_goal_feedback(st->esz_goal, score);
-			esz = min_u64(esz, st->esz_goal * st->span);
+			esz = min_u64(esz, sat_mul(st->esz_goal, st->span));
 		}
 	}
 	/* esz 0 is stored as 1 byte below so "unset" stays distinguishable;
 	 * remaining() treats anything under a page as exhausted. */
 	st->esz = esz ? esz : 1;
+}
+
+uint64_t udamos_quota_remaining_ns(const struct udamos_scheme *s)
+{
+	const struct udamos_scheme_state *st = &s->state;
+	uint64_t budget;
+
+	if (!s->quota.ms)
+		return UINT64_MAX;
+	budget = sat_mul(sat_mul(s->quota.ms, 1000000), st->span ? st->span : 1);
+	return st->charged_ns >= budget ? 0 : budget - st->charged_ns;
 }
 
 uint64_t udamos_quota_remaining(const struct udamos_scheme *s)
@@ -156,7 +171,7 @@ uint64_t udamos_quota_remaining(const struct udamos_scheme *s)
 
 	if (!udamos_quota_bounded(&s->quota))
 		return UINT64_MAX;
-	if (s->quota.ms && st->charged_ns >= s->quota.ms * 1000000 * (st->span ? st->span : 1))
+	if (!udamos_quota_remaining_ns(s))
 		return 0;
 	if (st->esz == UINT64_MAX)
 		return UINT64_MAX;

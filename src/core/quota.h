@@ -46,6 +46,8 @@ void udamos_quota_tick(struct udamos_scheme *s, uint64_t now_us,
 		       const struct udamos_env *env);
 
 /* Bytes that may still be charged in this interval (UINT64_MAX: any). */
+/* Time left of the ms quota this interval, in ns; UINT64_MAX without one. */
+uint64_t udamos_quota_remaining_ns(const struct udamos_scheme *s);
 uint64_t udamos_quota_remaining(const struct udamos_scheme *s);
 
 void udamos_quota_charge(struct udamos_scheme *s, uint64_t sz, uint64_t ns);

@@ -194,15 +194,3 @@ char *udamos_fmt_size(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
-char *udamos_fmt_time_us(uint64_t us, char *buf, size_t len)
-{
-	if (us == UDAMOS_UNLIMITED)
-		snprintf(buf, len, "max");
-	else if (us >= 1000000)
-		snprintf(buf, len, "%.3g s", (double)us / 1e6);
-	else if (us >= 1000)
-		snprintf(buf, len, "%.3g ms", (double)us / 1e3);
-	else
-		snprintf(buf, len, "%llu us", (unsigned long long)us);
-	return buf;
-}

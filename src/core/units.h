@@ -23,8 +23,7 @@ int udamos_parse_rate(const char *s, uint64_t *out, enum udamos_rate_unit *unit)
 /* A time in microseconds (UDAMOS_AGE_US) or a bare count (UDAMOS_AGE_AGGRS). */
 int udamos_parse_age(const char *s, uint64_t *out, enum udamos_age_unit *unit);
 
-/* Human formatting into buf (e.g. "2.0 MiB", "1.5 s"); returns buf. */
+/* Human formatting into buf (e.g. "2.0 MiB"); returns buf. */
 char *udamos_fmt_size(uint64_t bytes, char *buf, size_t len);
-char *udamos_fmt_time_us(uint64_t us, char *buf, size_t len);
 
 #endif

@@ -93,6 +93,11 @@ static int take_snapshot(struct parse *p, const uint8_t *b, uint32_t len, uint64
 		return bad(p, "snapshot at byte %llu names target %u, which no target record "
 			   "declared; the file is corrupted", (unsigned long long)off,
 			   udamos_get32(b));
+	/* Rates and ages are counted in aggregations: one lasting no time
+	 * cannot be read into either. */
+	if (!udamos_get64(b + 16))
+		return bad(p, "snapshot at byte %llu has an aggregation interval of 0 us; the "
+			   "file is corrupted", (unsigned long long)off);
 	if (udamos_reserve(&r->snaps, &p->cap_snaps, r->nr_snaps + 1, sizeof(*s)))
 		return -ENOMEM;
 	s = &r->snaps[r->nr_snaps];

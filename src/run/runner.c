@@ -362,7 +362,8 @@ static void feed_goals(struct run *r, struct udamos_env *env)
 		for (size_t g = 0; g < k->nr_goals; g++) {
 			current[i][g] = k->goals[g].current_value;
 			if (k->goals[g].fed &&
-			    !env->goal_metric(env->ctx, k->goals[g].source, &current[i][g]))
+			    !env->goal_metric(env->ctx, k->goals[g].source, &k->goals[g],
+					     &current[i][g]))
 				any = true;
 		}
 	}
@@ -408,6 +409,16 @@ static void show_progress(const struct run *r, uint64_t elapsed_us)
 	fflush(r->cfg->progress);
 }
 
+/* The kdamond's CPU since the start; a kdamond that has gone keeps its
+ * last reading rather than dropping to nothing. */
+static void kernel_cpu(struct run *r, int kpid, uint64_t kcpu0)
+{
+	uint64_t now;
+
+	if (kpid > 0 && !udamos_pid_cpu_us(kpid, &now) && now >= kcpu0)
+		r->res->kernel_cpu_us = now - kcpu0;
+}
+
 static enum udamos_status loop(struct run *r)
 {
 	struct udamos_madvise_actuator act = { .targets = r->targets,
@@ -416,11 +427,13 @@ static enum udamos_status loop(struct run *r)
 	struct udamos_engine e;
 	uint64_t t0 = udamos_now_us(), cpu0 = udamos_self_cpu_us();
 	int kpid = r->src->ops->kernel_pid ? r->src->ops->kernel_pid(r->src) : 0;
-	uint64_t kcpu0 = kpid > 0 ? udamos_pid_cpu_us(kpid) : 0;
+	uint64_t kcpu0 = 0;
 	enum udamos_status st = UDAMOS_OK;
 	uint64_t next_stats_us = 0;
 	struct udamos_env env = udamos_sysenv_env(&se);
 
+	if (kpid > 0 && udamos_pid_cpu_us(kpid, &kcpu0))
+		kpid = 0;
 	udamos_engine_init(&e, r->cfg->schemes, r->cfg->nr_schemes,
 			   (struct udamos_actuator){ udamos_madvise_apply, &act }, env);
 	for (;;) {
@@ -443,11 +456,6 @@ static enum udamos_status loop(struct run *r)
 		update_coverage(r);
 		if (!reap(r))
 			break;
-		if (r->nr_kschemes && udamos_now_us() >= next_stats_us) {
-			delegated_stats(r);
-			feed_goals(r, &env);
-			next_stats_us = udamos_now_us() + 1000000;
-		}
 		if (r->cfg->on_snapshots &&
 		    (err = r->cfg->on_snapshots(r->cfg->snapshots_ctx, snaps, nr))) {
 			st = say(r, UDAMOS_ERR_RUNTIME, "recording failed: %s", strerror(-err));
@@ -461,10 +469,16 @@ static enum udamos_status loop(struct run *r)
 		}
 		if (!reap(r))
 			break;
+		/* After the pass, so that a goal the pass moved is fed now,
+		 * not one aggregation (up to 10 s when flushing) later. */
+		if (r->nr_kschemes && udamos_now_us() >= next_stats_us) {
+			delegated_stats(r);
+			feed_goals(r, &env);
+			next_stats_us = udamos_now_us() + 1000000;
+		}
 		r->res->elapsed_us = udamos_now_us() - t0;
 		r->res->cpu_us = udamos_self_cpu_us() - cpu0;
-		if (kpid > 0)
-			r->res->kernel_cpu_us = udamos_pid_cpu_us(kpid) - kcpu0;
+		kernel_cpu(r, kpid, kcpu0);
 		if (r->cfg->on_tick)
 			r->cfg->on_tick(r->cfg->tick_ctx, r->res);
 		show_progress(r, r->res->elapsed_us);
@@ -477,8 +491,7 @@ static enum udamos_status loop(struct run *r)
 		fputc('\n', r->cfg->progress);
 	r->res->elapsed_us = udamos_now_us() - t0;
 	r->res->cpu_us = udamos_self_cpu_us() - cpu0;
-	if (kpid > 0)
-		r->res->kernel_cpu_us = udamos_pid_cpu_us(kpid) - kcpu0;
+	kernel_cpu(r, kpid, kcpu0);
 	udamos_engine_release(&e);
 	udamos_madvise_release(&act);
 	return st;

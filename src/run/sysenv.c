@@ -40,7 +40,27 @@ static int hugepage_mem_bp(struct udamos_sysenv *se, uint64_t *value)
 	return 0;
 }
 
-static int goal_metric(void *ctx, enum udamos_goal_metric metric, uint64_t *value)
+int udamos_sysenv_psi_delta(struct udamos_sysenv *se, const void *reader, uint64_t psi,
+			    uint64_t *value)
+{
+	struct udamos_psi_reading *r = NULL;
+
+	for (size_t i = 0; i < se->nr_psi && !r; i++)
+		if (se->psi[i].reader == reader)
+			r = &se->psi[i];
+	if (!r) {
+		if (se->nr_psi == UDAMOS_SYSENV_MAX_READERS)
+			return -ENOSPC;
+		r = &se->psi[se->nr_psi++];
+		*r = (struct udamos_psi_reading){ reader, psi };
+	}
+	*value = psi >= r->us ? psi - r->us : 0;
+	r->us = psi;
+	return 0;
+}
+
+static int goal_metric(void *ctx, enum udamos_goal_metric metric, const void *reader,
+		       uint64_t *value)
 {
 	struct udamos_sysenv *se = ctx;
 	struct udamos_meminfo mi;
@@ -52,13 +72,7 @@ static int goal_metric(void *ctx, enum udamos_goal_metric metric, uint64_t *valu
 		return hugepage_mem_bp(se, value);
 	case UDAMOS_GOAL_SOME_MEM_PSI_US:
 		err = udamos_read_mem_psi_some_us(&psi);
-		if (err)
-			return err;
-		/* The goal is about stall accrued per reset interval. */
-		*value = se->have_psi ? psi - se->last_psi_us : 0;
-		se->last_psi_us = psi;
-		se->have_psi = true;
-		return 0;
+		return err ? err : udamos_sysenv_psi_delta(se, reader, psi, value);
 	case UDAMOS_GOAL_NODE_MEM_USED_BP:
 	case UDAMOS_GOAL_NODE_MEM_FREE_BP:
 		err = udamos_read_meminfo(&mi);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sys/guard.h"
 #include "sys/pidfd.h"
 
 #define PROBE_SIZE (16ULL << 20)
@@ -41,11 +42,9 @@ static void sleep_ms(long ms)
 /* The child: fill, say where, then read at random until killed. */
 _Noreturn static void probe_child(int wfd)
 {
-	volatile uint64_t sink = 0;
-	uint64_t *mem, x = 0x9e3779b97f4a7c15ULL;
+	uint64_t sum = 0, *mem, x = 0x9e3779b97f4a7c15ULL;
 	size_t words = PROBE_SIZE / sizeof(uint64_t);
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	mem = mmap(NULL, PROBE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		   -1, 0);
 	if (mem == MAP_FAILED)
@@ -62,8 +61,10 @@ _Noreturn static void probe_child(int wfd)
 			x ^= x << 13;
 			x ^= x >> 7;
 			x ^= x << 17;
-			sink += mem[x % words];
+			sum += mem[x % words];
 		}
+		/* The reads are the point: keep the compiler from dropping them. */
+		__asm__ __volatile__("" : : "r"(sum) : "memory");
 	}
 }
 
@@ -102,7 +103,7 @@ int udamos_blindspot_probe(struct udamos_blindspot *out)
 	uint64_t addr = 0;
 	char path[64];
 	long kb = -1;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	memset(out, 0, sizeof(*out));
 	if (pipe2(p, O_CLOEXEC))
@@ -115,7 +116,7 @@ int udamos_blindspot_probe(struct udamos_blindspot *out)
 		return err;
 	}
 	if (pid == 0) {
-		close(p[0]);
+		udamos_guard_child_detach(parent, p[1]);
 		probe_child(p[1]);
 	}
 	close(p[1]);

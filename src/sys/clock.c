@@ -34,11 +34,14 @@ uint64_t udamos_self_cpu_us(void)
 	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
 }
 
-uint64_t udamos_pid_cpu_us(int pid)
+int udamos_pid_cpu_us(int pid, uint64_t *out)
 {
 	struct udamos_proc_stat st;
+	int err = udamos_read_proc_stat(pid, &st);
 
-	return udamos_read_proc_stat(pid, &st) ? 0 : st.cpu_us;
+	if (!err)
+		*out = st.cpu_us;
+	return err;
 }
 
 int udamos_sleep_until_us(uint64_t t_us, volatile int *stop)

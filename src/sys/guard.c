@@ -11,12 +11,20 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "core/retry.h"
+#include "sys/lease.h"
 
 int udamos_sysfs_write(const char *path, const char *value)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* O_TRUNC as a shell's '>' does: sysfs ignores it, a plain file
+	 * (a test's stand-in knob) needs it. */
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	size_t len = strlen(value);
 	ssize_t n;
 	int err = 0;
@@ -30,6 +38,32 @@ int udamos_sysfs_write(const char *path, const char *value)
 		err = -EIO;
 	close(fd);
 	return err;
+}
+
+struct write_args {
+	const char *path, *value;
+};
+
+static int write_once(void *ctx)
+{
+	const struct write_args *a = ctx;
+
+	return udamos_sysfs_write(a->path, a->value);
+}
+
+static void pause_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+int udamos_sysfs_write_retry(const char *path, const char *value)
+{
+	struct write_args a = { path, value };
+
+	return udamos_retry_busy(write_once, &a, UDAMOS_BUSY_TRIES, pause_ms);
 }
 
 int udamos_sysfs_read_choice(const char *path, char *buf, size_t len)
@@ -57,6 +91,16 @@ int udamos_sysfs_read_choice(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+void udamos_guard_child_detach(pid_t parent, int keep_fd)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(5);
+	if (keep_fd > 3)
+		close_range(3, (unsigned)keep_fd - 1, 0);
+	close_range(keep_fd >= 3 ? (unsigned)keep_fd + 1 : 3, ~0U, 0);
+}
+
 void udamos_guard_init(struct udamos_guard *g)
 {
 	memset(g, 0, sizeof(*g));
@@ -70,17 +114,6 @@ int udamos_guard_add(struct udamos_guard *g, const struct udamos_undo *u)
 		return -ENOSPC;
 	g->undo[g->nr++] = *u;
 	return 0;
-}
-
-int udamos_guard_save(struct udamos_guard *g, const char *path)
-{
-	struct udamos_undo u = { .op = UDAMOS_UNDO_WRITE };
-	int err = udamos_sysfs_read_choice(path, u.value, sizeof(u.value));
-
-	if (err)
-		return err;
-	snprintf(u.path, sizeof(u.path), "%s", path);
-	return udamos_guard_add(g, &u);
 }
 
 static bool precondition_holds(const struct udamos_undo *u)
@@ -102,7 +135,7 @@ static void run_undo(const struct udamos_guard *g)
 			continue;
 		switch (u->op) {
 		case UDAMOS_UNDO_WRITE:
-			udamos_sysfs_write(u->path, u->value);
+			udamos_sysfs_write_retry(u->path, u->value);
 			break;
 		case UDAMOS_UNDO_RMDIR:
 			rmdir(u->path);
@@ -110,6 +143,9 @@ static void run_undo(const struct udamos_guard *g)
 		case UDAMOS_UNDO_UMOUNT:
 			umount2(u->path, MNT_DETACH);
 			rmdir(u->path);
+			break;
+		case UDAMOS_UNDO_LEASE:
+			udamos_lease_release(u->path);
 			break;
 		}
 	}
@@ -120,7 +156,7 @@ int udamos_guard_arm(struct udamos_guard *g)
 	int fds[2];
 	pid_t pid;
 
-	if (pipe2(fds, O_CLOEXEC))
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds))
 		return -errno;
 	pid = fork();
 	if (pid < 0) {
@@ -155,7 +191,7 @@ static void stop_child(struct udamos_guard *g, bool undone)
 {
 	if (g->pipe_w >= 0) {
 		if (undone)
-			(void)!write(g->pipe_w, "d", 1);
+			(void)!send(g->pipe_w, "d", 1, MSG_NOSIGNAL);
 		close(g->pipe_w);
 		g->pipe_w = -1;
 	}
@@ -183,7 +219,7 @@ int udamos_guard_rearm(struct udamos_guard *g)
 		return err;
 	}
 	if (old_pipe >= 0) {
-		(void)!write(old_pipe, "d", 1);
+		(void)!send(old_pipe, "d", 1, MSG_NOSIGNAL);
 		close(old_pipe);
 	}
 	if (old > 0)

@@ -22,6 +22,7 @@ enum udamos_undo_op {
 	UDAMOS_UNDO_WRITE,	/* write value to path */
 	UDAMOS_UNDO_RMDIR,	/* remove the directory path */
 	UDAMOS_UNDO_UMOUNT,	/* unmount path */
+	UDAMOS_UNDO_LEASE,	/* release the lease whose holder file is path */
 };
 
 struct udamos_undo {
@@ -38,15 +39,13 @@ struct udamos_guard {
 	struct udamos_undo undo[UDAMOS_GUARD_MAX];
 	size_t nr;
 	pid_t child;
+	/* Our end of a socket pair with the guard process: it undoes when
+	 * this closes.  A socket, not a pipe, so that telling a guard that
+	 * died "done" is EPIPE and never a SIGPIPE that kills udamos. */
 	int pipe_w;
 };
 
 void udamos_guard_init(struct udamos_guard *g);
-/*
- * Remembers path's current value (for THP-style files, the bracketed
- * choice) to be written back.  0 or -errno.
- */
-int udamos_guard_save(struct udamos_guard *g, const char *path);
 /* Adds an undo step; steps run in the order added.  0 or -ENOSPC. */
 int udamos_guard_add(struct udamos_guard *g, const struct udamos_undo *u);
 /*
@@ -59,8 +58,18 @@ int udamos_guard_rearm(struct udamos_guard *g);
 /* Runs every undo step now and stops the guard. */
 void udamos_guard_restore(struct udamos_guard *g);
 
+/*
+ * For a child forked without exec, first thing: dies with its parent (and
+ * at once if the parent is already gone), and closes every descriptor but
+ * stdio and keep_fd (-1 for none).  A guard's socket or a lease holder
+ * left open in a child keeps the guard from ever undoing.
+ */
+void udamos_guard_child_detach(pid_t parent, int keep_fd);
+
 /* Writes value to a sysfs file.  0 or -errno. */
 int udamos_sysfs_write(const char *path, const char *value);
+/* The same, retried while the kernel answers EBUSY (for at most ~2 s). */
+int udamos_sysfs_write_retry(const char *path, const char *value);
 /* Reads a sysfs file; for "a [b] c" files, yields the bracketed "b". */
 int udamos_sysfs_read_choice(const char *path, char *buf, size_t len);
 

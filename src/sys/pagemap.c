@@ -5,6 +5,7 @@
 #include "sys/pagemap.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -53,22 +54,29 @@ int udamos_pagemap_extents(const struct udamos_pagemap *pm, uint64_t start,
 			   uint64_t end, struct udamos_extent **ext, size_t *n,
 			   size_t *cap)
 {
-	static uint64_t buf[CHUNK];
-	uint64_t page = start / UDAMOS_PAGE_SIZE, last = end / UDAMOS_PAGE_SIZE;
+	uint64_t page = start / UDAMOS_PAGE_SIZE, last = end / UDAMOS_PAGE_SIZE, *buf;
 	size_t hidden = 0, shown = 0;
+	int err = 0;
 
 	if (pm->pagemap_fd < 0)
 		return -EBADF;
-	while (page < last) {
+	/* The caller's own: two threads, or a reader inside a reader, must
+	 * not share one buffer. */
+	buf = malloc(CHUNK * sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	while (!err && page < last) {
 		size_t want = last - page < CHUNK ? last - page : CHUNK;
 		ssize_t got = pread(pm->pagemap_fd, buf, want * sizeof(*buf),
 				    (off_t)(page * sizeof(*buf)));
 
-		if (got < 0)
-			return errno == ESRCH ? -ESRCH : -errno;
+		if (got < 0) {
+			err = -errno;
+			break;
+		}
 		if (got == 0)
 			break;
-		for (size_t i = 0; i < (size_t)got / sizeof(*buf); i++) {
+		for (size_t i = 0; !err && i < (size_t)got / sizeof(*buf); i++) {
 			uint64_t e = buf[i], pfn = e & PM_PFN_MASK, va = (page + i) * UDAMOS_PAGE_SIZE;
 			struct udamos_extent *x = *n ? &(*ext)[*n - 1] : NULL;
 
@@ -87,11 +95,15 @@ int udamos_pagemap_extents(const struct udamos_pagemap *pm, uint64_t start,
 				continue;
 			}
 			if (udamos_reserve(ext, cap, *n + 1, sizeof(**ext)))
-				return -ENOMEM;
-			(*ext)[(*n)++] = (struct udamos_extent){ va, pfn, 1 };
+				err = -ENOMEM;
+			else
+				(*ext)[(*n)++] = (struct udamos_extent){ va, pfn, 1 };
 		}
 		page += (size_t)got / sizeof(*buf);
 	}
+	free(buf);
+	if (err)
+		return err;
 	return hidden && !shown ? -EPERM : 0;
 }
 

@@ -193,3 +193,18 @@ int udamos_read_mem_psi_some_us(uint64_t *out)
 	fclose(f);
 	return err;
 }
+
+bool udamos_pid_is_udamos(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return !strcmp(comm, "udamos\n");
+}

@@ -47,5 +47,8 @@ struct udamos_proc_stat {
 int udamos_read_proc_stat(pid_t pid, struct udamos_proc_stat *out);
 /* Total microseconds of "some" memory stall, from /proc/pressure/memory. */
 int udamos_read_mem_psi_some_us(uint64_t *out);
+/* Whether pid is a live udamos process (by its comm): what names a stale
+ * udamos-PID leftover apart from one in use. */
+bool udamos_pid_is_udamos(pid_t pid);
 
 #endif

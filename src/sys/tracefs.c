@@ -10,11 +10,14 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "sys/damon.h"
+#include "sys/kdamond.h"
+#include "sys/procfs.h"
 
 static bool has_instances(const char *dir)
 {
@@ -24,11 +27,62 @@ static bool has_instances(const char *dir)
 	return access(path, F_OK) == 0;
 }
 
-static int find_or_mount(struct udamos_trace *t, struct udamos_guard *g)
+/* Instances named udamos-PID whose udamos is gone: a crash that took its
+ * guard with it.  Another process's instances are never touched. */
+static void remove_stale_instances(const char *mnt)
+{
+	char dir[200], path[600];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/instances", mnt);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		int pid;
+		char end;
+
+		if (sscanf(de->d_name, "udamos-%d%c", &pid, &end) != 1 || pid == (int)getpid() ||
+		    udamos_pid_is_udamos(pid))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		rmdir(path);
+	}
+	closedir(d);
+}
+
+/* Private mounts of udamos processes that are gone, instances and all. */
+static void remove_stale_mounts(void)
+{
+	struct dirent *de;
+	DIR *d = opendir(UDAMOS_RUN_DIR);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char mnt[300];
+		int pid;
+		char end;
+
+		if (sscanf(de->d_name, "tracefs.%d%c", &pid, &end) != 1 || pid == (int)getpid() ||
+		    udamos_pid_is_udamos(pid))
+			continue;
+		snprintf(mnt, sizeof(mnt), UDAMOS_RUN_DIR "/%s", de->d_name);
+		remove_stale_instances(mnt);
+		umount2(mnt, MNT_DETACH);
+		rmdir(mnt);
+	}
+	closedir(d);
+}
+
+/* Where tracefs is mounted already; else the private mount point to use,
+ * with *mount_it set. */
+static int pick_mount(struct udamos_trace *t, bool *mount_it)
 {
 	static const char *const known[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	struct udamos_undo um = { .op = UDAMOS_UNDO_UMOUNT };
 
+	*mount_it = false;
 	for (size_t i = 0; i < 2; i++) {
 		if (has_instances(known[i])) {
 			snprintf(t->mnt, sizeof(t->mnt), "%s", known[i]);
@@ -37,20 +91,25 @@ static int find_or_mount(struct udamos_trace *t, struct udamos_guard *g)
 	}
 	/* Not mounted: mount a private one, so that the machine's tracing
 	 * setup is left exactly as it was. */
-	snprintf(t->mnt, sizeof(t->mnt), "/run/udamos/tracefs.%d", (int)getpid());
-	if (mkdir("/run/udamos", 0700) && errno != EEXIST)
+	snprintf(t->mnt, sizeof(t->mnt), UDAMOS_RUN_DIR "/tracefs.%d", (int)getpid());
+	if (mkdir(UDAMOS_RUN_DIR, 0700) && errno != EEXIST)
 		return -errno;
+	*mount_it = true;
+	return 0;
+}
+
+static int do_mount(struct udamos_trace *t)
+{
 	if (mkdir(t->mnt, 0700) && errno != EEXIST)
 		return -errno;
-	if (mount("tracefs", t->mnt, "tracefs", 0, NULL)) {
+	if (mount("tracefs", t->mnt, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
 		int err = -errno;
 
 		rmdir(t->mnt);
 		return err;
 	}
 	t->mounted = true;
-	snprintf(um.path, sizeof(um.path), "%s", t->mnt);
-	return udamos_guard_add(g, &um);
+	return 0;
 }
 
 static int put(const struct udamos_trace *t, const char *rel, const char *value)
@@ -64,34 +123,41 @@ static int put(const struct udamos_trace *t, const char *rel, const char *value)
 int udamos_trace_open(struct udamos_trace *t, int kdamond_pid, struct udamos_guard *g,
 		      char *why, size_t len)
 {
-	struct udamos_undo rm = { .op = UDAMOS_UNDO_RMDIR };
+	struct udamos_undo rm = { .op = UDAMOS_UNDO_RMDIR }, um = { .op = UDAMOS_UNDO_UMOUNT };
 	char pid[16], path[300];
+	bool mount_it;
 	int err;
 
 	memset(t, 0, sizeof(*t));
 	t->pipe_fd = -1;
-	err = find_or_mount(t, g);
+	remove_stale_mounts();
+	err = pick_mount(t, &mount_it);
+	snprintf(t->inst, sizeof(t->inst), "%s/instances/udamos-%d", t->mnt, (int)getpid());
+	/* The guard learns of the instance, and of the mount, before either
+	 * exists: a kill between creating and arming must leave nothing.
+	 * Steps run in order, so the instance goes before the unmount. */
+	snprintf(rm.path, sizeof(rm.path), "%s", t->inst);
+	snprintf(um.path, sizeof(um.path), "%s", t->mnt);
+	if (!err)
+		err = udamos_guard_add(g, &rm);
+	if (!err && mount_it)
+		err = udamos_guard_add(g, &um);
+	if (!err)
+		err = udamos_guard_rearm(g);
 	if (err) {
+		snprintf(why, len, "cannot prepare the trace instance's undo: %s", strerror(-err));
+		return err;
+	}
+	if (mount_it && (err = do_mount(t))) {
 		snprintf(why, len, "cannot mount tracefs (%s); the kernel needs CONFIG_FTRACE "
 			 "with the damon tracepoints", strerror(-err));
 		return err;
 	}
-	snprintf(t->inst, sizeof(t->inst), "%s/instances/udamos-%d", t->mnt, (int)getpid());
+	remove_stale_instances(t->mnt);
 	if (mkdir(t->inst, 0700) && errno != EEXIST) {
 		err = -errno;
 		snprintf(why, len, "cannot create trace instance %s: %s", t->inst, strerror(errno));
 		return err;
-	}
-	/* Added before the unmount step, and steps run in order: the guard
-	 * always removes the instance first. */
-	snprintf(rm.path, sizeof(rm.path), "%s", t->inst);
-	if (t->mounted && g->nr) {
-		struct udamos_undo um = g->undo[g->nr - 1];
-
-		g->undo[g->nr - 1] = rm;
-		udamos_guard_add(g, &um);
-	} else {
-		udamos_guard_add(g, &rm);
 	}
 	snprintf(pid, sizeof(pid), "%d", kdamond_pid);
 	err = put(t, "buffer_size_kb", "8192");

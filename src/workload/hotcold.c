@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/rng.h"
+#include "sys/guard.h"
 #include "udamos/snapshot.h"
 
 #define WORD_MIX 0x9e3779b97f4a7c15ULL
@@ -97,11 +98,8 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 	signal(SIGUSR1, on_usr1);
 	signal(SIGTERM, on_term);
 	signal(SIGINT, SIG_IGN);
-	/* Never outlive the parent: an orphaned workload would hold memory
-	 * and any descriptors (such as a restore guard's pipe) forever. */
+	/* Never outlive the parent: an orphan would hold its memory forever. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() == 1)
-		_exit(5);
 	if (cfg->thp_disable)
 		prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 	raw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -258,7 +256,7 @@ int udamos_workload_start(const struct udamos_workload_cfg *cfg,
 {
 	struct udamos_workload_shared *sh;
 	int fd, err;
-	pid_t pid;
+	pid_t pid, parent;
 
 	memset(w, 0, sizeof(*w));
 	w->cfg = *cfg;
@@ -289,6 +287,7 @@ int udamos_workload_start(const struct udamos_workload_cfg *cfg,
 		return err;
 	}
 	sh->verify_result = -1;
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		err = -errno;
@@ -297,8 +296,10 @@ int udamos_workload_start(const struct udamos_workload_cfg *cfg,
 		return err;
 	}
 	if (pid == 0) {
+		udamos_guard_child_detach(parent, fd);
 		if (w->cfg.exec_path)
 			exec_workload(&w->cfg, fd);
+		close(fd);
 		child_main(&w->cfg, sh);
 	}
 	close(fd);

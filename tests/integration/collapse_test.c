@@ -32,6 +32,7 @@
 #include "sys/guard.h"
 #include "sys/pagemap.h"
 #include "sys/procfs.h"
+#include "sys/lease.h"
 #include "sys/thp.h"
 #include "workload/hotcold.h"
 
@@ -305,9 +306,12 @@ static void test_guard_survives_sigkill(const char *original)
 	if (pid == 0) {
 		struct udamos_guard g;
 
+		char why[512];
+
 		udamos_guard_init(&g);
-		if (udamos_guard_save(&g, UDAMOS_THP_ENABLED) || udamos_guard_arm(&g) ||
-		    udamos_sysfs_write(UDAMOS_THP_ENABLED, "always"))
+		if (udamos_guard_arm(&g) ||
+		    udamos_lease_set(&g, UDAMOS_LEASE_DIR, UDAMOS_THP_ENABLED, "always",
+				     why, sizeof(why)))
 			_exit(1);
 		raise(SIGKILL);
 	}
@@ -324,7 +328,7 @@ static void test_guard_survives_sigkill(const char *original)
 int main(int argc, char **argv)
 {
 	struct udamos_guard guard;
-	char before[32], after[32];
+	char before[32], after[32], why[512] = "";
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s PATH_TO_UDAMOS PATH_TO_WORKLOAD\n", argv[0]);
@@ -338,9 +342,10 @@ int main(int argc, char **argv)
 		return 1;
 
 	udamos_guard_init(&guard);
-	if (udamos_guard_save(&guard, UDAMOS_THP_ENABLED) || udamos_guard_arm(&guard) ||
-	    udamos_sysfs_write(UDAMOS_THP_ENABLED, "never")) {
-		fprintf(stderr, "FAIL: cannot set THP to never\n");
+	if (udamos_guard_arm(&guard) ||
+	    udamos_lease_set(&guard, UDAMOS_LEASE_DIR, UDAMOS_THP_ENABLED, "never",
+			     why, sizeof(why))) {
+		fprintf(stderr, "FAIL: cannot set THP to never: %s\n", why);
 		udamos_guard_restore(&guard);
 		return 1;
 	}

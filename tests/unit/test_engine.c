@@ -6,6 +6,7 @@
  */
 #include "test.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@ struct mock {
 	uint32_t gone_target;	/* UINT32_MAX: none */
 	uint32_t free_rate;
 	uint64_t passed_div;	/* sz_filter_passed = size / passed_div */
+	uint64_t budget_ns[64];	/* each call's time budget */
 };
 
 static void mock_apply(void *ctx, const struct udamos_apply_req *req,
@@ -34,9 +36,11 @@ static void mock_apply(void *ctx, const struct udamos_apply_req *req,
 {
 	struct mock *m = ctx;
 
-	if (m->n < 64)
+	if (m->n < 64) {
+		m->budget_ns[m->n] = req->budget_ns;
 		m->calls[m->n++] = (struct call){ req->target, req->start, req->end,
 			req->nr_ops_filters, req->ops_default_allow };
+	}
 	res->sz_applied = req->end - req->start;
 	res->sz_filter_passed = (req->end - req->start) / (m->passed_div ? m->passed_div : 1);
 	res->elapsed_ns = m->elapsed_ns;
@@ -126,7 +130,7 @@ static void test_apply_interval(void **state)
 	assert_int_equal(calls_of(state)->n, 4);
 	assert_int_equal(s->stats.nr_tried, 4);
 	/* stat applies nothing and leaves ages alone. */
-	assert_int_equal(((struct fx *)*state)->e.nr_resets, 0);
+	assert_int_equal(((struct fx *)*state)->e.resets.nr, 0);
 }
 
 static void test_binding_quota_ranks_hottest_first(void **state)
@@ -375,6 +379,78 @@ static void test_temporal_goal_stops_when_met(void **state)
 	assert_int_equal(calls_of(state)->n, 1);	/* met: nothing */
 }
 
+/* The actuator learns what is left of the time quota, to stop between
+ * windows: a quota is a hard stop, not an estimate made once. */
+static void test_time_budget_handed_to_actuator(void **state)
+{
+	struct udamos_region r[2] = { { 0, MiB(1), 10, 0 }, { MiB(1), MiB(2), 10, 0 } };
+	struct udamos_scheme *s = scheme(state, UDAMOS_ACTION_COLD);
+	struct mock *m = calls_of(state);
+
+	s->quota.ms = 10;
+	m->elapsed_ns = 3000000;
+	feed(state, AGGR, r, 2);
+	assert_int_equal(m->n, 2);
+	assert_int_equal(m->budget_ns[0], 10000000);
+	assert_int_equal(m->budget_ns[1], 7000000);
+}
+
+static void test_no_time_quota_no_budget(void **state)
+{
+	struct udamos_region r = { 0, MiB(1), 10, 0 };
+
+	scheme(state, UDAMOS_ACTION_COLD)->quota.sz = MiB(4);
+	feed(state, AGGR, &r, 1);
+	assert_int_equal(calls_of(state)->budget_ns[0], UINT64_MAX);
+}
+
+/* A recording may say an aggregation lasted 0 us: refused, never divided by. */
+static void test_zero_aggregation_refused(void **state)
+{
+	struct fx *f = *state;
+	struct udamos_region r = { 0, MiB(2), 10, 5 };
+	struct udamos_snapshot sn = { .time_us = AGGR, .aggr_us = 0, .max_nr_accesses = 20,
+				      .nr_regions = 1, .regions = &r };
+
+	scheme(state, UDAMOS_ACTION_COLLAPSE)->pattern.age = (struct udamos_range){ 1, 100 };
+	udamos_engine_init(&f->e, &f->s, 1, (struct udamos_actuator){ mock_apply, &f->m },
+			   (struct udamos_env){ 0 });
+	f->started = true;
+	assert_int_equal(udamos_engine_feed(&f->e, &sn, 1), -EINVAL);
+	assert_int_equal(f->m.n, 0);
+}
+
+/* Time leaping 2^62 us ahead under a 1 us apply interval: one step, not
+ * 2^62 loop turns (the old loop never came back). */
+static void test_time_jump_is_one_step(void **state)
+{
+	struct udamos_region r = { 0, MiB(2), 10, 0 };
+	struct udamos_scheme *s = scheme(state, UDAMOS_ACTION_STAT);
+
+	s->apply_interval_us = 1;
+	feed(state, AGGR, &r, 1);
+	feed(state, 1ULL << 62, &r, 1);
+	assert_int_equal(calls_of(state)->n, 2);
+	assert_true(s->state.next_apply_us > 1ULL << 62);
+	assert_true(s->state.next_apply_us <= (1ULL << 62) + 1);
+}
+
+/* One window collapsed over and over keeps one reset, not one per time:
+ * the list is bounded by the ranges acted on. */
+static void test_resets_bounded_by_ranges(void **state)
+{
+	struct udamos_region r = { 0, MiB(2), 10, 0 };
+	struct udamos_scheme *s = scheme(state, UDAMOS_ACTION_COLD);
+
+	s->pattern.age = (struct udamos_range){ 0, UDAMOS_UNLIMITED };
+	s->pattern.age_unit = UDAMOS_AGE_AGGRS;
+	s->pattern.age.max = 1000000;	/* a long horizon: nothing is pruned */
+	for (uint64_t t = 1; t <= 2000; t++)
+		feed(state, t * AGGR, &r, 1);
+	assert_int_equal(calls_of(state)->n, 64);	/* the mock stops noting */
+	assert_int_equal(((struct fx *)*state)->e.resets.nr, 1);
+}
+
 /* Every test runs on a fresh fixture. */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
@@ -395,6 +471,11 @@ int main(void)
 		T(test_quota_cut_leaves_the_rest_old),
 		T(test_gone_target_is_dropped),
 		T(test_temporal_goal_stops_when_met),
+		T(test_time_budget_handed_to_actuator),
+		T(test_no_time_quota_no_budget),
+		T(test_zero_aggregation_refused),
+		T(test_time_jump_is_one_step),
+		T(test_resets_bounded_by_ranges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

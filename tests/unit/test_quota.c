@@ -68,6 +68,30 @@ static void test_effective_size_takes_the_smaller(void **state)
 	assert_int_equal(udamos_quota_remaining(&s), 0);
 }
 
+/* Absurd quotas from the command line saturate: a size quota times the
+ * span of elapsed intervals must not wrap to a tiny budget. */
+static void test_absurd_quotas_saturate(void **state)
+{
+	struct udamos_scheme s;
+	struct udamos_env env = { 0 };
+
+	(void)state;
+	udamos_scheme_init(&s, UDAMOS_ACTION_COLLAPSE);
+	s.quota.sz = UINT64_MAX / 3;
+	s.quota.ms = UINT64_MAX / 7;
+	s.quota.reset_interval_ms = UINT64_MAX / 5;
+	udamos_quota_tick(&s, 1, &env);
+	assert_true(s.state.esz >= UINT64_MAX / 3);
+	assert_true(udamos_quota_remaining(&s) >= UINT64_MAX / 3);
+	assert_true(udamos_quota_remaining_ns(&s) > 0);
+	/* Ten intervals later, the span multiplies: still no wrap. */
+	s.quota.reset_interval_ms = 1000;
+	udamos_quota_tick(&s, 1 + 10000000, &env);
+	udamos_quota_tick(&s, 1 + 20000000, &env);
+	assert_true(s.state.esz >= UINT64_MAX / 3);
+	udamos_scheme_release(&s);
+}
+
 /* Applies every 5 s under a 1 s quota get 5 s of it: the rate holds. */
 static void test_quota_is_a_rate_across_long_applies(void **state)
 {
@@ -96,8 +120,9 @@ static void test_quota_is_a_rate_across_long_applies(void **state)
 	assert_int_equal(s.state.esz, MiB(8) * UDAMOS_QUOTA_MAX_SPAN);
 }
 
-static int psi_like(void *ctx, enum udamos_goal_metric m, uint64_t *v)
+static int psi_like(void *ctx, enum udamos_goal_metric m, const void *reader, uint64_t *v)
 {
+	(void)reader;
 	(void)m;
 	*v = *(uint64_t *)ctx;
 	return 0;
@@ -134,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_feedback_is_proportional),
 		cmocka_unit_test(test_effective_size_takes_the_smaller),
 		cmocka_unit_test(test_consist_goal_grows_and_shrinks),
+		cmocka_unit_test(test_absurd_quotas_saturate),
 		cmocka_unit_test(test_quota_is_a_rate_across_long_applies),
 	};
 

@@ -8,7 +8,9 @@
 
 #include "action/dryrun.h"
 #include "record/record.h"
+#include "core/quota.h"
 #include "report/report.h"
+#include "report/simulate.h"
 #include "udamos/engine.h"
 
 #define BASE 0x7f0000000000ULL
@@ -180,6 +182,64 @@ static void test_replay_collapses_the_hot_range(void **state)
 	free(buf);
 }
 
+/* Hostile recordings: an aggregation of 0 us is refused by the reader
+ * (the engine would divide by it), and a mapping as wide as the address
+ * space simulates without walking it window by window. */
+static uint8_t *hostile_recording(size_t *len, uint64_t aggr_us, uint64_t map_end)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	struct udamos_rec_writer w;
+	struct udamos_rec_target t = { .idx = 0, .pid = 42, .comm = "hostile" };
+	struct udamos_rec_range map = { 0, map_end };
+	struct udamos_rec_ranges vmas = { .target = 0, .time_us = 1000, .nr = 1, .r = &map };
+	struct udamos_region r = { 0, map_end, 20, 100 };
+	struct udamos_snapshot s = { .target = 0, .time_us = 1000, .aggr_us = aggr_us,
+				     .max_nr_accesses = 20, .nr_regions = 1, .regions = &r };
+
+	assert_int_equal(udamos_rec_open(&w, f), 0);
+	assert_int_equal(udamos_rec_put_target(&w, &t), 0);
+	assert_int_equal(udamos_rec_put_attrs(&w, 5000, 100000), 0);
+	assert_int_equal(udamos_rec_put_ranges(&w, UDAMOS_REC_VMAS, &vmas), 0);
+	assert_int_equal(udamos_rec_put_ranges(&w, UDAMOS_REC_ANON, &vmas), 0);
+	assert_int_equal(udamos_rec_put_snapshot(&w, &s), 0);
+	s.time_us = 1ULL << 62;		/* and a leap of 146,000 years */
+	assert_int_equal(udamos_rec_put_snapshot(&w, &s), 0);
+	fclose(f);
+	*len = n;
+	return (uint8_t *)buf;
+}
+
+static void test_hostile_recordings(void **state)
+{
+	struct udamos_recording rec;
+	struct udamos_scheme s;
+	struct udamos_sim sim;
+	char why[256];
+	size_t len;
+	uint8_t *buf = hostile_recording(&len, 0, MiB(64));
+
+	(void)state;
+	assert_int_equal(udamos_rec_parse(buf, len, &rec, why, sizeof(why)), -22);
+	assert_non_null(strstr(why, "aggregation interval of 0"));
+	free(buf);
+
+	buf = hostile_recording(&len, 100000, UINT64_MAX & ~(MiB(2) - 1));
+	assert_int_equal(udamos_rec_parse(buf, len, &rec, why, sizeof(why)), 0);
+	udamos_scheme_default_collapse(&s);
+	assert_int_equal(udamos_sim_run(&sim, &rec, &s, 1), 0);
+	assert_int_equal(sim.huge_start, 0);
+	/* Collapsed what the quota allowed, no more: one interval's worth,
+	 * then at most UDAMOS_QUOTA_MAX_SPAN intervals' after the leap. */
+	assert_true(sim.huge_end > 0 &&
+		    sim.huge_end <= (1 + UDAMOS_QUOTA_MAX_SPAN) * s.quota.sz);
+	udamos_sim_release(&sim);
+	udamos_scheme_release(&s);
+	udamos_rec_free(&rec);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_damage),
 		cmocka_unit_test(test_reports),
 		cmocka_unit_test(test_replay_collapses_the_hot_range),
+		cmocka_unit_test(test_hostile_recordings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
