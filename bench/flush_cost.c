@@ -49,8 +49,10 @@ static int cmp_double(const void *a, const void *b)
 
 static double quantile(double *v, size_t n, double q)
 {
+	if (!n)
+		return 0;
 	qsort(v, n, sizeof(*v), cmp_double);
-	return n ? v[(size_t)(q * (double)(n - 1) + 0.5)] : 0;
+	return v[(size_t)(q * (double)(n - 1) + 0.5)];
 }
 
 /* Reads per second over one phase, flushing every period_us if asked. */

@@ -19,6 +19,7 @@
 #include "sys/clock.h"
 #include "sys/guard.h"
 #include "sys/lease.h"
+#include "sys/rundir.h"
 #include "sys/pagemap.h"
 #include "sys/thp.h"
 #include "workload/hotcold.h"
@@ -263,6 +264,9 @@ int cmd_demo(int argc, char **argv)
 	udamos_lease_recover(UDAMOS_LEASE_DIR, stderr);
 	/* Under a lease: another udamos changing THP at the same time must
 	 * not make either one put back the wrong value. */
+	rc = udamos_rundir_ensure(why, sizeof(why));
+	if (rc)
+		return cli_fail(UDAMOS_ERR_ENV, "%s", why);
 	rc = udamos_guard_arm(&guard);
 	if (rc)
 		snprintf(why, sizeof(why), "cannot start the restore guard: %s", strerror(-rc));

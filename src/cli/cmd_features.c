@@ -170,6 +170,13 @@ int cmd_features(int argc, char **argv)
 	pid_t child, parent;
 	int other;
 
+	if (geteuid() != 0) {
+		json_object_put(f.root);
+		json_object_put(adv);
+		json_object_put(paths);
+		return cli_fail(UDAMOS_ERR_ENV, "features probes DAMON sysfs (CAP_SYS_ADMIN) and "
+				"process_madvise on another process (CAP_SYS_NICE); run it as root");
+	}
 	if (argc > 2 || (argc > 1 && !json)) {
 		json_object_put(f.root);
 		json_object_put(adv);

@@ -17,6 +17,7 @@
 #include "core/vec.h"
 #include "record/record.h"
 #include "sys/clock.h"
+#include "sys/outfile.h"
 #include "sys/target.h"
 
 static const char record_usage[] =
@@ -38,7 +39,7 @@ struct recorder {
 	struct udamos_rec_ranges last_vmas[UDAMOS_MAX_TARGETS], last_huge[UDAMOS_MAX_TARGETS];
 	struct udamos_rec_ranges last_anon[UDAMOS_MAX_TARGETS];
 	uint64_t next_layout_us, start_us, next_progress_us;
-	bool quiet, attrs_written;
+	bool quiet, attrs_written, progress_shown;
 	const struct udamos_run_result *res;	/* names the monitor */
 };
 
@@ -146,6 +147,7 @@ static int on_snapshots(void *ctx, const struct udamos_snapshot *snaps, size_t n
 			(double)(now - rc->start_us) / 1e6, rc->w.nr_snapshots,
 			udamos_fmt_size(rc->w.bytes, b, sizeof(b)));
 		rc->next_progress_us = now + 1000000;
+		rc->progress_shown = true;
 	}
 	return err;
 }
@@ -232,10 +234,10 @@ int cmd_record(int argc, char **argv)
 		}
 		rc->nr_targets++;
 	}
-	f = fopen(out, "wxe");
+	f = udamos_outfile_open(out, true, 0600);
 	if (!f && errno == EEXIST)
-		err = cli_fail(UDAMOS_ERR_INPUT, "-o %s: the file exists; udamos does not overwrite "
-			       "recordings, so remove it or give another name", out);
+		err = cli_fail(UDAMOS_ERR_INPUT, "-o %s: the file (or a link) exists; udamos does "
+			       "not overwrite recordings, so remove it or give another name", out);
 	else if (!f)
 		err = cli_fail(UDAMOS_ERR_INPUT, "-o %s: cannot create it (%s)", out, strerror(errno));
 	if (!err)
@@ -271,9 +273,13 @@ int cmd_record(int argc, char **argv)
 	rc->start_us = udamos_now_us();
 	udamos_run_install_signals();
 	st = udamos_run(&cfg, &res, why, sizeof(why));
-	if (!rc->quiet)
+	if (rc->progress_shown)
 		fprintf(stderr, "\n");
-	fclose(f);
+	if (fclose(f) && !st) {
+		st = UDAMOS_ERR_RUNTIME;
+		snprintf(why, sizeof(why), "-o %s: the last records could not be written (%s); "
+			 "what came before them reads back", out, strerror(errno));
+	}
 	for (size_t i = 0; i < rc->nr_targets; i++) {
 		free(rc->last_vmas[i].r);
 		free(rc->last_huge[i].r);

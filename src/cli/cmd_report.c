@@ -18,6 +18,7 @@
 #include "core/vec.h"
 #include "record/record.h"
 #include "report/report.h"
+#include "sys/outfile.h"
 #include "sys/target.h"
 
 static const char report_usage[] =
@@ -228,7 +229,7 @@ static void ramp(double pct, int rgb[3])
 static int heatmap_svg(const char *path, const struct udamos_heatmap *h, const char *title)
 {
 	const int cw = 6, ch = 8, L = 150, T = 40;
-	FILE *f = fopen(path, "we");
+	FILE *f = udamos_outfile_open(path, false, 0644);
 	char a[32];
 
 	if (!f)
@@ -304,7 +305,8 @@ static int report_heatmap(const struct ropts *o, const struct udamos_recording *
 	if (o->svg && (err = heatmap_svg(o->svg, &h, o->file))) {
 		udamos_heatmap_free(&h);
 		return cli_fail(UDAMOS_ERR_INPUT, "--svg %s: cannot write it (%s)", o->svg,
-				strerror(-err));
+				err == -ELOOP ? "it is a symbolic link, which udamos never writes "
+				"through; give another path" : strerror(-err));
 	}
 	if (o->json) {
 		json_object *j = json_object_new_object(), *cells = json_object_new_array();
@@ -520,6 +522,9 @@ static int report_access_file(const struct ropts *o, const struct udamos_recordi
 			break;
 		pick = s;
 	}
+	if (!pick)
+		return cli_fail(UDAMOS_ERR_INPUT, "the recording has no snapshot of target %u; "
+				"give the --target of one it recorded", o->target);
 	if (access_rows(pick, udamos_rec_ranges_at(rec, UDAMOS_REC_HUGE, o->target, pick->time_us),
 			&rows))
 		return cli_fail(UDAMOS_ERR_RUNTIME, "out of memory");

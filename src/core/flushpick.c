@@ -7,13 +7,14 @@
 bool udamos_flush_pick(const struct udamos_snapshot *sn, uint64_t window_size,
 		       struct udamos_flush_pick *st, uint64_t *window)
 {
-	const struct udamos_region *hottest = NULL;
+	const struct udamos_region *hottest;
 	uint64_t mask = window_size - 1;
 
 	if (!sn || !sn->nr_regions || !window_size)
 		return false;
-	for (size_t i = 0; i < sn->nr_regions; i++)
-		if (!hottest || sn->regions[i].nr_accesses > hottest->nr_accesses)
+	hottest = &sn->regions[0];
+	for (size_t i = 1; i < sn->nr_regions; i++)
+		if (sn->regions[i].nr_accesses > hottest->nr_accesses)
 			hottest = &sn->regions[i];
 	if (hottest->nr_accesses) {
 		*window = hottest->start & ~mask;

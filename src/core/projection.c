@@ -25,8 +25,11 @@ void udamos_extents_by_pfn(struct udamos_extent *ext, size_t *n)
 {
 	uint64_t reach = 0;	/* highest frame end seen so far */
 	size_t owner = 0, out = 0;
-	bool *dup = calloc(*n ? *n : 1, sizeof(*dup));
+	bool *dup;
 
+	if (!*n)
+		return;
+	dup = calloc(*n, sizeof(*dup));
 	qsort(ext, *n, sizeof(*ext), by_pfn);
 	/* A frame seen twice is shared (the zero page, KSM): it says nothing
 	 * about this mapping, so every extent holding one is dropped. */
@@ -143,7 +146,8 @@ int udamos_projection_build(struct udamos_projection *p, const struct udamos_ext
 			w[k++] = (struct udamos_proj_window){ .addr = a };
 		}
 	}
-	qsort(w, k, sizeof(*w), by_addr);
+	if (k)	/* qsort must not be handed NULL, even for nothing */
+		qsort(w, k, sizeof(*w), by_addr);
 	for (size_t i = 0; i < k; i++)
 		if (!out || w[i].addr != w[out - 1].addr)
 			w[out++] = w[i];

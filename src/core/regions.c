@@ -83,6 +83,8 @@ int udamos_regionset_init(struct udamos_regionset *rs,
 		uint64_t pieces = total ? (min_nr_regions * sz + total - 1) / total : 1;
 		uint64_t step;
 
+		if (!pages)	/* under a page: nothing to monitor */
+			continue;
 		if (pieces < 1)
 			pieces = 1;
 		if (pieces > pages)

@@ -66,7 +66,8 @@ static size_t merge(struct extent *e, size_t n)
 {
 	size_t m = 0;
 
-	qsort(e, n, sizeof(*e), cmp_start);
+	if (n)
+		qsort(e, n, sizeof(*e), cmp_start);
 	for (size_t i = 0; i < n; i++) {
 		if (m && e[i].start <= e[m - 1].end) {
 			if (e[i].end > e[m - 1].end)
@@ -117,7 +118,8 @@ static int default_axis(struct extent *e, size_t n, struct udamos_heatmap *h)
 
 	for (size_t i = 0; i < n; i++)
 		total += e[i].heat;
-	qsort(e, n, sizeof(*e), cmp_heat);
+	if (n)
+		qsort(e, n, sizeof(*e), cmp_heat);
 	while (k < n && (k == 0 || kept < 0.99 * total || (total == 0 && k < n)))
 		kept += e[k++].heat;
 	qsort(e, k, sizeof(*e), cmp_start);

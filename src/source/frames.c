@@ -148,7 +148,8 @@ int udamos_frames_all(const struct udamos_frames_set *s, struct udamos_extent **
 			free(all);
 			return -ENOMEM;
 		}
-		memcpy(all + nr, s->f[i].ext, s->f[i].nr_ext * sizeof(*all));
+		if (s->f[i].nr_ext)
+			memcpy(all + nr, s->f[i].ext, s->f[i].nr_ext * sizeof(*all));
 		nr += s->f[i].nr_ext;
 	}
 	udamos_extents_by_pfn(all, &nr);

@@ -122,6 +122,32 @@ static void collect(void *ctx, const struct udamos_trace_region *ev)
 		m->complete = true;
 }
 
+/*
+ * Once a second: is the kdamond we started still on, with its pid?  An
+ * operator (or a tool) may turn it off or remove it; waiting for events
+ * that never come would hang udamos, acting on nothing, in silence.
+ */
+static int check_ours(struct udamos_kmon *m)
+{
+	char path[260], state[16] = "", pid[16] = "";
+	uint64_t now = udamos_now_us();
+
+	if (!m->kd.acquired || now - m->checked_us < 1000000)
+		return 0;
+	m->checked_us = now;
+	snprintf(path, sizeof(path), "%s/state", m->kd.dir);
+	udamos_damon_read(path, state, sizeof(state));
+	snprintf(path, sizeof(path), "%s/pid", m->kd.dir);
+	udamos_damon_read(path, pid, sizeof(pid));
+	if (!strcmp(state, "on") && atoi(pid) == m->kd.pid)
+		return 0;
+	snprintf(m->failure, sizeof(m->failure), "udamos's kdamond %u (pid %d) was turned off "
+		 "or removed by someone else (its state now reads '%s'); monitoring stopped, "
+		 "so udamos stops acting; run udamos again to start over", m->kd.idx, m->kd.pid,
+		 state[0] ? state : "nothing");
+	return -ENOTCONN;
+}
+
 int udamos_kmon_next(struct udamos_kmon *m, uint64_t timeout_us, volatile int *stop)
 {
 	uint64_t deadline = udamos_now_us() + timeout_us;
@@ -134,14 +160,28 @@ int udamos_kmon_next(struct udamos_kmon *m, uint64_t timeout_us, volatile int *s
 
 		if (stop && *stop)
 			return -EINTR;
-		if (udamos_now_us() > deadline)
+		err = check_ours(m);
+		if (err)
+			return err;
+		if (udamos_now_us() > deadline) {
+			snprintf(m->failure, sizeof(m->failure), "no aggregation from kdamond pid %d "
+				 "in %.0f s; its monitoring has stalled, so udamos stops acting",
+				 m->kd.pid, (double)timeout_us / 1e6);
 			return -ETIMEDOUT;
+		}
 		udamos_flusher_tick(&m->flusher);
 		err = udamos_trace_poll(&m->trace, 50, collect, m);
 		if (err < 0)
 			return err;
 	}
 	return 0;
+}
+
+const char *udamos_kmon_source_failure(struct udamos_source *src)
+{
+	const struct udamos_kmon *m = &((struct udamos_kmon_source *)src)->mon;
+
+	return m->failure[0] ? m->failure : NULL;
 }
 
 int udamos_kmon_kernel_pid(const struct udamos_kmon *m)

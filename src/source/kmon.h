@@ -32,6 +32,8 @@ struct udamos_kmon {
 	size_t nr_targets;
 	bool complete;
 	struct udamos_flusher flusher;	/* runs while we wait for events */
+	uint64_t checked_us;		/* when our kdamond was last seen running */
+	char failure[256];		/* why monitoring stopped, for people */
 };
 
 /* Makes m safe to stop before it was started. */
@@ -99,5 +101,7 @@ struct udamos_kmon_source {
 
 int udamos_kmon_source_pid(struct udamos_source *src);
 uint64_t udamos_kmon_source_flushes(struct udamos_source *src);
+/* Why our kdamond's monitoring stopped (source ops' failure), or NULL. */
+const char *udamos_kmon_source_failure(struct udamos_source *src);
 
 #endif

@@ -86,12 +86,11 @@ int udamos_model_parse(const char *spec, struct udamos_model *m, char *why,
 		       size_t why_len)
 {
 	char *copy = strdup(spec), *save = NULL, *item;
-	struct udamos_model_phase *ph;
 	int err = 0;
 
 	memset(m, 0, sizeof(*m));
 	m->seed = 1;
-	if (!copy || !(ph = add_phase(m, 0))) {
+	if (!copy || !add_phase(m, 0)) {
 		free(copy);
 		return -ENOMEM;
 	}

@@ -149,6 +149,7 @@ static const struct udamos_source_ops paddr_ops = {
 	.next = paddr_next,
 	.destroy = paddr_destroy,
 	.kernel_pid = udamos_kmon_source_pid,
+	.failure = udamos_kmon_source_failure,
 	.coverage = paddr_coverage,
 	.flushes = udamos_kmon_source_flushes,
 };

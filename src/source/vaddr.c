@@ -111,6 +111,7 @@ static const struct udamos_source_ops vaddr_ops = {
 	.next = vaddr_next,
 	.destroy = vaddr_destroy,
 	.kernel_pid = udamos_kmon_source_pid,
+	.failure = udamos_kmon_source_failure,
 	.scheme_stats = vaddr_scheme_stats,
 	.feed_goals = vaddr_feed_goals,
 	.flushes = udamos_kmon_source_flushes,

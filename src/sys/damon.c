@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sys/guard.h"
+
 int udamos_damon_read(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -35,17 +37,8 @@ int udamos_damon_read(const char *path, char *buf, size_t len)
 
 int udamos_damon_write(const char *path, const char *value)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, value, strlen(value));
-	if (n < 0)
-		err = -errno;
-	close(fd);
-	return err;
+	/* DAMON sysfs answers EBUSY while its lock is held elsewhere. */
+	return udamos_sysfs_write_retry(path, value);
 }
 
 int udamos_damon_write_u64(const char *path, uint64_t value)
@@ -124,7 +117,7 @@ void udamos_kdamond_describe(const struct udamos_kdamond_view *k, char *buf, siz
 int udamos_kdamond_command(const char *kd_dir, const char *cmd)
 {
 	char path[256];
-	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	struct timespec pause = { 0, 20 * 1000 * 1000L };
 
 	snprintf(path, sizeof(path), "%s/state", kd_dir);
 	for (int tries = 0; tries < 250; tries++) {

@@ -153,9 +153,9 @@ int udamos_kdamond_acquire(struct udamos_kdamond *k, const char *root,
 	memset(k, 0, sizeof(*k));
 	k->lock_fd = -1;
 	snprintf(k->root, sizeof(k->root), "%s", root);
-	if (mkdir(UDAMOS_RUN_DIR, 0700) && errno != EEXIST)
-		return fail(why, len, -errno, "cannot create %s (%s); kernel DAMON needs "
-			    "root: run udamos as root", UDAMOS_RUN_DIR, strerror(errno));
+	err = udamos_rundir_ensure(why, len);
+	if (err)
+		return err;
 	k->lock_fd = open(UDAMOS_RUN_DIR "/damon.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (k->lock_fd < 0) {
 		err = -errno;

@@ -19,8 +19,8 @@
 
 #include "sys/damon.h"
 #include "sys/guard.h"
+#include "sys/rundir.h"
 
-#define UDAMOS_RUN_DIR "/run/udamos"
 
 struct udamos_kdamond {
 	char root[160];

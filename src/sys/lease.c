@@ -148,8 +148,8 @@ static void restore(const char *rec_path, FILE *log)
 
 static int fail(char *why, size_t len, int err, const char *what, const char *path)
 {
-	snprintf(why, len, "cannot %s %s: %s; the lease directory needs root", what, path,
-		 strerror(-err));
+	snprintf(why, len, "cannot %s %s: %s; %s", what, path, strerror(-err),
+		 err == -EROFS ? "its file system must be writable" : "it needs root");
 	return err;
 }
 

@@ -92,8 +92,6 @@ static int pick_mount(struct udamos_trace *t, bool *mount_it)
 	/* Not mounted: mount a private one, so that the machine's tracing
 	 * setup is left exactly as it was. */
 	snprintf(t->mnt, sizeof(t->mnt), UDAMOS_RUN_DIR "/tracefs.%d", (int)getpid());
-	if (mkdir(UDAMOS_RUN_DIR, 0700) && errno != EEXIST)
-		return -errno;
 	*mount_it = true;
 	return 0;
 }
@@ -130,6 +128,9 @@ int udamos_trace_open(struct udamos_trace *t, int kdamond_pid, struct udamos_gua
 
 	memset(t, 0, sizeof(*t));
 	t->pipe_fd = -1;
+	err = udamos_rundir_ensure(why, len);
+	if (err)
+		return err;
 	remove_stale_mounts();
 	err = pick_mount(t, &mount_it);
 	snprintf(t->inst, sizeof(t->inst), "%s/instances/udamos-%d", t->mnt, (int)getpid());

@@ -93,6 +93,21 @@ if [ "$(id -u)" = 0 ]; then
 	expect_cmd 3 "CAP_SYS_ADMIN" $as_nobody "$tmp/udamos" run --pid "$own" \
 		--damos_action stat --duration 2
 
+	# Every other command that needs root says so in one line, exit 3.
+	expect_cmd 3 "root" $as_nobody "$tmp/udamos" record --pid "$own" -o "$tmp/n.rec" \
+		--duration 2
+	expect_cmd 3 "root" $as_nobody "$tmp/udamos" demo --duration 5
+	expect_cmd 3 "root" $as_nobody "$tmp/udamos" features
+	expect_cmd 3 "root" $as_nobody "$tmp/udamos" report access --pid "$own"
+
+	# Output files are never written through a symlink planted at the path.
+	"$UDAMOS" record --pid "$target" --source "$src" -o "$tmp/rec.rec" --duration 2 --quiet
+	ln -s "$tmp/victim" "$tmp/link.svg"
+	echo keep >"$tmp/victim"
+	expect_cmd 2 "symbolic link" "$UDAMOS" report heatmap "$tmp/rec.rec" --svg "$tmp/link.svg"
+	[ "$(cat "$tmp/victim")" = keep ] && echo "ok: the link's target is untouched" ||
+		fail "the file behind a symlinked --svg was overwritten"
+
 	# A kernel without MADV_COLLAPSE (before 6.1), emulated by seccomp:
 	# one message at start, naming the version and config needed.
 	[ -n "${NO_COLLAPSE:-}" ] && expect_cmd 3 \

@@ -70,8 +70,12 @@ static int run_capture(char *const argv[], char **out)
 	while ((n = read(fds[0], buf + len, cap - len - 1)) > 0) {
 		len += (size_t)n;
 		if (cap - len < 2) {
+			char *grown = realloc(buf, cap * 2);
+
+			if (!grown)
+				break;
+			buf = grown;
 			cap *= 2;
-			buf = realloc(buf, cap);
 		}
 	}
 	close(fds[0]);
