@@ -21,6 +21,7 @@
 #include "source/flusher.h"
 #include "source/kmon.h"
 #include "sys/damon.h"
+#include "sys/detach.h"
 #include "sys/kdamond.h"
 #include "sys/pidfd.h"
 #include "sys/thp.h"
@@ -188,7 +189,7 @@ int cmd_features(int argc, char **argv)
 	parent = getpid();
 	child = fork();
 	if (child == 0) {
-		udamos_guard_child_detach(parent, -1);
+		udamos_child_detach(parent, -1);
 		pause();
 		_exit(0);
 	}

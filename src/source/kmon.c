@@ -131,15 +131,19 @@ static int check_ours(struct udamos_kmon *m)
 {
 	char path[260], state[16] = "", pid[16] = "";
 	uint64_t now = udamos_now_us();
+	int err;
 
 	if (!m->kd.acquired || now - m->checked_us < 1000000)
 		return 0;
 	m->checked_us = now;
 	snprintf(path, sizeof(path), "%s/state", m->kd.dir);
-	udamos_damon_read(path, state, sizeof(state));
+	err = udamos_damon_read(path, state, sizeof(state));
 	snprintf(path, sizeof(path), "%s/pid", m->kd.dir);
-	udamos_damon_read(path, pid, sizeof(pid));
-	if (!strcmp(state, "on") && atoi(pid) == m->kd.pid)
+	if (!err)
+		err = udamos_damon_read(path, pid, sizeof(pid));
+	/* Unreadable for a moment (a command of the operator's in progress)
+	 * proves nothing; gone (ENOENT) or another answer does. */
+	if ((err && err != -ENOENT) || (!err && !strcmp(state, "on") && atoi(pid) == m->kd.pid))
 		return 0;
 	snprintf(m->failure, sizeof(m->failure), "udamos's kdamond %u (pid %d) was turned off "
 		 "or removed by someone else (its state now reads '%s'); monitoring stopped, "

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sys/guard.h"
+#include "sys/detach.h"
 #include "sys/pidfd.h"
 
 #define PROBE_SIZE (16ULL << 20)
@@ -116,7 +116,7 @@ int udamos_blindspot_probe(struct udamos_blindspot *out)
 		return err;
 	}
 	if (pid == 0) {
-		udamos_guard_child_detach(parent, p[1]);
+		udamos_child_detach(parent, p[1]);
 		probe_child(p[1]);
 	}
 	close(p[1]);

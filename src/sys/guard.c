@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -19,6 +19,8 @@
 
 #include "core/retry.h"
 #include "sys/lease.h"
+#include "sys/pidfd.h"
+#include "sys/tracefs.h"
 
 int udamos_sysfs_write(const char *path, const char *value)
 {
@@ -91,16 +93,6 @@ int udamos_sysfs_read_choice(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-void udamos_guard_child_detach(pid_t parent, int keep_fd)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(5);
-	if (keep_fd > 3)
-		close_range(3, (unsigned)keep_fd - 1, 0);
-	close_range(keep_fd >= 3 ? (unsigned)keep_fd + 1 : 3, ~0U, 0);
-}
-
 void udamos_guard_init(struct udamos_guard *g)
 {
 	memset(g, 0, sizeof(*g));
@@ -126,7 +118,9 @@ static bool precondition_holds(const struct udamos_undo *u)
 		!strcmp(now, u->if_value);
 }
 
-static void run_undo(const struct udamos_guard *g)
+/* Runs the steps; those that can only succeed once the owner is gone are
+ * copied to *later (if given). */
+static void run_undo(const struct udamos_guard *g, struct udamos_guard *later)
 {
 	for (size_t i = 0; i < g->nr; i++) {
 		const struct udamos_undo *u = &g->undo[i];
@@ -147,22 +141,40 @@ static void run_undo(const struct udamos_guard *g)
 		case UDAMOS_UNDO_LEASE:
 			udamos_lease_release(u->path);
 			break;
+		case UDAMOS_UNDO_TRACE_INSTANCE:
+			/* Busy while its owner lives, once the tracefs it was
+			 * made in is unmounted under it. */
+			if (udamos_trace_remove_instance(u->path) == -EBUSY && later)
+				udamos_guard_add(later, u);
+			break;
 		}
 	}
 }
 
+static void wait_for_exit(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	while (pidfd >= 0 && poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+}
+
 int udamos_guard_arm(struct udamos_guard *g)
 {
-	int fds[2];
+	int fds[2], owner = udamos_pidfd_open(getpid());
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds))
 		return -errno;
 	pid = fork();
 	if (pid < 0) {
+		int err = -errno;
+
 		close(fds[0]);
 		close(fds[1]);
-		return -errno;
+		if (owner >= 0)
+			close(owner);
+		return err;
 	}
 	if (pid == 0) {
 		char c = 0;
@@ -176,12 +188,17 @@ int udamos_guard_arm(struct udamos_guard *g)
 		signal(SIGHUP, SIG_IGN);
 		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
 			;
-		/* 'd': the owner already undid everything itself. */
+		/* 'd': the owner already undid everything itself.  'w': the
+		 * steps left need the owner gone first. */
+		if (c == 'w')
+			wait_for_exit(owner);
 		if (c != 'd')
-			run_undo(g);
+			run_undo(g, NULL);
 		_exit(0);
 	}
 	close(fds[0]);
+	if (owner >= 0)
+		close(owner);
 	g->child = pid;
 	g->pipe_w = fds[1];
 	return 0;
@@ -230,6 +247,15 @@ int udamos_guard_rearm(struct udamos_guard *g)
 
 void udamos_guard_restore(struct udamos_guard *g)
 {
-	run_undo(g);
+	struct udamos_guard later;
+
+	udamos_guard_init(&later);
+	run_undo(g, &later);
 	stop_child(g, true);
+	/* A guard of its own for what must wait for our exit; not waited
+	 * for, as it ends only after we do. */
+	if (later.nr && !udamos_guard_arm(&later)) {
+		(void)!send(later.pipe_w, "w", 1, MSG_NOSIGNAL);
+		close(later.pipe_w);
+	}
 }

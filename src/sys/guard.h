@@ -23,6 +23,7 @@ enum udamos_undo_op {
 	UDAMOS_UNDO_RMDIR,	/* remove the directory path */
 	UDAMOS_UNDO_UMOUNT,	/* unmount path */
 	UDAMOS_UNDO_LEASE,	/* release the lease whose holder file is path */
+	UDAMOS_UNDO_TRACE_INSTANCE,	/* remove the trace instance at path */
 };
 
 struct udamos_undo {
@@ -57,14 +58,6 @@ int udamos_guard_arm(struct udamos_guard *g);
 int udamos_guard_rearm(struct udamos_guard *g);
 /* Runs every undo step now and stops the guard. */
 void udamos_guard_restore(struct udamos_guard *g);
-
-/*
- * For a child forked without exec, first thing: dies with its parent (and
- * at once if the parent is already gone), and closes every descriptor but
- * stdio and keep_fd (-1 for none).  A guard's socket or a lease holder
- * left open in a child keeps the guard from ever undoing.
- */
-void udamos_guard_child_detach(pid_t parent, int keep_fd);
 
 /* Writes value to a sysfs file.  0 or -errno. */
 int udamos_sysfs_write(const char *path, const char *value);

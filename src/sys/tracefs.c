@@ -121,7 +121,8 @@ static int put(const struct udamos_trace *t, const char *rel, const char *value)
 int udamos_trace_open(struct udamos_trace *t, int kdamond_pid, struct udamos_guard *g,
 		      char *why, size_t len)
 {
-	struct udamos_undo rm = { .op = UDAMOS_UNDO_RMDIR }, um = { .op = UDAMOS_UNDO_UMOUNT };
+	struct udamos_undo rm = { .op = UDAMOS_UNDO_TRACE_INSTANCE };
+	struct udamos_undo um = { .op = UDAMOS_UNDO_UMOUNT };
 	char pid[16], path[300];
 	bool mount_it;
 	int err;
@@ -183,6 +184,34 @@ int udamos_trace_open(struct udamos_trace *t, int kdamond_pid, struct udamos_gua
 	return err;
 }
 
+/*
+ * Someone unmounted the tracefs our instance was made in: the instance
+ * lives on in the kernel (instances are global, mounts only show them)
+ * and our open pipe kept working.  Reach it through a mount of our own
+ * to remove it.
+ */
+int udamos_trace_remove_instance(const char *inst_path)
+{
+	const char *name = strrchr(inst_path, '/');
+	char mnt[160], inst[260];
+	int err = 0;
+
+	if (!rmdir(inst_path) || errno != ENOENT || !name)
+		return 0;
+
+	snprintf(mnt, sizeof(mnt), UDAMOS_RUN_DIR "/tracefs.%d.close", (int)getpid());
+	if (mkdir(mnt, 0700) && errno != EEXIST)
+		return -errno;
+	if (!mount("tracefs", mnt, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
+		snprintf(inst, sizeof(inst), "%s/instances%s", mnt, name);
+		if (rmdir(inst))
+			err = -errno;
+		umount2(mnt, MNT_DETACH);
+	}
+	rmdir(mnt);
+	return err == -ENOENT ? 0 : err;
+}
+
 void udamos_trace_close(struct udamos_trace *t)
 {
 	if (t->pipe_fd >= 0)
@@ -191,7 +220,7 @@ void udamos_trace_close(struct udamos_trace *t)
 	if (t->inst[0]) {
 		put(t, "events/damon/damon_aggregated/enable", "0");
 		put(t, "events/damon/damon_monitor_intervals_tune/enable", "0");
-		rmdir(t->inst);
+		udamos_trace_remove_instance(t->inst);
 		t->inst[0] = '\0';
 	}
 	if (t->mounted) {

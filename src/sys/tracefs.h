@@ -36,6 +36,14 @@ struct udamos_trace {
 int udamos_trace_open(struct udamos_trace *t, int kdamond_pid, struct udamos_guard *g,
 		      char *why, size_t len);
 void udamos_trace_close(struct udamos_trace *t);
+/*
+ * Removes the trace instance at inst_path; if the tracefs it was made in
+ * has been unmounted meanwhile (the instance lives on in the kernel),
+ * through a mount of its own.  For udamos_trace_close and the guard.
+ * 0, or -EBUSY while the process that made it lives (then the kernel
+ * still counts that process's use of the unmounted tracefs).
+ */
+int udamos_trace_remove_instance(const char *inst_path);
 
 /* One damon_aggregated event. */
 struct udamos_trace_region {

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "core/rng.h"
-#include "sys/guard.h"
+#include "sys/detach.h"
 #include "udamos/snapshot.h"
 
 #define WORD_MIX 0x9e3779b97f4a7c15ULL
@@ -296,7 +296,7 @@ int udamos_workload_start(const struct udamos_workload_cfg *cfg,
 		return err;
 	}
 	if (pid == 0) {
-		udamos_guard_child_detach(parent, fd);
+		udamos_child_detach(parent, fd);
 		if (w->cfg.exec_path)
 			exec_workload(&w->cfg, fd);
 		close(fd);

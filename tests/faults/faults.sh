@@ -12,9 +12,9 @@
 # kdamond belongs to its owner, and monitoring is not what they test.
 # Faults of udamos's own kdamond run in the QEMU guests (tests/vm).
 #
-# Usage: faults.sh UDAMOS WORKLOAD
+# Usage: faults.sh UDAMOS WORKLOAD EBUSY_SHIM
 set -u
-UDAMOS=$1 WORKLOAD=$2
+UDAMOS=$1 WORKLOAD=$2 SHIM=$3
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 [ -r /sys/kernel/mm/transparent_hugepage/enabled ] || { echo "SKIP: no THP"; exit 77; }
 MiB=1048576
@@ -42,7 +42,12 @@ state() {
 		cat $D/nr_kdamonds
 		for k in $D/[0-9]*; do echo "$k $(cat $k/state) $(cat $k/pid)"; done
 	fi
-	ls /sys/kernel/tracing/instances /sys/kernel/debug/tracing/instances 2>/dev/null | grep udamos
+	# Trace instances live in the kernel whether or not tracefs is mounted.
+	mkdir -p "$tmp/tr"
+	if mount -t tracefs none "$tmp/tr" 2>/dev/null; then
+		ls "$tmp/tr/instances" | grep udamos
+		umount "$tmp/tr"
+	fi
 	grep -E " /run/udamos" /proc/mounts | cut -d' ' -f2
 	ls /run/udamos/leases 2>/dev/null | grep -v '\.lock$'
 	ls /run/udamos 2>/dev/null | grep -E '^tracefs\.'
@@ -307,6 +312,55 @@ for how in end kill; do
 		bad "overlap-$how" "THP read '$mid' while the second still ran"
 	fi
 done
+
+# 10. EBUSY on every THP and DAMON sysfs write for a while (an LD_PRELOAD
+#     shim, as the kernel answers while its lock is held elsewhere): at the
+#     start for 1 s (retried: the demo runs), for 5 s (one line, exit 3,
+#     nothing changed), and while the guard restores after a SIGKILL.
+ebusy() { env UDAMOS_FAULT_EBUSY_FROM_MS=$1 UDAMOS_FAULT_EBUSY_FOR_MS=$2 LD_PRELOAD="$SHIM" "${@:3}"; }
+ebusy 0 1000 "$UDAMOS" demo --duration 5 --footprint 256M --hot 64M --source oracle \
+	>"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 0 ] && same_state ebusy-1s && ok ebusy-1s "retried: the demo ran, exit 0" ||
+	bad ebusy-1s "exit $rc: $(head -c 300 "$tmp/err")"
+ebusy 0 5000 "$UDAMOS" demo --duration 5 --footprint 256M --hot 64M --source oracle \
+	>"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc = 3 ] && one_line "$tmp/err" && grep -q "busy" "$tmp/err" && same_state ebusy-5s; then
+	ok ebusy-5s "exit 3, '$(cat "$tmp/err")'"
+else
+	bad ebusy-5s "exit $rc: $(head -c 300 "$tmp/err")"
+fi
+ebusy 3500 1500 "$UDAMOS" demo --duration 8 --footprint 256M --hot 64M --source oracle \
+	>/dev/null 2>&1 &
+run=$!
+sleep 4
+kill -9 $run; wait $run 2>/dev/null
+sleep 2
+same_state ebusy-restore && ok ebusy-restore "the guard retried through 1.5 s of EBUSY and put THP back"
+
+# 11. tracefs unmounted under a running shared source: udamos reads on
+#     through its open pipe; the instance, which outlives the mount in the
+#     kernel, is removed once udamos has exited (by its guard).
+if [ -r /sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds ] &&
+   grep -q on /sys/kernel/mm/damon/admin/kdamonds/*/state 2>/dev/null &&
+   [ ! -d /sys/kernel/tracing/instances ]; then
+	wl a 256 64
+	"$UDAMOS" run --pid "$a_pid" --source shared --duration 12 --damos_action stat \
+		>"$tmp/out" 2>"$tmp/err" &
+	run=$!
+	sleep 5
+	umount -l /run/udamos/tracefs.$run
+	wait $run
+	rc=$?
+	kill -9 "$a_pid"
+	tried=$(sed -n 's/.*tried \([0-9]*\) regions.*/\1/p' "$tmp/out")
+	if [ $rc = 0 ] && [ "${tried:-0}" -gt 0 ] && same_state tracefs-unmounted; then
+		ok tracefs-unmounted "exit 0, read on ($tried regions tried); instance removed after exit"
+	else
+		bad tracefs-unmounted "exit $rc: $(head -c 300 "$tmp/err")"
+	fi
+fi
 
 echo "faults: $fails failed"
 exit $((fails ? 1 : 0))
