@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sys/clock.h"
 #include "sys/detach.h"
 #include "sys/pidfd.h"
 
@@ -30,14 +31,6 @@
  * always contain one). */
 #define PROBE_ROUNDS 10
 #define PROBE_ROUND_MS 10
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 /* The child: fill, say where, then read at random until killed. */
 _Noreturn static void probe_child(int wfd)
@@ -125,7 +118,7 @@ int udamos_blindspot_probe(struct udamos_blindspot *out)
 	close(p[0]);
 	snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)pid);
 	if (!err)
-		sleep_ms(50);	/* let its reads settle into the TLB */
+		udamos_sleep_ms(50);	/* let its reads settle into the TLB */
 	for (int round = 0; !err && round < PROBE_ROUNDS; round++) {
 		int fd = open(path, O_WRONLY | O_CLOEXEC);
 		long got;
@@ -136,7 +129,7 @@ int udamos_blindspot_probe(struct udamos_blindspot *out)
 			close(fd);
 		if (err)
 			break;
-		sleep_ms(PROBE_ROUND_MS);
+		udamos_sleep_ms(PROBE_ROUND_MS);
 		got = referenced_kb(pid, addr);
 		if (got < 0)
 			err = got < -1 ? (int)got : -EIO;

@@ -63,3 +63,11 @@ int udamos_sleep_until_us(uint64_t t_us, volatile int *stop)
 			return -err;
 	}
 }
+
+void udamos_sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}

@@ -20,5 +20,7 @@ int udamos_pid_cpu_us(int pid, uint64_t *out);
  * *stop is set (by a signal handler) when stop is given.
  */
 int udamos_sleep_until_us(uint64_t t_us, volatile int *stop);
+/* Sleeps ms milliseconds, through signals. */
+void udamos_sleep_ms(unsigned ms);
 
 #endif

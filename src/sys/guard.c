@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <poll.h>
 #include <sys/mount.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/retry.h"
+#include "sys/clock.h"
 #include "sys/lease.h"
 #include "sys/pidfd.h"
 #include "sys/tracefs.h"
@@ -53,19 +55,11 @@ static int write_once(void *ctx)
 	return udamos_sysfs_write(a->path, a->value);
 }
 
-static void pause_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 int udamos_sysfs_write_retry(const char *path, const char *value)
 {
 	struct write_args a = { path, value };
 
-	return udamos_retry_busy(write_once, &a, UDAMOS_BUSY_TRIES, pause_ms);
+	return udamos_retry_busy(write_once, &a, UDAMOS_BUSY_TRIES, udamos_sleep_ms);
 }
 
 int udamos_sysfs_read_choice(const char *path, char *buf, size_t len)
@@ -144,11 +138,42 @@ static void run_undo(const struct udamos_guard *g, struct udamos_guard *later)
 		case UDAMOS_UNDO_TRACE_INSTANCE:
 			/* Busy while its owner lives, once the tracefs it was
 			 * made in is unmounted under it. */
-			if (udamos_trace_remove_instance(u->path) == -EBUSY && later)
+			if (udamos_trace_remove_instance(u->path, !later) == -EBUSY && later)
 				udamos_guard_add(later, u);
 			break;
 		}
 	}
+}
+
+static int by_fd(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * In the guard process: closes every descriptor inherited from udamos but
+ * stdio and those listed.  A copy of, say, a trace instance's pipe kept
+ * here would keep the instance busy, and the guard from removing it.
+ */
+static void close_all_but(const struct udamos_guard *g, int sock, int owner)
+{
+	int keep[UDAMOS_GUARD_MAX + 3], n = 0;
+	unsigned from = 3;
+
+	keep[n++] = sock;
+	if (owner > 2)
+		keep[n++] = owner;
+	for (size_t i = 0; i < g->nr; i++)
+		if (g->undo[i].keep_fd > 2)
+			keep[n++] = g->undo[i].keep_fd;
+	qsort(keep, (size_t)n, sizeof(*keep), by_fd);
+	for (int i = 0; i < n; i++) {
+		if ((unsigned)keep[i] > from)
+			close_range(from, (unsigned)keep[i] - 1, 0);
+		if ((unsigned)keep[i] + 1 > from)
+			from = (unsigned)keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
 }
 
 static void wait_for_exit(int pidfd)
@@ -179,7 +204,7 @@ int udamos_guard_arm(struct udamos_guard *g)
 	if (pid == 0) {
 		char c = 0;
 
-		close(fds[1]);
+		close_all_but(g, fds[0], owner);
 		/* Out of our process group, deaf to terminal signals: only
 		 * the pipe's closing ends it. */
 		setsid();

@@ -34,6 +34,9 @@ struct udamos_undo {
 	 * touch what has since become someone else's. */
 	char if_path[224];
 	char if_value[32];
+	/* A descriptor the guard process must keep open (a lease holder's,
+	 * whose flock says the lease is alive); 0 for none. */
+	int keep_fd;
 };
 
 struct udamos_guard {

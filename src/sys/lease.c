@@ -207,6 +207,7 @@ int udamos_lease_set(struct udamos_guard *g, const char *dir, const char *knob,
 		err = fail(why, len, -errno, "create", u.path);
 	if (!err && (err = write_rec(rec_path, &r)))
 		fail(why, len, err, "write", rec_path);
+	u.keep_fd = hfd;
 	if (!err && (err = udamos_guard_add(g, &u)))
 		snprintf(why, len, "too many undo steps for the restore guard");
 	if (!err && (err = udamos_guard_rearm(g)))

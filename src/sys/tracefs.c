@@ -4,17 +4,19 @@
  */
 #include "sys/tracefs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/retry.h"
+#include "sys/clock.h"
 #include "sys/damon.h"
 #include "sys/kdamond.h"
 #include "sys/procfs.h"
@@ -190,22 +192,29 @@ int udamos_trace_open(struct udamos_trace *t, int kdamond_pid, struct udamos_gua
  * and our open pipe kept working.  Reach it through a mount of our own
  * to remove it.
  */
-int udamos_trace_remove_instance(const char *inst_path)
+static int rmdir_op(void *path)
 {
+	return rmdir(path) ? -errno : 0;
+}
+
+int udamos_trace_remove_instance(const char *inst_path, bool owner_gone)
+{
+	/* Once its owner is gone, the kernel may still be releasing the
+	 * owner's open files of it for a moment. */
+	unsigned tries = owner_gone ? UDAMOS_BUSY_TRIES : 1;
 	const char *name = strrchr(inst_path, '/');
 	char mnt[160], inst[260];
-	int err = 0;
+	int err = udamos_retry_busy(rmdir_op, (void *)inst_path, tries, udamos_sleep_ms);
 
-	if (!rmdir(inst_path) || errno != ENOENT || !name)
-		return 0;
+	if (err != -ENOENT || !name)
+		return err;
 
 	snprintf(mnt, sizeof(mnt), UDAMOS_RUN_DIR "/tracefs.%d.close", (int)getpid());
 	if (mkdir(mnt, 0700) && errno != EEXIST)
 		return -errno;
 	if (!mount("tracefs", mnt, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
 		snprintf(inst, sizeof(inst), "%s/instances%s", mnt, name);
-		if (rmdir(inst))
-			err = -errno;
+		err = udamos_retry_busy(rmdir_op, inst, tries, udamos_sleep_ms);
 		umount2(mnt, MNT_DETACH);
 	}
 	rmdir(mnt);
@@ -220,7 +229,7 @@ void udamos_trace_close(struct udamos_trace *t)
 	if (t->inst[0]) {
 		put(t, "events/damon/damon_aggregated/enable", "0");
 		put(t, "events/damon/damon_monitor_intervals_tune/enable", "0");
-		udamos_trace_remove_instance(t->inst);
+		udamos_trace_remove_instance(t->inst, false);
 		t->inst[0] = '\0';
 	}
 	if (t->mounted) {

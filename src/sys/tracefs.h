@@ -41,9 +41,10 @@ void udamos_trace_close(struct udamos_trace *t);
  * has been unmounted meanwhile (the instance lives on in the kernel),
  * through a mount of its own.  For udamos_trace_close and the guard.
  * 0, or -EBUSY while the process that made it lives (then the kernel
- * still counts that process's use of the unmounted tracefs).
+ * still counts that process's use of the unmounted tracefs).  With
+ * owner_gone (the guard, after udamos died), EBUSY is retried for a while.
  */
-int udamos_trace_remove_instance(const char *inst_path);
+int udamos_trace_remove_instance(const char *inst_path, bool owner_gone);
 
 /* One damon_aggregated event. */
 struct udamos_trace_region {
