@@ -74,10 +74,11 @@ wl() {
 		flags=0 3<>/dev/zero &
 	pid=$!
 	pids+=("$pid")
+	eval "${name}_pid=$pid"
 	base=
 	for _ in $(seq 100); do
 		while read -r range _; do
-			case $range in ffff*) continue ;; esac
+			case $range in ffff* | *[!0-9a-f-]* | -* | *- | '') continue ;; esac
 			s=$((0x${range%-*})) e=$((0x${range#*-}))
 			[ $((e - s)) = $((size + 2 * MiB)) ] &&
 				{ base=$(( (e - size - 2 * MiB + 2 * MiB - 1) / (2 * MiB) * (2 * MiB) )); break; }
@@ -86,7 +87,7 @@ wl() {
 		sleep 0.05
 	done
 	[ -n "$base" ] || { bad setup "no ${2} MiB mapping in PID $pid"; base=0; }
-	eval "${name}_pid=$pid ${name}_hot=$(printf '0x%x+%d' $((base + size / 4)) "$hot")"
+	eval "${name}_hot=$(printf '0x%x+%d' $((base + size / 4)) "$hot")"
 }
 # Waits until PID's memory is all there (its RSS stops growing).
 filled() {
