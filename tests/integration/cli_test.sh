@@ -94,7 +94,8 @@ if [ "$(id -u)" = 0 ]; then
 		--damos_action stat --duration 2
 
 	# Every other command that needs root says so in one line, exit 3.
-	expect_cmd 3 "root" $as_nobody "$tmp/udamos" record --pid "$own" -o "$tmp/n.rec" \
+	mkdir "$tmp/nobody" && chown 65534 "$tmp/nobody"	# where nobody may write
+	expect_cmd 3 "root" $as_nobody "$tmp/udamos" record --pid "$own" -o "$tmp/nobody/n.rec" \
 		--duration 2
 	expect_cmd 3 "root" $as_nobody "$tmp/udamos" demo --duration 5
 	expect_cmd 3 "root" $as_nobody "$tmp/udamos" features
@@ -148,12 +149,22 @@ if [ "$(id -u)" = 0 ]; then
 	# quiet machine, a quarter in 40 s right after a benchmark), so the
 	# demo must reach a fifth and collapse no more than 5% of cold memory;
 	# bench/run-layouts measures the time to 90%.
+	# How much it collapses is asserted only where the monitor can single
+	# out a hot set today (tests/helpers/kdamond_resolves.sh): a kdamond
+	# someone else set up may not.
+	resolves=1
+	if [ -n "$(grep -l on /sys/kernel/mm/damon/admin/kdamonds/*/state 2>/dev/null)" ]; then
+		"$(dirname "$0")/../helpers/kdamond_resolves.sh" "$UDAMOS" "$WORKLOAD"
+		resolves=$((! $?))
+	fi
 	"$UDAMOS" demo --footprint 1G --hot 256M --duration 60 --json >"$tmp/out" 2>"$tmp/err"
 	got=$?
 	# Under ASan the demo's forked workload carries terabytes of shadow
 	# mappings, which slow its monitoring; there the run is checked for
 	# everything but how much got collapsed.
-	if [ $got != 0 ] || ! python3 - "$tmp/out" "${UDAMOS_SANITIZED:-}" <<'PY'
+	skip_amount=${UDAMOS_SANITIZED:-}
+	[ $resolves = 1 ] || skip_amount=1
+	if [ $got != 0 ] || ! python3 - "$tmp/out" "$skip_amount" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 keys = ["time_to_90pct_s", "hot_coverage_pct", "cold_huge_pct", "throughput_before",

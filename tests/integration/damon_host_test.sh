@@ -44,14 +44,36 @@ trap 'rm -rf "$tmp"' EXIT
 failures=0
 before=$(fingerprint)
 
+# Whether this kdamond, as its owner set it up today, can single out a hot
+# set at all (tests/helpers/kdamond_resolves.sh says why it may not).
+resolves=$("$(dirname "$0")/../helpers/kdamond_resolves.sh" "$UDAMOS" "$WORKLOAD")
+resolved=$?
+echo "$resolves"
+
 # The real thing, under strace: every open of a file, by every process.
 # LeakSanitizer cannot run under ptrace: off for this one command (the
 # sanitized build's leak checks run in every other test).
-ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
-	strace -f -qq -e trace=open,openat,openat2 -o "$tmp/trace" \
-	"$COLLAPSE_TEST" "$UDAMOS" "$WORKLOAD" auto
-rc=$?
-[ $rc = 0 ] || { echo "FAIL: collapse with the shared kdamond (exit $rc)"; failures=1; }
+if [ $resolved = 0 ]; then
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+		strace -f -qq -e trace=open,openat,openat2 -o "$tmp/trace" \
+		"$COLLAPSE_TEST" "$UDAMOS" "$WORKLOAD" auto
+	rc=$?
+	[ $rc = 0 ] || { echo "FAIL: collapse with the shared kdamond (exit $rc)"; failures=1; }
+else
+	# The collapse figures cannot be had from this kdamond today; what
+	# still holds is that udamos reads it and never writes it.
+	echo "SKIP (collapse figures): the shared kdamond does not resolve hot sets here now"
+	"$WORKLOAD" fd=3 footprint=268435456 hot_offset=67108864 hot_size=67108864 hot_stride=1 \
+		page_rate=0 move_after_us=0 move_offset=0 nohuge_offset_plus1=0 flags=0 3<>/dev/zero &
+	w=$!
+	sleep 1
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+		strace -f -qq -e trace=open,openat,openat2 -o "$tmp/trace" \
+		"$UDAMOS" run --pid $w --duration 12 --quiet >/dev/null 2>"$tmp/err"
+	rc=$?
+	kill $w
+	[ $rc = 0 ] || { echo "FAIL: a run with the shared kdamond (exit $rc): $(cat "$tmp/err")"; failures=1; }
+fi
 writes=$(grep -E "kdamonds/$foreign/" "$tmp/trace" | grep -E "O_WRONLY|O_RDWR|O_CREAT|O_TRUNC")
 opens=$(grep -cE "kdamonds/$foreign/" "$tmp/trace")
 if [ -n "$writes" ]; then
@@ -78,5 +100,5 @@ after=$(fingerprint)
 [ "$before" = "$after" ] || { echo "FAIL: the foreign kdamond changed:"; diff <(echo "$before") <(echo "$after"); failures=1; }
 ls /sys/kernel/tracing/instances 2>/dev/null | grep -q udamos &&
 	{ echo "FAIL: a udamos trace instance is left"; failures=1; }
-[ $failures = 0 ] && echo "PASSED: shared kdamond $foreign read, never written; own kdamond refused"
+[ $failures = 0 ] && echo "PASSED: shared kdamond $foreign read, never written; own kdamond refused$([ $resolved = 0 ] || echo "; collapse figures skipped: the kdamond does not resolve hot sets now")"
 exit $failures

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Can a kdamond that someone else runs single out a hot set here, now?
+# Its owner sets its range and region count, and a paddr kdamond sees a
+# process's pages wherever their frames lie: a hot set scattered over a
+# large range shares every region with cold frames and never reads hot.
+# Such a machine cannot test how well udamos collapses through that
+# kdamond, only that it reads it and never writes.
+#
+# Runs a 1 GiB workload with 256 MiB hot for two of the kdamond's
+# aggregations through udamos's shared source; exit 0 if regions reading
+# hot (>= 50% of samples) add up to a quarter of the hot set or more, 1
+# if not.  Prints one line saying which, with the kdamond's range and
+# regions.
+# Usage: kdamond_resolves.sh UDAMOS WORKLOAD
+set -u
+UDAMOS=$1 WORKLOAD=$2
+D=/sys/kernel/mm/damon/admin/kdamonds
+k=
+for s in $D/[0-9]*/state; do [ "$(cat "$s")" = on ] && k=$(dirname "$s") && break; done
+[ -n "$k" ] || { echo "no running kdamond"; exit 1; }
+aggr=$(cat $k/contexts/0/monitoring_attrs/intervals/aggr_us)
+span=0
+for r in $k/contexts/0/targets/0/regions/[0-9]*; do
+	[ -d "$r" ] && span=$((span + $(cat "$r/end") - $(cat "$r/start")))
+done
+maxr=$(cat $k/contexts/0/monitoring_attrs/nr_regions/max)
+"$WORKLOAD" fd=3 footprint=1073741824 hot_offset=268435456 hot_size=268435456 hot_stride=1 \
+	page_rate=0 move_after_us=0 move_offset=0 nohuge_offset_plus1=0 flags=0 3<>/dev/zero &
+w=$!
+sleep 2
+secs=$(( 2 * aggr / 1000000 + 3 ))
+max=$(( aggr / $(cat $k/contexts/0/monitoring_attrs/intervals/sample_us) ))
+hot_mib=$("$UDAMOS" run --pid $w --source shared --duration $secs --damos_action stat --json 2>/dev/null |
+	python3 -c '
+import json, sys
+try:
+    j = json.load(sys.stdin)
+    regions = j["schemes"][0]["tried_regions"]
+    print(sum(r["end"] - r["start"] for r in regions if 2 * r["nr_accesses"] >= int(sys.argv[1])) >> 20)
+except Exception:
+    print(-1)' "$max")
+kill $w
+wait $w 2>/dev/null
+desc="kdamond $(basename "$k"): $((span >> 30)) GiB of physical memory in at most $maxr regions; $hot_mib MiB of a 256 MiB hot set read hot over $secs s"
+if [ "${hot_mib:--1}" -ge 64 ]; then
+	echo "resolves: $desc"
+	exit 0
+fi
+echo "does not resolve: $desc"
+exit 1
