@@ -4,8 +4,8 @@
  * memory at random until killed (no TLB flushes of its own, like any
  * application):
  *
- *   load_shapes vmas N       N separate mappings of two pages (every other
- *                            page read-only, so that none merge); all hot
+ *   load_shapes vmas N       N one-page mappings with a hole after each, so
+ *                            that none merge: N VMAs, all hot
  *   load_shapes sparse G H   a G GiB mapping with H MiB touched, all of it
  *                            read (hot), at the mapping's start
  *
@@ -42,26 +42,27 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "vmas")) {
 		size_t nr = strtoul(argv[2], NULL, 0);
-		uint8_t *lo = NULL, *hi = NULL;
+		/* A free stretch of address space, found by mapping it and
+		 * giving it back untouched; then one page in every two. */
+		uint8_t *base = mmap(NULL, 2 * nr * PAGE, PROT_NONE,
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 		pages = calloc(nr, sizeof(*pages));
-		for (n = 0; pages && n < nr; n++) {
-			uint8_t *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
-					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (base == MAP_FAILED || !pages || munmap(base, 2 * nr * PAGE))
+			return 1;
+		for (n = 0; n < nr; n++) {
+			uint8_t *p = mmap(base + 2 * n * PAGE, PAGE, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 
 			if (p == MAP_FAILED) {
 				perror("mmap (raise vm.max_map_count)");
 				return 1;
 			}
-			memset(p, 1, 2 * PAGE);
-			mprotect(p + PAGE, PAGE, PROT_READ);
+			memset(p, 1, PAGE);
 			pages[n] = p;
-			lo = !lo || p < lo ? p : lo;
-			hi = p + 2 * PAGE > hi ? p + 2 * PAGE : hi;
 		}
-		if (!pages)
-			return 1;
-		printf("%lu %lu\n", (unsigned long)(uintptr_t)lo, (unsigned long)(uintptr_t)hi);
+		printf("%lu %lu\n", (unsigned long)(uintptr_t)base,
+		       (unsigned long)(uintptr_t)(base + 2 * nr * PAGE));
 	} else if (argc == 4 && !strcmp(argv[1], "sparse")) {
 		size_t len = strtoul(argv[2], NULL, 0) << 30, hot = strtoul(argv[3], NULL, 0) << 20;
 		uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE,

@@ -153,17 +153,33 @@ static int fail(char *why, size_t len, int err, const char *what, const char *pa
 	return err;
 }
 
+/* A failed change: the record as it was (prev: what udamos had written
+ * before, "" if nothing), or none if no holder is left. */
+static void undo_record(const char *dir, const char *name, const char *rec_path,
+			struct lease_rec *r, const char *prev)
+{
+	if (!live_holders(dir, name)) {
+		restore(rec_path, NULL);
+	} else if (prev[0]) {
+		snprintf(r->written, sizeof(r->written), "%s", prev);
+		write_rec(rec_path, r);
+	}
+}
+
 /* A knob this process already holds: a new value, same lease. */
-static int set_held(int lock, const char *rec_path, const struct lease_rec *r, char *why,
-		    size_t len)
+static int set_held(int lock, const char *rec_path, struct lease_rec *r, const char *prev,
+		    char *why, size_t len)
 {
 	int err = write_rec(rec_path, r);
 
-	if (err)
+	if (err) {
 		fail(why, len, err, "write", rec_path);
-	else if ((err = udamos_sysfs_write_retry(r->knob, r->written)))
+	} else if ((err = udamos_sysfs_write_retry(r->knob, r->written))) {
 		snprintf(why, len, "cannot write %s to %s: %s", r->written, r->knob,
 			 strerror(-err));
+		snprintf(r->written, sizeof(r->written), "%s", prev);
+		write_rec(rec_path, r);
+	}
 	close(lock);
 	return err;
 }
@@ -173,7 +189,7 @@ int udamos_lease_set(struct udamos_guard *g, const char *dir, const char *knob,
 {
 	struct udamos_undo u = { .op = UDAMOS_UNDO_LEASE };
 	struct lease_rec r = { 0 };
-	char name[256], rec_path[512];
+	char name[256], rec_path[512], prev[64];
 	int lock, hfd, err;
 
 	if (mkdir(dir, 0700) && errno != EEXIST)
@@ -195,13 +211,16 @@ int udamos_lease_set(struct udamos_guard *g, const char *dir, const char *knob,
 	} else if (err) {
 		fail(why, len, err, "read the lease", rec_path);
 	}
+	/* What udamos wrote before, put back in the record should our write
+	 * fail: the last holder restores only a knob that still reads it. */
+	snprintf(prev, sizeof(prev), "%s", r.written);
 	snprintf(r.written, sizeof(r.written), "%s", value);
 	if (!err && snprintf(u.path, sizeof(u.path), "%s/%s" HOLDER_MARK "%d", dir, name,
 			     (int)getpid()) >= (int)sizeof(u.path))
 		err = fail(why, len, -ENAMETOOLONG, "name a holder in", dir);
 	for (size_t i = 0; !err && i < g->nr; i++)
 		if (g->undo[i].op == UDAMOS_UNDO_LEASE && !strcmp(g->undo[i].path, u.path))
-			return set_held(lock, rec_path, &r, why, len);
+			return set_held(lock, rec_path, &r, prev, why, len);
 	hfd = err ? -1 : open(u.path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (!err && (hfd < 0 || flock(hfd, LOCK_SH)))
 		err = fail(why, len, -errno, "create", u.path);
@@ -220,8 +239,7 @@ int udamos_lease_set(struct udamos_guard *g, const char *dir, const char *knob,
 		    !strcmp(g->undo[g->nr - 1].path, u.path))
 			g->nr--;
 		unlink(u.path);
-		if (!live_holders(dir, name))
-			restore(rec_path, NULL);
+		undo_record(dir, name, rec_path, &r, prev);
 	}
 	/* The holder's flock lives on in the guard process's copy: it is
 	 * what keeps this lease alive should udamos die. */
