@@ -233,7 +233,7 @@ static int one_config(struct bench_env *env, int cfg, uint64_t keys, unsigned se
 	if (!err && c->udamos) {
 		char *model = heap_model(server);
 
-		child = model ? bench_udamos_start(env, server, seconds, model, &out_fd) : -ENOMEM;
+		child = model ? bench_udamos_start(env, server, seconds, model, NULL, &out_fd) : -ENOMEM;
 		free(model);
 		err = child < 0 ? (int)child : 0;
 	}

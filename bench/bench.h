@@ -69,10 +69,11 @@ int bench_thp_set(struct bench_env *env, const char *mode);
 /*
  * Starts "udamos run" against pid for duration_s with the default collapse
  * scheme; model (a synthetic source spec) is used when env->source is
- * NULL.  Returns the child's pid, or -errno.
+ * NULL; extra (NULL-terminated, or NULL) are more options for udamos run.
+ * Returns the child's pid, or -errno.
  */
 pid_t bench_udamos_start(const struct bench_env *env, pid_t pid, unsigned duration_s,
-			 const char *model, int *out_fd);
+			 const char *model, const char *const *extra, int *out_fd);
 /* udamos's CPU time so far (user + system), µs; 0 if unknown. */
 uint64_t bench_cpu_us(pid_t pid);
 /* Waits for it and fills the trial's CPU figures from its report. */

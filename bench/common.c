@@ -68,7 +68,7 @@ int bench_thp_set(struct bench_env *env, const char *mode)
 }
 
 pid_t bench_udamos_start(const struct bench_env *env, pid_t pid, unsigned duration_s,
-			 const char *model, int *out_fd)
+			 const char *model, const char *const *extra, int *out_fd)
 {
 	char pid_s[16], dur[16], *src;
 	int fd[2];
@@ -92,8 +92,13 @@ pid_t bench_udamos_start(const struct bench_env *env, pid_t pid, unsigned durati
 	if (child == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(fd[1], STDOUT_FILENO);
-		execl(env->udamos, "udamos", "run", "--pid", pid_s, "--source", src,
-		      "--duration", dur, "--json", "--quiet", (char *)NULL);
+		const char *argv[32] = { "udamos", "run", "--pid", pid_s, "--source", src,
+			"--duration", dur, "--json", "--quiet" };
+		size_t n = 10;
+
+		for (; extra && *extra && n < 31; extra++)
+			argv[n++] = *extra;
+		execv(env->udamos, (char *const *)argv);
 		_exit(127);
 	}
 	free(src);

@@ -83,11 +83,11 @@ static char *hot_model(const uint64_t *offs, size_t n, uint64_t base, uint64_t s
 		/* Runs of consecutive windows are one range. */
 		size_t j = i;
 
-		while (stride == 1 && j + 1 < n && offs[j + 1] == offs[j] + UDAMOS_HUGE_SIZE)
+		while (stride == 1 && j + 1 < n && offs[j + 1] == offs[j] + udamos_huge_size())
 			j++;
 		len += (size_t)snprintf(m + len, cap - len, "%shot=0x%" PRIx64 "+%" PRIu64,
 					len ? "," : "", base + offs[i],
-					(uint64_t)(j - i + 1) * (uint64_t)UDAMOS_HUGE_SIZE);
+					(uint64_t)(j - i + 1) * (uint64_t)udamos_huge_size());
 		i = j;
 	}
 	return m;
@@ -108,7 +108,7 @@ static int run_trial(struct bench_env *env, const struct variant *v, int cfg,
 {
 	const struct bench_config *c = &bench_configs[cfg];
 	struct udamos_workload_cfg wc = {
-		.footprint = v->footprint, .hot_offset = v->footprint / 4 & ~(UDAMOS_HUGE_SIZE - 1),
+		.footprint = v->footprint, .hot_offset = v->footprint / 4 & ~(udamos_huge_size() - 1),
 		.hot_size = v->hot, .hot_stride = v->stride, .chase = v->chase,
 		.madvise_hot = c->madvise_hot, .sparse_pages = v->sparse_pages,
 		.exec_path = env->workload,
@@ -116,7 +116,7 @@ static int run_trial(struct bench_env *env, const struct variant *v, int cfg,
 	struct udamos_workload w;
 	struct udamos_pagemap pm;
 	struct udamos_mem_usage mu;
-	size_t nr_hot = (size_t)(v->hot / UDAMOS_HUGE_SIZE);
+	size_t nr_hot = (size_t)(v->hot / udamos_huge_size());
 	uint64_t *offs = calloc(nr_hot, sizeof(*offs)), last_reads, last_us, t0;
 	pid_t child = 0;
 	int out_fd = -1, err;
@@ -138,7 +138,7 @@ static int run_trial(struct bench_env *env, const struct variant *v, int cfg,
 	sleep(1);	/* past the start-up transient */
 	if (c->udamos) {
 		model = hot_model(offs, nr_hot, w.shared->base, v->stride ? v->stride : 1);
-		child = bench_udamos_start(env, w.pid, v->seconds, model, &out_fd);
+		child = bench_udamos_start(env, w.pid, v->seconds, model, NULL, &out_fd);
 	}
 	t0 = last_us = udamos_now_us();
 	last_reads = w.shared->reads;

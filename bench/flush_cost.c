@@ -66,7 +66,7 @@ static double phase(struct udamos_workload *w, int pidfd, uint64_t window, uint6
 		uint64_t now = udamos_now_us();
 
 		if (period_us && now >= next) {
-			if (!udamos_tlb_flush(pidfd, window, UDAMOS_HUGE_SIZE))
+			if (!udamos_tlb_flush(pidfd, window, udamos_huge_size()))
 				(*flushes)++;
 			next = now + period_us;
 		}

@@ -129,7 +129,7 @@ static void score(const struct udamos_snapshot *sn, const uint64_t *hot, size_t 
 		if ((uint64_t)g->nr_accesses * 10000 < def.pattern.rate.min * sn->max_nr_accesses ||
 		    !udamos_owned_windows(g->start, g->end, &first, &end))
 			continue;
-		for (uint64_t w = first; w < end; w += UDAMOS_HUGE_SIZE) {
+		for (uint64_t w = first; w < end; w += udamos_huge_size()) {
 			bool truth = false;
 
 			/* Binary search: hot offsets are sorted. */

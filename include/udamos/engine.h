@@ -34,6 +34,11 @@ struct udamos_apply_res {
 	uint64_t elapsed_ns;	/* charged against the time quota */
 	uint32_t nr_failed[UDAMOS_NR_FAIL_SLOTS];
 	bool target_gone;	/* the target exited; stop acting on it */
+	/* The actuator stopped short at stopped_at (its time or lock
+	 * allowance ran out): only what it went through is charged and has
+	 * its age reset, so the rest stays eligible for the next apply. */
+	bool stopped;
+	uint64_t stopped_at;
 };
 
 struct udamos_actuator {
@@ -52,6 +57,10 @@ struct udamos_env {
 			   uint64_t *value);
 	/* Free memory per thousand of total. */
 	int (*free_mem_rate)(void *ctx, uint32_t *permil);
+	/* Bytes of target's memory in [start, end), a run of whole huge-page
+	 * windows, that are huge pages now.  NULL: unknown. */
+	int (*huge_bytes)(void *ctx, uint32_t target, uint64_t start, uint64_t end,
+			  uint64_t *out);
 	void *ctx;
 };
 

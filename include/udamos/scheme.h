@@ -57,10 +57,14 @@ struct udamos_pattern {
 
 enum udamos_goal_metric {
 	UDAMOS_GOAL_USER_INPUT,
-	UDAMOS_GOAL_HUGEPAGE_MEM_BP,	/* target huge anon / target RSS */
+	UDAMOS_GOAL_HUGEPAGE_MEM_BP,	/* node THP / node used memory, as the kernel's */
 	UDAMOS_GOAL_SOME_MEM_PSI_US,	/* memory PSI "some" total growth */
 	UDAMOS_GOAL_NODE_MEM_USED_BP,
 	UDAMOS_GOAL_NODE_MEM_FREE_BP,
+	/* udamos's own: of the windows the scheme's access pattern calls hot
+	 * (size and rate; not age, which its own actions reset), the share
+	 * that is huge pages.  Measured by the engine (core/coverage.h). */
+	UDAMOS_GOAL_HOT_COVERAGE_BP,
 	UDAMOS_NR_GOAL_METRICS,
 };
 
@@ -70,7 +74,9 @@ int udamos_goal_metric_parse(const char *name, enum udamos_goal_metric *out);
 struct udamos_goal {
 	enum udamos_goal_metric metric;
 	uint64_t target_value;
-	uint64_t current_value;	/* user_input only: set by the operator */
+	/* user_input: set by the operator; the others: the engine's last
+	 * measurement, for stats and reports. */
+	uint64_t current_value;
 };
 
 enum udamos_goal_tuner {
@@ -104,7 +110,8 @@ enum udamos_filter_type {
 	UDAMOS_FILTER_ADDR,	/* core: [addr_start, addr_end) */
 	UDAMOS_FILTER_TARGET,	/* core: target index */
 	UDAMOS_FILTER_ANON,	/* ops: anonymous (not file-backed) memory */
-	UDAMOS_FILTER_HUGE,	/* ops: 2 MiB window already a huge page */
+	UDAMOS_FILTER_HUGE,	/* ops: huge-page window already a huge page */
+	UDAMOS_FILTER_POPULATED, /* ops: window at least min_populated_bp present */
 	UDAMOS_NR_FILTER_TYPES,
 };
 
@@ -117,6 +124,7 @@ struct udamos_filter {
 	bool allow;		/* false: reject */
 	uint64_t addr_start, addr_end;
 	uint32_t target;
+	uint32_t min_populated_bp;	/* populated: of the window's base pages */
 };
 
 #define UDAMOS_MAX_FILTERS 8
@@ -204,6 +212,9 @@ struct udamos_scheme {
 	struct udamos_stats stats;
 	struct udamos_scheme_state state;
 };
+
+/* The default collapse scheme's populated filter: 7/8 of a window. */
+#define UDAMOS_DEFAULT_MIN_POPULATED_BP 8750
 
 /* A scheme that matches everything, with no quota, watermark or filter. */
 void udamos_scheme_init(struct udamos_scheme *s, enum udamos_action action);

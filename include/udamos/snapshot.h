@@ -11,8 +11,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UDAMOS_PAGE_SIZE 4096ULL
-#define UDAMOS_HUGE_SIZE (2ULL << 20)
+/*
+ * The base page and the PMD huge page sizes are the running kernel's: 4 KiB
+ * and 2 MiB on x86_64, 64 KiB and 512 MiB on arm64 with 64 KiB pages.  They
+ * are set once at start, before any snapshot exists, from the kernel
+ * (sys/thp.h) or from a recording; until then they are 4 KiB and 2 MiB.
+ */
+struct udamos_geometry {
+	uint64_t page_size;
+	uint64_t huge_size;
+};
+
+extern struct udamos_geometry udamos_geometry;
+
+static inline uint64_t udamos_page_size(void)
+{
+	return udamos_geometry.page_size;
+}
+
+static inline uint64_t udamos_huge_size(void)
+{
+	return udamos_geometry.huge_size;
+}
+
+/*
+ * Both powers of two, the page at least 4 KiB, the huge page 2 to 2^13
+ * pages: what Linux has.  set returns 0, or -EINVAL and leaves the
+ * geometry as it was.
+ */
+int udamos_geometry_valid(uint64_t page_size, uint64_t huge_size);
+int udamos_geometry_set(uint64_t page_size, uint64_t huge_size);
 
 struct udamos_region {
 	uint64_t start;		/* inclusive, page aligned */

@@ -43,7 +43,7 @@ static bool in_collapsed(const struct udamos_dryrun_target *t, uint64_t w)
 uint64_t udamos_dryrun_huge_bytes(const struct udamos_dryrun_target *t, uint64_t start,
 				  uint64_t end)
 {
-	uint64_t mask = UDAMOS_HUGE_SIZE - 1, lo = (start + mask) & ~mask, hi = end & ~mask;
+	uint64_t mask = udamos_huge_size() - 1, lo = (start + mask) & ~mask, hi = end & ~mask;
 	uint64_t bytes = 0;
 
 	if (start > UINT64_MAX - mask || lo >= hi)
@@ -61,17 +61,17 @@ uint64_t udamos_dryrun_huge_bytes(const struct udamos_dryrun_target *t, uint64_t
 			bytes += b - a;
 	}
 	for (size_t i = collapsed_from(t, lo); i < t->nr_collapsed && t->collapsed[i] < hi; i++)
-		if (!inside(t->huge, t->collapsed[i], t->collapsed[i] + UDAMOS_HUGE_SIZE))
-			bytes += UDAMOS_HUGE_SIZE;
+		if (!inside(t->huge, t->collapsed[i], t->collapsed[i] + udamos_huge_size()))
+			bytes += udamos_huge_size();
 	/* Overlapping ranges (only a corrupted recording has them) count once. */
 	return bytes < hi - lo ? bytes : hi - lo;
 }
 
 bool udamos_dryrun_is_huge(const struct udamos_dryrun_target *t, uint64_t addr)
 {
-	uint64_t w = addr & ~(UDAMOS_HUGE_SIZE - 1);
+	uint64_t w = addr & ~(udamos_huge_size() - 1);
 
-	return inside(t->huge, w, w + UDAMOS_HUGE_SIZE) || in_collapsed(t, w);
+	return inside(t->huge, w, w + udamos_huge_size()) || in_collapsed(t, w);
 }
 
 static int mark_collapsed(struct udamos_dryrun_target *t, uint64_t w)
@@ -116,6 +116,10 @@ static bool passes(const struct udamos_apply_req *req, const struct udamos_dryru
 		.target = req->target, .start = start, .end = end,
 		.anon = inside(t->anon, start, end),
 		.huge = udamos_dryrun_is_huge(t, start),
+		/* Recordings do not say how full windows are: a replay takes
+		 * them as whole, so it shows what the populated filter would
+		 * leave only as an upper bound on what is collapsed. */
+		.populated_bp = 10000,
 	};
 
 	return udamos_ops_filters_allow(req->ops_filters, req->nr_ops_filters,
@@ -142,15 +146,15 @@ void udamos_dryrun_apply(void *ctx, const struct udamos_apply_req *req,
 	if (action == UDAMOS_ACTION_COLLAPSE) {
 		if (!udamos_owned_windows(req->start, req->end, &first, &end))
 			return;
-		for (uint64_t w = first; w < end; w += UDAMOS_HUGE_SIZE) {
-			if (!one_mapping(t->vmas, w, w + UDAMOS_HUGE_SIZE) ||
-			    !passes(req, t, w, w + UDAMOS_HUGE_SIZE))
+		for (uint64_t w = first; w < end; w += udamos_huge_size()) {
+			if (!one_mapping(t->vmas, w, w + udamos_huge_size()) ||
+			    !passes(req, t, w, w + udamos_huge_size()))
 				continue;
-			res->sz_filter_passed += UDAMOS_HUGE_SIZE;
-			res->sz_applied += UDAMOS_HUGE_SIZE;
+			res->sz_filter_passed += udamos_huge_size();
+			res->sz_applied += udamos_huge_size();
 			if (!udamos_dryrun_is_huge(t, w))
 				mark_collapsed(t, w);
-			note(d, req, w, w + UDAMOS_HUGE_SIZE, UDAMOS_HUGE_SIZE);
+			note(d, req, w, w + udamos_huge_size(), udamos_huge_size());
 		}
 		return;
 	}
@@ -160,7 +164,7 @@ void udamos_dryrun_apply(void *ctx, const struct udamos_apply_req *req,
 		uint64_t e = t->vmas->r[i].end < req->end ? t->vmas->r[i].end : req->end;
 
 		while (s < e) {
-			uint64_t piece_end = (s & ~(UDAMOS_HUGE_SIZE - 1)) + UDAMOS_HUGE_SIZE;
+			uint64_t piece_end = (s & ~(udamos_huge_size() - 1)) + udamos_huge_size();
 
 			if (piece_end > e)
 				piece_end = e;

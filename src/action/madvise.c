@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "core/filter.h"
@@ -29,13 +30,17 @@ struct batch {
 	struct udamos_madvise_actuator *a;
 	uint32_t target;
 	struct udamos_target *t;
+	struct udamos_target_cost *cost;
 	int advice;
 	struct iovec iov[BATCH];
+	uint64_t zero_fill[BATCH];	/* collapse: bytes it would add */
 	size_t n;
 	struct udamos_apply_res *res;
-	/* When the time quota runs out (0: never); windows go one call each
-	 * then, so the quota stops udamos between any two of them. */
+	/* When the time quota runs out (0: never). */
 	uint64_t deadline_ns;
+	/* Windows go one call each (the time quota or the lock allowance
+	 * can stop udamos between any two of them). */
+	bool one_by_one;
 };
 
 int udamos_action_advice(enum udamos_action action)
@@ -52,7 +57,7 @@ int udamos_action_advice(enum udamos_action action)
 void udamos_madvise_begin_pass(struct udamos_madvise_actuator *a)
 {
 	for (size_t i = 0; i < a->nr_targets; i++)
-		a->targets[i].vmas_fresh = false;
+		udamos_target_new_pass(&a->targets[i]);
 }
 
 static void fail(struct udamos_apply_res *res, int err)
@@ -63,7 +68,9 @@ static void fail(struct udamos_apply_res *res, int err)
 void udamos_madvise_release(struct udamos_madvise_actuator *a)
 {
 	free(a->refused);
+	free(a->cost);
 	a->refused = NULL;
+	a->cost = NULL;
 	a->nr_refused = a->cap_refused = 0;
 }
 
@@ -102,9 +109,13 @@ static void flush(struct batch *b)
 	bool retried = false;
 
 	while (i < b->n && !b->res->target_gone) {
+		uint64_t t0 = udamos_now_ns();
 		ssize_t r = udamos_process_madvise(b->t->pidfd, &b->iov[i], b->n - i,
 						   b->advice);
+		uint64_t took = udamos_now_ns() - t0;
 
+		b->cost->lock_ns += took;
+		b->cost->tokens_ns -= (int64_t)took;
 		if (r > 0) {
 			b->res->sz_applied += (uint64_t)r;
 			if (b->advice == MADV_COLLAPSE || b->advice == MADV_PAGEOUT)
@@ -112,6 +123,7 @@ static void flush(struct batch *b)
 			/* Skip the entries done; madvise never stops inside one. */
 			while (i < b->n && (size_t)r >= b->iov[i].iov_len) {
 				r -= (ssize_t)b->iov[i].iov_len;
+				b->cost->bloat += b->zero_fill[i];
 				i++;
 			}
 			retried = false;
@@ -135,7 +147,7 @@ static void flush(struct batch *b)
 	b->n = 0;
 }
 
-static void push(struct batch *b, uint64_t start, uint64_t len)
+static void push(struct batch *b, uint64_t start, uint64_t len, uint64_t zero_fill)
 {
 	struct iovec *last = b->n ? &b->iov[b->n - 1] : NULL;
 
@@ -150,14 +162,50 @@ static void push(struct batch *b, uint64_t start, uint64_t len)
 		flush(b);
 	b->iov[b->n].iov_base = (void *)(uintptr_t)start;
 	b->iov[b->n].iov_len = len;
+	b->zero_fill[b->n] = zero_fill;
 	b->n++;
-	if (b->deadline_ns && b->advice == MADV_COLLAPSE)
+	if (b->one_by_one && b->advice == MADV_COLLAPSE)
 		flush(b);
 }
 
-static bool out_of_time(const struct batch *b)
+/*
+ * The per-target allowance of process_madvise() time: it refills at
+ * lock_ns_per_s, holds at most one second's worth, and a call that
+ * overran it is paid back before the next one.
+ */
+static bool lock_allowance_left(struct batch *b)
 {
-	return b->deadline_ns && udamos_now_ns() >= b->deadline_ns;
+	struct udamos_target_cost *c = b->cost;
+	uint64_t now = udamos_now_ns(), rate = b->a->lock_ns_per_s;
+
+	if (!rate)
+		return true;
+	if (!c->started) {
+		c->started = true;
+		c->tokens_ns = (int64_t)rate;
+	} else if (now > c->refilled_ns) {
+		unsigned __int128 add = (unsigned __int128)(now - c->refilled_ns) * rate /
+					1000000000ULL;
+
+		c->tokens_ns = add >= (uint64_t)rate ? (int64_t)rate :
+			(c->tokens_ns + (int64_t)add > (int64_t)rate ? (int64_t)rate :
+			 c->tokens_ns + (int64_t)add);
+	}
+	c->refilled_ns = now;
+	return c->tokens_ns > 0;
+}
+
+/* Stop between windows: the time quota is spent, or the target's lock
+ * allowance is (counted, for the run's report). */
+static bool must_stop(struct batch *b)
+{
+	if (b->deadline_ns && udamos_now_ns() >= b->deadline_ns)
+		return true;
+	if (!lock_allowance_left(b)) {
+		b->cost->nr_paced++;
+		return true;
+	}
+	return false;
 }
 
 static bool has_filter(const struct udamos_apply_req *req, enum udamos_filter_type type)
@@ -168,68 +216,162 @@ static bool has_filter(const struct udamos_apply_req *req, enum udamos_filter_ty
 	return false;
 }
 
-static bool passes(const struct udamos_apply_req *req, struct udamos_target *t,
-		   const struct udamos_vma *vma, uint64_t start, uint64_t end,
-		   bool need_huge)
+/* What the ops filters need to know of a window, read only when asked. */
+struct window_facts {
+	bool need_huge, need_populated;
+	bool populated_known;
+	uint64_t populated;	/* base pages */
+};
+
+static void read_populated(struct batch *b, uint64_t win, struct window_facts *wf)
 {
+	wf->populated_known = !udamos_window_populated(&b->t->pm, win, &wf->populated);
+	if (!wf->populated_known)
+		wf->populated = udamos_huge_size() / udamos_page_size();
+}
+
+static bool passes(const struct udamos_apply_req *req, struct batch *b,
+		   const struct udamos_vma *vma, uint64_t start, uint64_t end,
+		   struct window_facts *wf)
+{
+	uint64_t win = start & ~(udamos_huge_size() - 1);
 	struct udamos_mem_attrs attrs = {
 		.target = req->target, .start = start, .end = end,
 		.anon = vma->anon,
-		.huge = need_huge &&
-			udamos_window_is_huge(&t->pm, start & ~(UDAMOS_HUGE_SIZE - 1)),
+		.huge = wf->need_huge && udamos_window_is_huge(&b->t->pm, win),
 	};
 
+	if (wf->need_populated)
+		read_populated(b, win, wf);
+	attrs.populated_bp = (uint32_t)(wf->populated * 10000 /
+					(udamos_huge_size() / udamos_page_size()));
 	return udamos_ops_filters_allow(req->ops_filters, req->nr_ops_filters,
 					req->ops_default_allow, &attrs);
 }
 
-static void collapse(const struct udamos_apply_req *req, struct batch *b,
-		     bool need_huge)
+/*
+ * The mapping wholly holding [start, end): 0, or -ENOENT with *next set
+ * to where the next mapping starts (UINT64_MAX: none), or -ESRCH.
+ */
+static int mapping_of(struct udamos_target *t, uint64_t start, uint64_t end,
+		      struct udamos_vma *vma, uint64_t *next)
 {
-	uint64_t w, first, end;
+	int err = udamos_target_vma_at(t, start, vma);
+
+	*next = UINT64_MAX;
+	if (err)
+		return err;
+	if (vma->start <= start && end <= vma->end)
+		return 0;
+	*next = vma->start > start ? vma->start : vma->end;
+	return -ENOENT;
+}
+
+static void collapse(const struct udamos_apply_req *req, struct batch *b,
+		     struct window_facts *wf)
+{
+	uint64_t huge = udamos_huge_size(), w, first, end;
 
 	if (!udamos_owned_windows(req->start, req->end, &first, &end))
 		return;
-	for (w = first; w < end && !out_of_time(b); w += UDAMOS_HUGE_SIZE) {
-		const struct udamos_vma *vma =
-			udamos_target_vma_of(b->t, w, w + UDAMOS_HUGE_SIZE);
+	/* Bloat is always accounted, so the populated count is always read. */
+	wf->need_populated = true;
+	for (w = first; w < end;) {
+		struct udamos_vma vma;
+		uint64_t next, zero_fill;
+		int err;
 
+		if (must_stop(b)) {
+			b->res->stopped = true;
+			b->res->stopped_at = w;
+			return;
+		}
+		err = mapping_of(b->t, w, w + huge, &vma, &next);
 		/* A window across mappings or over a hole cannot become one
-		 * huge page; asking would only earn an error. */
-		if (!vma || refused(b->a, b->target, w) ||
-		    !passes(req, b->t, vma, w, w + UDAMOS_HUGE_SIZE, need_huge))
+		 * huge page; asking would only earn an error.  Holes are
+		 * skipped whole. */
+		if (err == -ESRCH) {
+			b->res->target_gone = true;
+			return;
+		}
+		if (err && err != -ENOENT) {
+			fail(b->res, -err);
+			return;
+		}
+		if (err) {
+			if (next == UINT64_MAX)
+				return;
+			next = next & ~(huge - 1);
+			w = next > w ? next : w + huge;
 			continue;
-		b->res->sz_filter_passed += UDAMOS_HUGE_SIZE;
-		push(b, w, UDAMOS_HUGE_SIZE);
+		}
+		if (refused(b->a, b->target, w) || !passes(req, b, &vma, w, w + huge, wf)) {
+			w += huge;
+			continue;
+		}
+		zero_fill = huge - wf->populated * udamos_page_size();
+		if (zero_fill && b->cost->bloat + zero_fill > b->a->bloat_budget) {
+			b->cost->nr_bloat_skipped++;
+			w += huge;
+			continue;
+		}
+		b->res->sz_filter_passed += huge;
+		push(b, w, huge, zero_fill);
+		w += huge;
 	}
 }
 
 /* pageout, cold, willneed and stat: every mapped piece that passes. */
 static void per_piece(const struct udamos_apply_req *req, struct batch *b,
-		      bool need_huge)
+		      struct window_facts *wf)
 {
-	size_t i = udamos_target_vma_from(b->t, req->start);
+	uint64_t addr = req->start, huge = udamos_huge_size();
+	struct udamos_vma vma;
+	int err = 0;
 
-	for (; i < b->t->nr_vmas && b->t->vmas[i].start < req->end; i++) {
-		const struct udamos_vma *vma = &b->t->vmas[i];
-		uint64_t s = vma->start > req->start ? vma->start : req->start;
-		uint64_t e = vma->end < req->end ? vma->end : req->end;
+	while (addr < req->end && !(err = udamos_target_vma_at(b->t, addr, &vma)) &&
+	       vma.start < req->end) {
+		uint64_t s = vma.start > addr ? vma.start : addr;
+		uint64_t e = vma.end < req->end ? vma.end : req->end;
 
+		if (must_stop(b)) {
+			b->res->stopped = true;
+			b->res->stopped_at = s;
+			return;
+		}
 		while (s < e) {
-			/* Hugeness is a per-window fact: judge window pieces. */
-			uint64_t piece_end = need_huge ?
-				(s & ~(UDAMOS_HUGE_SIZE - 1)) + UDAMOS_HUGE_SIZE : e;
+			/* Hugeness and fill are per-window facts: judge
+			 * window pieces. */
+			uint64_t piece_end = wf->need_huge || wf->need_populated ?
+				(s & ~(huge - 1)) + huge : e;
 
 			if (piece_end > e)
 				piece_end = e;
-			if (passes(req, b->t, vma, s, piece_end, need_huge)) {
+			if (passes(req, b, &vma, s, piece_end, wf)) {
 				b->res->sz_filter_passed += piece_end - s;
 				if (b->advice >= 0)
-					push(b, s, piece_end - s);
+					push(b, s, piece_end - s, 0);
 			}
 			s = piece_end;
 		}
+		addr = vma.end;
 	}
+	if (err == -ESRCH)
+		b->res->target_gone = true;
+	else if (err && err != -ENOENT)
+		fail(b->res, -err);
+}
+
+int udamos_madvise_init(struct udamos_madvise_actuator *a, struct udamos_target *targets,
+			size_t nr_targets, uint64_t lock_ns_per_s, uint64_t bloat_budget)
+{
+	memset(a, 0, sizeof(*a));
+	a->targets = targets;
+	a->nr_targets = nr_targets;
+	a->lock_ns_per_s = lock_ns_per_s;
+	a->bloat_budget = bloat_budget;
+	a->cost = calloc(nr_targets ? nr_targets : 1, sizeof(*a->cost));
+	return a->cost ? 0 : -ENOMEM;
 }
 
 void udamos_madvise_apply(void *ctx, const struct udamos_apply_req *req,
@@ -239,33 +381,34 @@ void udamos_madvise_apply(void *ctx, const struct udamos_apply_req *req,
 	struct udamos_target *t = &a->targets[req->target];
 	enum udamos_action action = req->scheme->action;
 	struct batch b = { .a = a, .target = req->target, .t = t,
+			   .cost = &a->cost[req->target],
 			   .advice = udamos_action_advice(action), .res = res };
-	bool need_huge = has_filter(req, UDAMOS_FILTER_HUGE);
+	struct window_facts wf = {
+		.need_huge = has_filter(req, UDAMOS_FILTER_HUGE),
+		.need_populated = has_filter(req, UDAMOS_FILTER_POPULATED),
+		.populated = udamos_huge_size() / udamos_page_size(),
+	};
 	uint64_t t0 = udamos_now_ns();
-	int err;
 
 	if (req->budget_ns < UINT64_MAX - t0)
 		b.deadline_ns = t0 + req->budget_ns;
+	b.one_by_one = b.deadline_ns || a->lock_ns_per_s;
 	if (b.advice < 0 && action != UDAMOS_ACTION_STAT) {
 		fail(res, EINVAL);
 		return;
 	}
-	err = udamos_target_vmas(t);
-	if (err) {
-		if (err == -ESRCH)
-			res->target_gone = true;
-		else
-			fail(res, -err);
+	if (t->gone) {
+		res->target_gone = true;
 		return;
 	}
 	if (action == UDAMOS_ACTION_COLLAPSE) {
 		/* Checked once at start and reported there; asking would
 		 * only fail window after window. */
 		if (!t->no_collapse)
-			collapse(req, &b, need_huge);
+			collapse(req, &b, &wf);
 	}
 	else
-		per_piece(req, &b, need_huge);
+		per_piece(req, &b, &wf);
 	if (b.advice >= 0)
 		flush(&b);
 	res->elapsed_ns = udamos_now_ns() - t0;

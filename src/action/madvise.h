@@ -22,12 +22,37 @@ struct udamos_refusal {
 /* How long a refused window is left alone before it is asked again. */
 #define UDAMOS_REFUSAL_US 60000000ULL
 
+/* What acting on one target has cost it, and the limits on that cost. */
+struct udamos_target_cost {
+	/* Zeroed pages collapse added: the window's size less what was
+	 * populated before.  Capped by the actuator's bloat_budget. */
+	uint64_t bloat;
+	uint64_t nr_bloat_skipped;	/* windows left for the budget */
+	/* Time inside process_madvise() on its behalf, which is when its
+	 * mmap_lock can be held for udamos; and the windows left for later
+	 * because the per-second allowance was spent. */
+	uint64_t lock_ns;
+	uint64_t nr_paced;
+	int64_t tokens_ns;		/* allowance left; negative: in debt */
+	uint64_t refilled_ns;
+	bool started;
+};
+
 struct udamos_madvise_actuator {
 	struct udamos_target *targets;	/* borrowed */
 	size_t nr_targets;
+	/* Per-target limits: ns of process_madvise() time per second
+	 * (0: none), and bytes of collapse bloat (UINT64_MAX: none). */
+	uint64_t lock_ns_per_s;
+	uint64_t bloat_budget;
+	struct udamos_target_cost *cost;	/* nr_targets of them, or NULL */
 	struct udamos_refusal *refused;
 	size_t nr_refused, cap_refused;
 };
+
+/* Allocates the per-target costs; 0 or -ENOMEM. */
+int udamos_madvise_init(struct udamos_madvise_actuator *a, struct udamos_target *targets,
+			size_t nr_targets, uint64_t lock_ns_per_s, uint64_t bloat_budget);
 
 void udamos_madvise_release(struct udamos_madvise_actuator *a);
 

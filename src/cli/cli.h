@@ -8,6 +8,8 @@
 #ifndef UDAMOS_CLI_H
 #define UDAMOS_CLI_H
 
+#include <stdio.h>
+
 #include "run/runner.h"
 
 int cmd_demo(int argc, char **argv);
@@ -30,6 +32,19 @@ int cli_parse_pid(const char *v, pid_t *out);
 
 /* --tlb_flush's value: 0, or a status after printing why. */
 int cli_parse_tlb_flush(const char *v, struct udamos_flush_cfg *out);
+
+/*
+ * --mmap_lock_budget TIME or --bloat_budget SIZE (time: true for the
+ * first): a positive value, or 'none' (stored as UINT64_MAX, no limit).
+ * 0, or a status after printing why.
+ */
+int cli_parse_limit(const char *opt, const char *v, bool time, uint64_t *out);
+
+/* What acting cost a target (bloat, mmap_lock time, mapping reads). */
+struct json_object;
+void cli_target_costs_json(struct json_object *j, const struct udamos_run_target *t);
+void cli_target_costs_text(FILE *f, const struct udamos_run_target *t,
+			   uint64_t bloat_budget);
 
 /* --source's value, checked: 0, or a status after printing why. */
 int cli_check_source(const char *v);

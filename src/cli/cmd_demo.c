@@ -61,15 +61,15 @@ static void coverage(struct demo *d)
 {
 	uint64_t base = d->w.shared->base, hot = 0, cold = 0;
 
-	for (uint64_t a = 0; a < d->footprint; a += UDAMOS_HUGE_SIZE) {
+	for (uint64_t a = 0; a < d->footprint; a += udamos_huge_size()) {
 		bool huge = udamos_window_is_huge(&d->pm, base + a);
 		bool in_hot = a >= d->hot_offset && a < d->hot_offset + d->hot_size;
 
 		hot += huge && in_hot;
 		cold += huge && !in_hot;
 	}
-	d->hot_cov = 100.0 * (double)hot * UDAMOS_HUGE_SIZE / (double)d->hot_size;
-	d->cold_huge_pct = 100.0 * (double)cold * UDAMOS_HUGE_SIZE /
+	d->hot_cov = 100.0 * (double)hot * udamos_huge_size() / (double)d->hot_size;
+	d->cold_huge_pct = 100.0 * (double)cold * udamos_huge_size() /
 		(double)(d->footprint - d->hot_size);
 }
 
@@ -143,7 +143,7 @@ static int parse(int argc, char **argv, struct demo *d)
 			return cli_fail(UDAMOS_ERR_INPUT, "%s: needs a value; see 'udamos demo --help'", a);
 		i++;
 		if (!strcmp(a, "--footprint") || !strcmp(a, "--hot")) {
-			if (udamos_parse_size(v, &x) || x < UDAMOS_HUGE_SIZE * 4 || x == UDAMOS_UNLIMITED)
+			if (udamos_parse_size(v, &x) || x < udamos_huge_size() * 4 || x == UDAMOS_UNLIMITED)
 				return cli_fail(UDAMOS_ERR_INPUT, "%s %s: not a size of at least 8M; "
 						"use e.g. 4G", a, v);
 			*(a[2] == 'f' ? &d->footprint : &d->hot_size) = x;
@@ -210,6 +210,7 @@ static void summary(struct demo *d, const struct udamos_run_result *res,
 				(double)res->kernel_cpu_us / (double)res->elapsed_us : 0));
 		json_object_object_add(o, "sz_applied", json_object_new_uint64(s->stats.sz_applied));
 		json_object_object_add(o, "memory_intact", json_object_new_boolean(verdict == 0));
+		cli_target_costs_json(o, &res->targets[0]);
 		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 		return;
@@ -277,7 +278,7 @@ int cmd_demo(int argc, char **argv)
 		udamos_guard_restore(&guard);
 		return cli_fail(UDAMOS_ERR_ENV, "cannot set THP to never for the demo: %s", why);
 	}
-	d.hot_offset = d.footprint / 4 & ~(UDAMOS_HUGE_SIZE - 1);
+	d.hot_offset = d.footprint / 4 & ~(udamos_huge_size() - 1);
 	wc = (struct udamos_workload_cfg){ .footprint = d.footprint,
 		.hot_offset = d.hot_offset, .hot_size = d.hot_size };
 	if (!d.json)

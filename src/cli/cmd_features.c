@@ -8,6 +8,7 @@
  * kdamonds udamos did not create.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include "sys/kdamond.h"
 #include "sys/pidfd.h"
 #include "sys/thp.h"
+#include "udamos/snapshot.h"
 
 static const char *const advices[][2] = {
 	{ "cold", "20" }, { "pageout", "21" }, { "willneed", "3" }, { "collapse", "25" },
@@ -144,6 +146,29 @@ static void damon(struct found *f, FILE *log)
 }
 
 /* Whether accessed bits go blind here, and what --tlb_flush auto does. */
+/*
+ * The geometry udamos sizes windows by, and the multi-size THP sizes with
+ * their modes: one can be enabled under a top-level never, and collapse
+ * always makes PMD-size pages whatever they say.
+ */
+static void page_sizes(struct json_object *root)
+{
+	struct udamos_mthp sizes[32];
+	size_t n = udamos_thp_mthp_sizes(sizes, 32);
+	struct json_object *mthp = json_object_new_array();
+	char buf[64];
+
+	json_object_object_add(root, "page_size",
+			       json_object_new_int64((int64_t)udamos_page_size()));
+	json_object_object_add(root, "huge_page_size",
+			       json_object_new_int64((int64_t)udamos_huge_size()));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "%" PRIu64 "K:%s", sizes[i].size >> 10, sizes[i].mode);
+		json_object_array_add(mthp, json_object_new_string(buf));
+	}
+	json_object_object_add(root, "mthp", mthp);
+}
+
 static void blind_spot(json_object *root)
 {
 	struct udamos_blindspot b;
@@ -205,6 +230,7 @@ int cmd_features(int argc, char **argv)
 	else
 		json_object_object_add(f.root, "thp", json_object_new_string(
 			"absent: the kernel needs CONFIG_TRANSPARENT_HUGEPAGE"));
+	page_sizes(f.root);
 	damon(&f, stderr);
 
 	blind_spot(f.root);
@@ -221,7 +247,8 @@ int cmd_features(int argc, char **argv)
 			"it watches at least half of the targets' memory (see kdamonds)"));
 	json_object_object_add(paths, "collapse", json_object_new_string(
 		strstr(json_object_to_json_string(adv), "collapse") ?
-		"user space: process_madvise(MADV_COLLAPSE), udamos's quotas and ranking" :
+		"user space: process_madvise(MADV_COLLAPSE) into PMD-size huge pages, "
+		"udamos's quotas and ranking" :
 		"unavailable: needs Linux 6.1+ with CONFIG_TRANSPARENT_HUGEPAGE"));
 	json_object_object_add(paths, "hugepage", json_object_new_string(
 		f.have_vaddr ? "delegated to a kernel DAMON vaddr kdamond (process_madvise "

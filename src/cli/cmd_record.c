@@ -97,10 +97,10 @@ static int record_layout(struct recorder *rc, size_t i, uint64_t now_us)
 		if (!v->anon || err)
 			continue;
 		err = add_range(&anon, &cap_a, v->start, v->end, true);
-		for (uint64_t a = (v->start + UDAMOS_HUGE_SIZE - 1) & ~(UDAMOS_HUGE_SIZE - 1);
-		     !err && a + UDAMOS_HUGE_SIZE <= v->end; a += UDAMOS_HUGE_SIZE)
+		for (uint64_t a = (v->start + udamos_huge_size() - 1) & ~(udamos_huge_size() - 1);
+		     !err && a + udamos_huge_size() <= v->end; a += udamos_huge_size())
 			if (udamos_window_is_huge(&t->pm, a))
-				err = add_range(&huge, &cap_h, a, a + UDAMOS_HUGE_SIZE, true);
+				err = add_range(&huge, &cap_h, a, a + udamos_huge_size(), true);
 	}
 	if (err) {
 		free(vmas.r);

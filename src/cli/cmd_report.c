@@ -150,6 +150,8 @@ static int load(const struct ropts *o, struct udamos_recording *rec)
 				"--pid PID -o FILE'");
 	if (udamos_rec_load(o->file, rec, why, sizeof(why)))
 		return cli_fail(UDAMOS_ERR_INPUT, "%s", why);
+	/* Windows and pages are the recording kernel's (the reader checked). */
+	udamos_geometry_set(rec->page_size, rec->huge_size);
 	if (rec->truncated)
 		fprintf(stderr, "udamos: note: %s ends in a partial record (cut short while "
 			"recording); reading its first %" PRIu64 " bytes\n", o->file, rec->good_bytes);
@@ -584,13 +586,13 @@ static int report_access_live(const struct ropts *o)
 		for (size_t i = 0; i < l.last.nr_regions; i++) {
 			const struct udamos_region *r = &l.last.regions[i];
 
-			for (uint64_t w = (r->start + UDAMOS_HUGE_SIZE - 1) & ~(UDAMOS_HUGE_SIZE - 1);
-			     w + UDAMOS_HUGE_SIZE <= r->end; w += UDAMOS_HUGE_SIZE) {
+			for (uint64_t w = (r->start + udamos_huge_size() - 1) & ~(udamos_huge_size() - 1);
+			     w + udamos_huge_size() <= r->end; w += udamos_huge_size()) {
 				if (!udamos_window_is_huge(&t.pm, w))
 					continue;
 				if (udamos_reserve(&huge.r, &cap, huge.nr + 1, sizeof(*huge.r)))
 					break;
-				huge.r[huge.nr++] = (struct udamos_rec_range){ w, w + UDAMOS_HUGE_SIZE };
+				huge.r[huge.nr++] = (struct udamos_rec_range){ w, w + udamos_huge_size() };
 			}
 		}
 		udamos_target_close(&t);

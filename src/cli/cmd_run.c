@@ -54,6 +54,12 @@ static const char run_usage[] =
 "  --monitoring_nr_regions_range MIN MAX\n"
 "                            default 1000 10000 for paddr, 100 1000 for\n"
 "                            vaddr (a shared kdamond keeps its owner's)\n"
+"  --mmap_lock_budget TIME   per target, how long udamos's process_madvise()\n"
+"                            calls (which can hold its mmap_lock) may take\n"
+"                            per second; default 50ms, 'none' for no limit\n"
+"  --bloat_budget SIZE       per target, how much zeroed memory collapse may\n"
+"                            add to windows not wholly populated; default\n"
+"                            32 huge pages (64M), 'none' for no limit\n"
 "  --json                    print the result as one JSON object\n"
 "  --quiet                   no live progress line\n"
 "\n";
@@ -165,6 +171,14 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 				return UDAMOS_ERR_INPUT;
 			o->cfg.attrs_given = true;
 			i += 2;
+		} else if (!strcmp(a, "--mmap_lock_budget")) {
+			if (need(argc, argv, i, 1) ||
+			    cli_parse_limit(a, argv[++i], true, &o->cfg.lock_ns_per_s))
+				return UDAMOS_ERR_INPUT;
+		} else if (!strcmp(a, "--bloat_budget")) {
+			if (need(argc, argv, i, 1) ||
+			    cli_parse_limit(a, argv[++i], false, &o->cfg.bloat_budget))
+				return UDAMOS_ERR_INPUT;
 		} else if (!strcmp(a, "--json")) {
 			o->json = true;
 		} else if (!strcmp(a, "--quiet")) {
@@ -249,6 +263,7 @@ static void print_json(const struct run_opts *o, const struct udamos_run_result 
 			json_object_object_add(j, "watched_bytes", json_object_new_uint64(t->watched));
 			json_object_object_add(j, "resident_bytes", json_object_new_uint64(t->resident));
 		}
+		cli_target_costs_json(j, t);
 		json_object_array_add(targets, j);
 	}
 	json_object_object_add(root, "targets", targets);
@@ -306,6 +321,7 @@ static void print_text(const struct run_opts *o, const struct udamos_run_result 
 			printf("target %d: the monitor watched %.0f%% of its %s resident\n", t->pid,
 			       100.0 * (double)t->watched / (double)t->resident,
 			       udamos_fmt_size(t->resident, a, sizeof(a)));
+		cli_target_costs_text(stdout, t, o->cfg.bloat_budget);
 	}
 	if (res->tlb_flushes)
 		printf("TLB flushes for the accessed-bit blind spot: %" PRIu64 "\n",

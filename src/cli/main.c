@@ -3,11 +3,13 @@
  * udamos: DAMON operation schemes from user space.  Dispatches to one
  * file per subcommand, git style.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "sys/pagesize.h"
 
 static const char usage[] =
 "usage: udamos <command> [options]\n"
@@ -55,6 +57,7 @@ int main(int argc, char **argv)
 		{ "version", cmd_version },
 		{ "--version", cmd_version },
 	};
+	uint64_t page = 0, huge = 0;
 
 	if (argc < 2) {
 		fputs(usage, stderr);
@@ -65,6 +68,12 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
+	/* The kernel's page sizes, before anything sizes a window; a
+	 * recording brings its own when it is read. */
+	if (udamos_kernel_geometry(&page, &huge))
+		return cli_fail(UDAMOS_ERR_RUNTIME, "page sizes %" PRIu64 " and %" PRIu64
+				" read from the kernel are not a geometry udamos knows; "
+				"report this kernel", page, huge);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);

@@ -2,6 +2,8 @@
 /*
  * Arguments every command takes the same way (schemes, PIDs); see cli.h.
  */
+#include <inttypes.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +41,50 @@ int cli_parse_tlb_flush(const char *v, struct udamos_flush_cfg *out)
 				"the accessed-bit probe finds the blind spot), on or off",
 				v ? v : "(nothing)");
 	return 0;
+}
+
+int cli_parse_limit(const char *opt, const char *v, bool time, uint64_t *out)
+{
+	int err;
+
+	if (v && !strcmp(v, "none")) {
+		*out = UINT64_MAX;
+		return 0;
+	}
+	err = time ? udamos_parse_time_us(v, 1000, out) : udamos_parse_size(v, out);
+	if (err || !*out || *out == UDAMOS_UNLIMITED)
+		return cli_fail(UDAMOS_ERR_INPUT, "%s %s: not a positive %s; use e.g. %s, or "
+				"none", opt, v ? v : "(nothing)", time ? "time" : "size",
+				time ? "50ms" : "64M");
+	if (time)
+		*out *= 1000;	/* to ns */
+	return 0;
+}
+
+void cli_target_costs_json(struct json_object *j, const struct udamos_run_target *t)
+{
+	json_object_object_add(j, "bloat_bytes", json_object_new_uint64(t->bloat));
+	json_object_object_add(j, "windows_left_for_bloat_budget",
+			       json_object_new_uint64(t->nr_bloat_skipped));
+	json_object_object_add(j, "madvise_ms", json_object_new_double((double)t->lock_ns / 1e6));
+	json_object_object_add(j, "paced", json_object_new_uint64(t->nr_paced));
+	json_object_object_add(j, "maps_reads", json_object_new_uint64(t->nr_maps_reads));
+	json_object_object_add(j, "vma_lookups", json_object_new_uint64(t->nr_vma_lookups));
+}
+
+void cli_target_costs_text(FILE *f, const struct udamos_run_target *t, uint64_t bloat_budget)
+{
+	char a[32], b[32];
+
+	if (!bloat_budget)
+		bloat_budget = UDAMOS_DEFAULT_BLOAT_HUGE_PAGES * udamos_huge_size();
+	fprintf(f, "target %d: collapse added %s of zeroed pages (budget %s%s); "
+		"process_madvise took %.1f ms, paced %" PRIu64 " times; mappings: %" PRIu64
+		" full reads, %" PRIu64 " lookups\n", t->pid,
+		udamos_fmt_size(t->bloat, a, sizeof(a)),
+		bloat_budget == UINT64_MAX ? "none" : udamos_fmt_size(bloat_budget, b, sizeof(b)),
+		t->nr_bloat_skipped ? ", reached" : "", (double)t->lock_ns / 1e6, t->nr_paced,
+		t->nr_maps_reads, t->nr_vma_lookups);
 }
 
 int cli_check_source(const char *v)

@@ -288,7 +288,8 @@ int udamos_add_filter(struct udamos_scheme *s, const char *type, bool matching,
 	if (s->nr_filters == UDAMOS_MAX_FILTERS)
 		return why(w, "more than %d filters; remove some", UDAMOS_MAX_FILTERS);
 	if (udamos_filter_type_parse(type, &f.type))
-		return why(w, "'%s' is not a filter type; use addr, target, anon or huge", type);
+		return why(w, "'%s' is not a filter type; use addr, target, anon, huge or "
+			   "populated", type);
 	switch (f.type) {
 	case UDAMOS_FILTER_ADDR:
 		if (nr_args != 2)
@@ -305,6 +306,17 @@ int udamos_add_filter(struct udamos_scheme *s, const char *type, bool matching,
 			return why(w, "target filter needs one target index (e.g. target matching 0)");
 		f.target = (uint32_t)x;
 		break;
+	case UDAMOS_FILTER_POPULATED: {
+		enum udamos_rate_unit unit = UDAMOS_RATE_RAW;
+
+		if (nr_args != 1 || udamos_parse_rate(args[0], &x, &unit) ||
+		    unit != UDAMOS_RATE_BP)
+			return why(w, "populated filter needs the share of a window's pages that "
+				   "must be present, as a percentage (e.g. populated nomatching "
+				   "87.5%% reject)");
+		f.min_populated_bp = (uint32_t)x;
+		break;
+	}
 	default:
 		if (nr_args)
 			return why(w, "%s filter takes no arguments; remove '%s'", type, args[0]);

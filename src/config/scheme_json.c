@@ -240,7 +240,7 @@ static int parse_filters(struct ctx *c, const char *base, json_object *arr,
 			 struct udamos_scheme *s)
 {
 	static const char *const keys[] = { "type", "matching", "allow", "start",
-		"end", "target", NULL };
+		"end", "target", "min_populated", NULL };
 	char fbase[128];
 
 	if (!json_object_is_type(arr, json_type_array)) {
@@ -269,6 +269,9 @@ static int parse_filters(struct ctx *c, const char *base, json_object *arr,
 		    json_object_object_get_ex(f, "end", &x) && !text_of(c, x, &args[1]))
 			nr_args = 2;
 		else if (json_object_object_get_ex(f, "target", &x) && !text_of(c, x, &args[0]))
+			nr_args = 1;
+		else if (json_object_object_get_ex(f, "min_populated", &x) &&
+			 !text_of(c, x, &args[0]))
 			nr_args = 1;
 		if (udamos_add_filter(s, type, matching, args, nr_args, allow, field_why(c)))
 			return -EINVAL;

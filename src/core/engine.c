@@ -286,12 +286,14 @@ static int apply_piece(struct udamos_engine *e, struct udamos_scheme *s,
 
 	e->actuator.apply(e->actuator.ctx, &req, &res);
 	account(s, &res);
+	if (res.stopped && res.stopped_at >= start && res.stopped_at < end)
+		end = res.stopped_at;
 	udamos_quota_charge(s, end - start, res.elapsed_ns);
 	if (res.target_gone)
 		mark_gone(e, c->target);
 	if (tried_push(&s->state, c->target, &piece, res.sz_filter_passed))
 		return -ENOMEM;
-	if (s->action != UDAMOS_ACTION_STAT)
+	if (s->action != UDAMOS_ACTION_STAT && end > start)
 		return udamos_resets_add(&e->resets, c->target, start, end, now_us);
 	return 0;
 }
@@ -321,7 +323,7 @@ static int apply_scheme(struct udamos_engine *e, struct udamos_scheme *s,
 
 		if (udamos_engine_target_gone(e, c[i].target))
 			continue;
-		if (remaining < UDAMOS_PAGE_SIZE) {
+		if (remaining < udamos_page_size()) {
 			if (!s->state.exceeded_this_interval) {
 				s->stats.qt_exceeds++;
 				s->state.exceeded_this_interval = true;
@@ -331,7 +333,7 @@ static int apply_scheme(struct udamos_engine *e, struct udamos_scheme *s,
 		/* A region larger than what is left is cut to fit, as the
 		 * kernel does, so the quota is never overrun by one region. */
 		if (end - start > remaining)
-			end = start + (remaining & ~(UDAMOS_PAGE_SIZE - 1));
+			end = start + (remaining & ~(udamos_page_size() - 1));
 		nr_pieces = addr_cuts(s, start, end, cuts);
 		for (size_t p = 0; p < nr_pieces && !err; p++)
 			err = apply_piece(e, s, &c[i], cuts[p], cuts[p + 1], now_us,
@@ -377,7 +379,7 @@ int udamos_engine_feed(struct udamos_engine *e,
 		if (!udamos_wmark_active(s, now_us, &e->env))
 			continue;
 		if (udamos_quota_bounded(&s->quota))
-			udamos_quota_tick(s, now_us, &e->env);
+			udamos_quota_tick(s, now_us, &e->env, snaps, nr_snaps);
 		err = apply_scheme(e, s, snaps, nr_snaps, now_us);
 		if (err)
 			return err;

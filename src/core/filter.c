@@ -23,6 +23,8 @@ static bool raw_match(const struct udamos_filter *f,
 		return m->anon;
 	case UDAMOS_FILTER_HUGE:
 		return m->huge;
+	case UDAMOS_FILTER_POPULATED:
+		return m->populated_bp >= f->min_populated_bp;
 	default:
 		return false;
 	}

@@ -17,6 +17,7 @@ struct udamos_mem_attrs {
 	uint64_t start, end;
 	bool anon;
 	bool huge;
+	uint32_t populated_bp;	/* of the window holding the piece */
 };
 
 enum udamos_verdict { UDAMOS_NO_MATCH, UDAMOS_ALLOW, UDAMOS_REJECT };

@@ -6,7 +6,7 @@
 
 #include "udamos/snapshot.h"
 
-#define HALF (UDAMOS_HUGE_SIZE / 2)
+#define HALF (udamos_huge_size() / 2)
 
 bool udamos_owned_windows(uint64_t start, uint64_t end, uint64_t *first,
 			  uint64_t *end_out)
@@ -17,11 +17,11 @@ bool udamos_owned_windows(uint64_t start, uint64_t end, uint64_t *first,
 		return false;
 	/* Window w is owned iff start <= w + HALF < end. */
 	lo = start <= HALF ? 0 :
-		(start - HALF + UDAMOS_HUGE_SIZE - 1) & ~(UDAMOS_HUGE_SIZE - 1);
-	hi = (end - HALF - 1) & ~(UDAMOS_HUGE_SIZE - 1);
+		(start - HALF + udamos_huge_size() - 1) & ~(udamos_huge_size() - 1);
+	hi = (end - HALF - 1) & ~(udamos_huge_size() - 1);
 	if (lo > hi)
 		return false;
 	*first = lo;
-	*end_out = hi + UDAMOS_HUGE_SIZE;
+	*end_out = hi + udamos_huge_size();
 	return true;
 }

@@ -71,12 +71,20 @@ static int translate_filters(const struct udamos_scheme *s, struct udamos_kschem
  * goal is native; user_input carries the operator's value.  The others are
  * measured by udamos and fed through user_input.
  */
-static void translate_goals(const struct udamos_quota *q, struct udamos_kscheme *out)
+static int translate_goals(const struct udamos_quota *q, struct udamos_kscheme *out,
+			   char *why, size_t len)
 {
 	for (size_t i = 0; i < q->nr_goals; i++) {
 		const struct udamos_goal *g = &q->goals[i];
 		bool native = g->metric == UDAMOS_GOAL_USER_INPUT ||
 			      g->metric == UDAMOS_GOAL_SOME_MEM_PSI_US;
+
+		if (g->metric == UDAMOS_GOAL_HOT_COVERAGE_BP) {
+			snprintf(why, len, "the hot_coverage_bp goal is measured by udamos's "
+				 "engine on the schemes it applies; let udamos apply the scheme "
+				 "(apply_by udamos) or use hugepage_mem_bp");
+			return -EINVAL;
+		}
 
 		out->goals[i] = (struct udamos_kgoal){
 			.metric = native ? udamos_goal_metric_name(g->metric) : "user_input",
@@ -87,6 +95,7 @@ static void translate_goals(const struct udamos_quota *q, struct udamos_kscheme 
 	}
 	out->nr_goals = q->nr_goals;
 	out->tuner = q->tuner == UDAMOS_TUNER_TEMPORAL ? "temporal" : NULL;
+	return 0;
 }
 
 int udamos_kscheme_from(const struct udamos_scheme *s, uint64_t sample_us, uint64_t aggr_us,
@@ -107,9 +116,8 @@ int udamos_kscheme_from(const struct udamos_scheme *s, uint64_t sample_us, uint6
 		.wmark_interval_us = s->wmarks.interval_us, .wmark_high = s->wmarks.high,
 		.wmark_mid = s->wmarks.mid, .wmark_low = s->wmarks.low,
 	};
-	if (translate_filters(s, out, why, len))
+	if (translate_filters(s, out, why, len) || translate_goals(&s->quota, out, why, len))
 		return -EINVAL;
-	translate_goals(&s->quota, out);
 	/* Closed ranges in counts: round the lower bound up and the upper
 	 * bound down, so the kernel matches no region udamos would not. */
 	if (p->rate_unit == UDAMOS_RATE_BP) {

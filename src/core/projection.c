@@ -11,8 +11,8 @@
 
 #include "core/vec.h"
 
-#define PAGE UDAMOS_PAGE_SIZE
-#define WIN UDAMOS_HUGE_SIZE
+#define PAGE udamos_page_size()
+#define WIN udamos_huge_size()
 
 static int by_pfn(const void *a, const void *b)
 {

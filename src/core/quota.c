@@ -4,6 +4,8 @@
  */
 #include "core/quota.h"
 
+#include "core/coverage.h"
+
 static uint32_t log2_floor(uint64_t v)
 {
 	return v ? 63 - (uint32_t)__builtin_clzll(v) : 0;
@@ -20,7 +22,7 @@ uint32_t udamos_score(const struct udamos_quota *q, bool hot,
 		      const struct udamos_region *r, uint32_t max_nr_accesses,
 		      uint64_t aggr_us)
 {
-	uint64_t pages = (r->end - r->start) / UDAMOS_PAGE_SIZE;
+	uint64_t pages = (r->end - r->start) / udamos_page_size();
 	uint64_t age_s = (uint64_t)r->age * aggr_us / 1000000;
 	/* Logarithmic: a region 2 h old is not 7200 times better than 1 s. */
 	uint32_t size_sub = scale(log2_floor(pages), 36);
@@ -87,20 +89,29 @@ static uint64_t sat_mul(uint64_t a, uint64_t b)
 }
 
 /* Achievement of the best-achieved goal, in basis points of its target. */
-static int goal_score(const struct udamos_quota *q, const struct udamos_env *env,
-		      uint64_t *score_bp)
+static int goal_score(struct udamos_scheme *s, const struct udamos_env *env,
+		      const struct udamos_snapshot *snaps, size_t nr_snaps, uint64_t *score_bp)
 {
+	struct udamos_quota *q = &s->quota;
 	bool any = false;
 
 	*score_bp = 0;
 	for (size_t i = 0; i < q->nr_goals; i++) {
-		const struct udamos_goal *g = &q->goals[i];
+		struct udamos_goal *g = &q->goals[i];
+		struct udamos_coverage cov;
 		uint64_t cur, bp;
 
-		if (g->metric == UDAMOS_GOAL_USER_INPUT)
+		if (g->metric == UDAMOS_GOAL_USER_INPUT) {
 			cur = g->current_value;
-		else if (!env->goal_metric || env->goal_metric(env->ctx, g->metric, g, &cur))
+		} else if (g->metric == UDAMOS_GOAL_HOT_COVERAGE_BP) {
+			if (udamos_hot_coverage(&s->pattern, env, snaps, nr_snaps, &cov))
+				continue;
+			cur = udamos_coverage_bp(&cov);
+		} else if (!env->goal_metric || env->goal_metric(env->ctx, g->metric, g, &cur)) {
 			continue;
+		}
+		/* Shown with the effective quota (stats, --json, report). */
+		g->current_value = cur;
 		bp = g->target_value ? sat_mul(cur, 10000) / g->target_value : 20000;
 		if (bp > *score_bp)
 			*score_bp = bp;
@@ -110,7 +121,8 @@ static int goal_score(const struct udamos_quota *q, const struct udamos_env *env
 }
 
 void udamos_quota_tick(struct udamos_scheme *s, uint64_t now_us,
-		       const struct udamos_env *env)
+		       const struct udamos_env *env, const struct udamos_snapshot *snaps,
+		       size_t nr_snaps)
 {
 	struct udamos_quota *q = &s->quota;
 	struct udamos_scheme_state *st = &s->state;
@@ -138,7 +150,7 @@ void udamos_quota_tick(struct udamos_scheme *s, uint64_t now_us,
 	}
 	if (q->sz)
 		esz = min_u64(esz, sat_mul(q->sz, st->span));
-	if (q->nr_goals && !goal_score(q, env, &score)) {
+	if (q->nr_goals && !goal_score(s, env, snaps, nr_snaps, &score)) {
 		if (q->tuner == UDAMOS_TUNER_TEMPORAL) {
 			if (score >= 10000)
 				esz = 0;
@@ -175,7 +187,7 @@ uint64_t udamos_quota_remaining(const struct udamos_scheme *s)
 		return 0;
 	if (st->esz == UINT64_MAX)
 		return UINT64_MAX;
-	if (st->charged_sz >= st->esz || st->esz - st->charged_sz < UDAMOS_PAGE_SIZE)
+	if (st->charged_sz >= st->esz || st->esz - st->charged_sz < udamos_page_size())
 		return 0;
 	return st->esz - st->charged_sz;
 }

@@ -40,10 +40,13 @@ bool udamos_quota_bounded(const struct udamos_quota *q);
 /*
  * Starts a new reset interval when one is due (or on first use):
  * recomputes the effective size from the time quota (through the measured
- * throughput), the size quota and the goals, for the span above.
+ * throughput), the size quota and the goals, for the span above.  The
+ * snapshots are this aggregation's, for hot_coverage_bp; each goal's
+ * current_value is left at what was measured.
  */
 void udamos_quota_tick(struct udamos_scheme *s, uint64_t now_us,
-		       const struct udamos_env *env);
+		       const struct udamos_env *env, const struct udamos_snapshot *snaps,
+		       size_t nr_snaps);
 
 /* Bytes that may still be charged in this interval (UINT64_MAX: any). */
 /* Time left of the ms quota this interval, in ns; UINT64_MAX without one. */

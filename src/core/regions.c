@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE UDAMOS_PAGE_SIZE
+#define PAGE udamos_page_size()
 
 void udamos_mon_attrs_default(struct udamos_mon_attrs *attrs)
 {

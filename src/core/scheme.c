@@ -26,6 +26,7 @@ static const char *const filter_names[UDAMOS_NR_FILTER_TYPES] = {
 	[UDAMOS_FILTER_TARGET] = "target",
 	[UDAMOS_FILTER_ANON] = "anon",
 	[UDAMOS_FILTER_HUGE] = "huge",
+	[UDAMOS_FILTER_POPULATED] = "populated",
 };
 
 static const char *const goal_names[UDAMOS_NR_GOAL_METRICS] = {
@@ -34,6 +35,7 @@ static const char *const goal_names[UDAMOS_NR_GOAL_METRICS] = {
 	[UDAMOS_GOAL_SOME_MEM_PSI_US] = "some_mem_psi_us",
 	[UDAMOS_GOAL_NODE_MEM_USED_BP] = "node_mem_used_bp",
 	[UDAMOS_GOAL_NODE_MEM_FREE_BP] = "node_mem_free_bp",
+	[UDAMOS_GOAL_HOT_COVERAGE_BP] = "hot_coverage_bp",
 };
 
 static const char *const fail_names[UDAMOS_NR_FAIL_SLOTS] = {
@@ -150,7 +152,7 @@ void udamos_scheme_default_collapse(struct udamos_scheme *s)
 {
 	udamos_scheme_init(s, UDAMOS_ACTION_COLLAPSE);
 	/* Regions smaller than a huge page rarely own a whole window. */
-	s->pattern.sz.min = UDAMOS_HUGE_SIZE;
+	s->pattern.sz.min = udamos_huge_size();
 	/*
 	 * Hot: touched in at least half of the samples it could be seen in.
 	 * Physical monitoring first mixes a cold window's frames with hot
@@ -164,10 +166,18 @@ void udamos_scheme_default_collapse(struct udamos_scheme *s)
 	 * cost huge pages. */
 	s->pattern.age_unit = UDAMOS_AGE_US;
 	s->pattern.age.min = 5000000;
-	/* At most 200 ms of collapsing and 512 MiB per second. */
+	/* At most 200 ms of collapsing and 256 huge pages (512 MiB with 2 MiB
+	 * ones) per second, while under 95% of the hot memory is in huge
+	 * pages, and nothing once that is reached: a server whose hot set
+	 * grows gets the whole quota at once, a covered one costs nothing. */
 	s->quota.ms = 200;
-	s->quota.sz = 512ULL << 20;
+	s->quota.sz = 256 * udamos_huge_size();
 	s->quota.reset_interval_ms = 1000;
+	s->quota.goals[0] = (struct udamos_goal){
+		.metric = UDAMOS_GOAL_HOT_COVERAGE_BP, .target_value = 9500,
+	};
+	s->quota.nr_goals = 1;
+	s->quota.tuner = UDAMOS_TUNER_TEMPORAL;
 	s->quota.weight_sz = 0;
 	s->quota.weight_rate = 1;
 	s->quota.weight_age = 1;
@@ -175,7 +185,18 @@ void udamos_scheme_default_collapse(struct udamos_scheme *s)
 	s->filters[0] = (struct udamos_filter){
 		.type = UDAMOS_FILTER_HUGE, .matching = true, .allow = false,
 	};
-	s->nr_filters = 1;
+	/*
+	 * MADV_COLLAPSE fills a window's missing pages with zeroes, whatever
+	 * khugepaged's max_ptes_none says.  A window must be 7/8 populated:
+	 * at most 64 of 512 pages filled, so what collapse adds stays under
+	 * 1/7 of what was there.  Hot heap windows are whole; the ones this
+	 * leaves are a heap's or a stack's growing edge.
+	 */
+	s->filters[1] = (struct udamos_filter){
+		.type = UDAMOS_FILTER_POPULATED, .matching = false, .allow = false,
+		.min_populated_bp = UDAMOS_DEFAULT_MIN_POPULATED_BP,
+	};
+	s->nr_filters = 2;
 }
 
 void udamos_scheme_release(struct udamos_scheme *s)

@@ -171,6 +171,14 @@ static int take(struct parse *p, uint32_t type, const uint8_t *b, uint32_t len, 
 		r->sample_us = udamos_get64(b);
 		r->aggr_us = udamos_get64(b + 8);
 		return 0;
+	case UDAMOS_REC_GEOMETRY:
+		if (len != 16 || !udamos_geometry_valid(udamos_get64(b), udamos_get64(b + 8)))
+			return bad(p, "page geometry record at byte %llu is not a page size and "
+				   "huge page size Linux has; the file is corrupted",
+				   (unsigned long long)off);
+		r->page_size = udamos_get64(b);
+		r->huge_size = udamos_get64(b + 8);
+		return 0;
 	case UDAMOS_REC_SNAPSHOT:
 		return take_snapshot(p, b, len, off);
 	case UDAMOS_REC_VMAS:
@@ -204,6 +212,8 @@ int udamos_rec_parse(const uint8_t *buf, size_t len, struct udamos_recording *ou
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
+	out->page_size = 4096;
+	out->huge_size = 2ULL << 20;
 	if (len < UDAMOS_REC_HDR_SZ || memcmp(buf, UDAMOS_REC_MAGIC, 8))
 		return bad(&p, "not a udamos recording (no UDAMOSR header); record one with "
 			   "'udamos record --pid PID'");

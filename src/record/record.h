@@ -30,6 +30,7 @@ enum udamos_rec_type {
 	UDAMOS_REC_HUGE = 5,		/* one target's huge 2 MiB windows, when they change */
 	UDAMOS_REC_ANON = 6,		/* one target's anonymous mappings, when they change */
 	UDAMOS_REC_MONITOR = 7,		/* what monitored: source name, description */
+	UDAMOS_REC_GEOMETRY = 8,	/* base and PMD huge page sizes */
 };
 
 /* The monitor record's two strings, each NUL-padded to its size. */
@@ -65,6 +66,7 @@ struct udamos_rec_writer {
 /* Writes the file header.  0 or -errno. */
 int udamos_rec_open(struct udamos_rec_writer *w, FILE *f);
 int udamos_rec_put_target(struct udamos_rec_writer *w, const struct udamos_rec_target *t);
+/* Also writes the page geometry in use (udamos/snapshot.h). */
 int udamos_rec_put_attrs(struct udamos_rec_writer *w, uint64_t sample_us, uint64_t aggr_us);
 int udamos_rec_put_monitor(struct udamos_rec_writer *w, const char *name, const char *desc);
 int udamos_rec_put_snapshot(struct udamos_rec_writer *w, const struct udamos_snapshot *s);
@@ -77,6 +79,9 @@ int udamos_rec_put_ranges(struct udamos_rec_writer *w, enum udamos_rec_type type
 struct udamos_recording {
 	uint32_t version;
 	uint64_t sample_us, aggr_us;
+	/* The recording kernel's page sizes (4 KiB and 2 MiB in recordings
+	 * made before the record existed, all on x86_64). */
+	uint64_t page_size, huge_size;
 	/* What monitored ("" in recordings made before the record existed). */
 	char monitor[UDAMOS_REC_MONITOR_NAME], monitor_desc[UDAMOS_REC_MONITOR_DESC];
 	struct udamos_rec_target *targets;

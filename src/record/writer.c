@@ -58,9 +58,17 @@ int udamos_rec_put_attrs(struct udamos_rec_writer *w, uint64_t sample_us, uint64
 {
 	uint8_t p[16];
 
+	int err;
+
 	udamos_put64(p, sample_us);
 	udamos_put64(p + 8, aggr_us);
-	return put_record(w, UDAMOS_REC_ATTRS, p, sizeof(p));
+	err = put_record(w, UDAMOS_REC_ATTRS, p, sizeof(p));
+	if (err)
+		return err;
+	/* A record of its own: version 1 readers that predate it skip it. */
+	udamos_put64(p, udamos_page_size());
+	udamos_put64(p + 8, udamos_huge_size());
+	return put_record(w, UDAMOS_REC_GEOMETRY, p, sizeof(p));
 }
 
 int udamos_rec_put_monitor(struct udamos_rec_writer *w, const char *name, const char *desc)

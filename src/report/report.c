@@ -142,7 +142,7 @@ uint64_t udamos_heatmap_row_addr(const struct udamos_heatmap *h, size_t row)
 		uint64_t len = h->segs[i].end - h->segs[i].start;
 
 		if (off < len)	/* page aligned: rows name pages */
-			return (h->segs[i].start + off) & ~(UDAMOS_PAGE_SIZE - 1);
+			return (h->segs[i].start + off) & ~(udamos_page_size() - 1);
 		off -= len;
 	}
 	return h->nr_segs ? h->segs[h->nr_segs - 1].end : 0;

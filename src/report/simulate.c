@@ -11,7 +11,10 @@
 #include "core/vec.h"
 #include "udamos/engine.h"
 
-/* Huge memory over anonymous mapped memory: the replay's hugepage_mem_bp. */
+/*
+ * The replay's hugepage_mem_bp: a recording holds no node-wide memory
+ * figures, so its targets' anonymous mappings stand for the memory in use.
+ */
 static uint64_t huge_bytes(const struct udamos_sim *s, uint32_t t, uint64_t now,
 			   uint64_t *anon_out)
 {
@@ -47,6 +50,17 @@ static int goal_metric(void *ctx, enum udamos_goal_metric m, const void *reader,
 	return 0;
 }
 
+static int sim_huge_bytes(void *ctx, uint32_t target, uint64_t start, uint64_t end,
+			  uint64_t *out)
+{
+	struct udamos_sim *s = ctx;
+
+	if (target >= s->dry.nr_targets)
+		return -ESRCH;
+	*out = udamos_dryrun_huge_bytes(&s->dry.targets[target], start, end);
+	return 0;
+}
+
 static void note_quota(struct udamos_sim *s, const struct udamos_scheme *schemes, size_t nr)
 {
 	for (size_t i = 0; i < nr && i < UDAMOS_SIM_MAX_SCHEMES; i++) {
@@ -71,7 +85,8 @@ static int replay(struct udamos_sim *s, struct udamos_scheme *schemes, size_t nr
 
 	udamos_engine_init(&e, schemes, nr,
 			   (struct udamos_actuator){ udamos_dryrun_apply, &s->dry },
-			   (struct udamos_env){ .goal_metric = goal_metric, .ctx = s });
+			   (struct udamos_env){ .goal_metric = goal_metric,
+						.huge_bytes = sim_huge_bytes, .ctx = s });
 	for (size_t i = 0; i < rec->nr_snaps && !err;) {
 		size_t j = i;
 		uint64_t now = rec->snaps[i].time_us;
@@ -99,7 +114,9 @@ int udamos_sim_run(struct udamos_sim *s, const struct udamos_recording *rec,
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	if (!rec->nr_snaps || nr > UDAMOS_SIM_MAX_SCHEMES)
+	/* Windows are the recording kernel's, not this one's. */
+	if (!rec->nr_snaps || nr > UDAMOS_SIM_MAX_SCHEMES ||
+	    udamos_geometry_set(rec->page_size, rec->huge_size))
 		return -EINVAL;
 	s->rec = rec;
 	s->dry.nr_targets = rec->nr_targets;

@@ -37,7 +37,8 @@ struct udamos_sim {
 /*
  * Replays rec (with at least one snapshot) through schemes (at most
  * UDAMOS_SIM_MAX_SCHEMES); their stats, and s's events and quota use,
- * hold the outcome.  0, -ENOMEM, or -EINVAL for what the engine refuses.
+ * hold the outcome.  The recording's page geometry becomes the process's.
+ * 0, -ENOMEM, or -EINVAL for what the engine refuses.
  */
 int udamos_sim_run(struct udamos_sim *s, const struct udamos_recording *rec,
 		   struct udamos_scheme *schemes, size_t nr);

@@ -419,10 +419,31 @@ static void kernel_cpu(struct run *r, int kpid, uint64_t kcpu0)
 		r->res->kernel_cpu_us = now - kcpu0;
 }
 
+static uint64_t lock_limit(const struct udamos_run_cfg *cfg)
+{
+	if (!cfg->lock_ns_per_s)
+		return UDAMOS_DEFAULT_LOCK_NS_PER_S;
+	return cfg->lock_ns_per_s == UINT64_MAX ? 0 : cfg->lock_ns_per_s;
+}
+
+static void action_costs(struct run *r, const struct udamos_madvise_actuator *act)
+{
+	for (size_t i = 0; i < r->nr_opened; i++) {
+		struct udamos_run_target *rt = &r->res->targets[i];
+		const struct udamos_target_cost *c = &act->cost[i];
+
+		rt->bloat = c->bloat;
+		rt->nr_bloat_skipped = c->nr_bloat_skipped;
+		rt->lock_ns = c->lock_ns;
+		rt->nr_paced = c->nr_paced;
+		rt->nr_maps_reads = r->targets[i].nr_maps_reads;
+		rt->nr_vma_lookups = r->targets[i].nr_vma_lookups;
+	}
+}
+
 static enum udamos_status loop(struct run *r)
 {
-	struct udamos_madvise_actuator act = { .targets = r->targets,
-					       .nr_targets = r->nr_opened };
+	struct udamos_madvise_actuator act;
 	struct udamos_sysenv se = { .targets = r->targets, .nr_targets = r->nr_opened };
 	struct udamos_engine e;
 	uint64_t t0 = udamos_now_us(), cpu0 = udamos_self_cpu_us();
@@ -434,6 +455,10 @@ static enum udamos_status loop(struct run *r)
 
 	if (kpid > 0 && udamos_pid_cpu_us(kpid, &kcpu0))
 		kpid = 0;
+	if (udamos_madvise_init(&act, r->targets, r->nr_opened, lock_limit(r->cfg),
+				r->cfg->bloat_budget ? r->cfg->bloat_budget :
+				UDAMOS_DEFAULT_BLOAT_HUGE_PAGES * udamos_huge_size()))
+		return say(r, UDAMOS_ERR_RUNTIME, "out of memory");
 	udamos_engine_init(&e, r->cfg->schemes, r->cfg->nr_schemes,
 			   (struct udamos_actuator){ udamos_madvise_apply, &act }, env);
 	for (;;) {
@@ -492,6 +517,7 @@ static enum udamos_status loop(struct run *r)
 	r->res->elapsed_us = udamos_now_us() - t0;
 	r->res->cpu_us = udamos_self_cpu_us() - cpu0;
 	kernel_cpu(r, kpid, kcpu0);
+	action_costs(r, &act);
 	udamos_engine_release(&e);
 	udamos_madvise_release(&act);
 	return st;

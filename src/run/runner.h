@@ -47,7 +47,15 @@ struct udamos_run_cfg {
 	int (*on_snapshots)(void *ctx, const struct udamos_snapshot *snaps, size_t nr);
 	void *snapshots_ctx;
 	struct udamos_flush_cfg flush;	/* the accessed-bit blind spot */
+	/* Per target: process_madvise() time allowed per second, and zeroed
+	 * memory collapse may add.  0: the default; UINT64_MAX: no limit. */
+	uint64_t lock_ns_per_s;
+	uint64_t bloat_budget;
 };
+
+/* The defaults, chosen from bench/latency's figures (docs/performance.md). */
+#define UDAMOS_DEFAULT_LOCK_NS_PER_S (50ULL * 1000 * 1000)
+#define UDAMOS_DEFAULT_BLOAT_HUGE_PAGES 32
 
 struct udamos_run_target {
 	pid_t pid;
@@ -59,6 +67,10 @@ struct udamos_run_target {
 	 * aggregation (the rest is unknown, and nothing acts on it). */
 	uint64_t watched, resident;
 	bool coverage_known;
+	/* What acting cost it (action/madvise.h has the meanings). */
+	uint64_t bloat, nr_bloat_skipped;
+	uint64_t lock_ns, nr_paced;
+	uint64_t nr_maps_reads, nr_vma_lookups;
 };
 
 struct udamos_run_result {

@@ -122,7 +122,7 @@ void udamos_flusher_hint(struct udamos_flusher *f, const struct udamos_snapshot 
 		uint32_t t = snaps[i].target;
 
 		if (t < f->nr)
-			f->have[t] = udamos_flush_pick(&snaps[i], UDAMOS_HUGE_SIZE, &f->pick[t],
+			f->have[t] = udamos_flush_pick(&snaps[i], udamos_huge_size(), &f->pick[t],
 						       &f->window[t]);
 	}
 }
@@ -149,7 +149,7 @@ void udamos_flusher_tick(struct udamos_flusher *f)
 
 		if (t->gone || !f->have[i])
 			continue;
-		if (udamos_tlb_flush(t->pidfd, f->window[i], UDAMOS_HUGE_SIZE) == -ESRCH)
+		if (udamos_tlb_flush(t->pidfd, f->window[i], udamos_huge_size()) == -ESRCH)
 			t->gone = true;
 		else
 			f->flushes++;

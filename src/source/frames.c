@@ -133,8 +133,8 @@ int udamos_frames_project(struct udamos_frames_set *s, size_t i,
 void udamos_frames_coverage(const struct udamos_frames_set *s, size_t i,
 			    uint64_t *monitored, uint64_t *resident)
 {
-	*monitored = s->f[i].monitored_pages * UDAMOS_PAGE_SIZE;
-	*resident = s->f[i].resident_pages * UDAMOS_PAGE_SIZE;
+	*monitored = s->f[i].monitored_pages * udamos_page_size();
+	*resident = s->f[i].resident_pages * udamos_page_size();
 }
 
 int udamos_frames_all(const struct udamos_frames_set *s, struct udamos_extent **out,

@@ -63,8 +63,8 @@ static bool uncovered(const struct paddr *p)
 
 		/* Extents and ranges are both sorted by frame. */
 		for (size_t e = 0; e < f->nr_ext; e++) {
-			uint64_t s = f->ext[e].pfn * UDAMOS_PAGE_SIZE;
-			uint64_t end = s + f->ext[e].npages * UDAMOS_PAGE_SIZE;
+			uint64_t s = f->ext[e].pfn * udamos_page_size();
+			uint64_t end = s + f->ext[e].npages * udamos_page_size();
 
 			while (r < p->nr_ranges && p->ranges[r][1] <= s)
 				r++;

@@ -68,15 +68,15 @@ static void measure(const struct udamos_shared_cfg *cfg, const struct udamos_fra
 	for (size_t i = 0; i < cfg->nr_targets; i++) {
 		const struct udamos_frames *f = &fr->f[i];
 
-		c->resident += f->resident_pages * UDAMOS_PAGE_SIZE;
+		c->resident += f->resident_pages * udamos_page_size();
 		if (strcmp(c->k.ops, "paddr")) {
 			if (watched_index(&c->k, cfg->targets[i].pid) >= 0)
-				c->watched += f->resident_pages * UDAMOS_PAGE_SIZE;
+				c->watched += f->resident_pages * udamos_page_size();
 			continue;
 		}
 		for (size_t e = 0; e < f->nr_ext; e++)
-			c->watched += inside(&c->k, f->ext[e].pfn * UDAMOS_PAGE_SIZE,
-					     (f->ext[e].pfn + f->ext[e].npages) * UDAMOS_PAGE_SIZE);
+			c->watched += inside(&c->k, f->ext[e].pfn * udamos_page_size(),
+					     (f->ext[e].pfn + f->ext[e].npages) * udamos_page_size());
 	}
 }
 
@@ -226,8 +226,8 @@ static int project_vaddr(struct shared *s, size_t i, struct udamos_snapshot *sn)
 	/* Identity extents, as the vaddr source: the regions are virtual. */
 	for (size_t k = 0; k < t->nr; k++)
 		s->ext[k] = (struct udamos_extent){
-			.vaddr = t->r[k].start, .pfn = t->r[k].start / UDAMOS_PAGE_SIZE,
-			.npages = (t->r[k].end - t->r[k].start) / UDAMOS_PAGE_SIZE,
+			.vaddr = t->r[k].start, .pfn = t->r[k].start / udamos_page_size(),
+			.npages = (t->r[k].end - t->r[k].start) / udamos_page_size(),
 		};
 	return udamos_project(s->ext, t->nr, t->r, t->nr, &s->ages[i], sn);
 }

@@ -51,8 +51,8 @@ static int vaddr_next(struct udamos_source *src, struct udamos_snapshot **snaps,
 			return -ENOMEM;
 		for (size_t k = 0; k < t->nr; k++)
 			v->ext[k] = (struct udamos_extent){
-				.vaddr = t->r[k].start, .pfn = t->r[k].start / UDAMOS_PAGE_SIZE,
-				.npages = (t->r[k].end - t->r[k].start) / UDAMOS_PAGE_SIZE,
+				.vaddr = t->r[k].start, .pfn = t->r[k].start / udamos_page_size(),
+				.npages = (t->r[k].end - t->r[k].start) / udamos_page_size(),
 			};
 		err = udamos_project(v->ext, t->nr, t->r, t->nr, &v->ages[i], sn);
 		if (err)

@@ -21,9 +21,9 @@
 #include "sys/clock.h"
 #include "sys/detach.h"
 #include "sys/pidfd.h"
+#include "udamos/snapshot.h"
 
 #define PROBE_SIZE (16ULL << 20)
-#define PROBE_PAGE 4096ULL
 /* Rounds of: clear the bits, let it read this long, count.  A monitor
  * checks each page once per sampling interval, so the probe asks what
  * shows within a short one, not within a long run (under emulation, a
@@ -42,9 +42,9 @@ _Noreturn static void probe_child(int wfd)
 		   -1, 0);
 	if (mem == MAP_FAILED)
 		_exit(1);
-	/* Small pages: one accessed bit per 4 KiB, as a target's. */
+	/* Small pages: one accessed bit per base page, as a target's. */
 	madvise(mem, PROBE_SIZE, MADV_NOHUGEPAGE);
-	for (size_t i = 0; i < words; i += PROBE_PAGE / sizeof(uint64_t))
+	for (size_t i = 0; i < words; i += udamos_page_size() / sizeof(uint64_t))
 		mem[i] = i;
 	if (write(wfd, &mem, sizeof(mem)) != sizeof(mem))
 		_exit(1);

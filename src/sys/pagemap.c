@@ -16,11 +16,12 @@
 #include "udamos/snapshot.h"
 
 #define PM_PRESENT (1ULL << 63)
+#define PM_SWAP (1ULL << 62)
 #define PM_PFN_MASK ((1ULL << 55) - 1)
 #define KPF_COMPOUND_HEAD 15
 #define KPF_COMPOUND_TAIL 16
 #define KPF_THP 22
-#define PAGES_PER_HUGE (UDAMOS_HUGE_SIZE / UDAMOS_PAGE_SIZE)
+#define PAGES_PER_HUGE (udamos_huge_size() / udamos_page_size())
 
 int udamos_pagemap_open(struct udamos_pagemap *pm, pid_t pid, int pidfd)
 {
@@ -54,7 +55,7 @@ int udamos_pagemap_extents(const struct udamos_pagemap *pm, uint64_t start,
 			   uint64_t end, struct udamos_extent **ext, size_t *n,
 			   size_t *cap)
 {
-	uint64_t page = start / UDAMOS_PAGE_SIZE, last = end / UDAMOS_PAGE_SIZE, *buf;
+	uint64_t page = start / udamos_page_size(), last = end / udamos_page_size(), *buf;
 	size_t hidden = 0, shown = 0;
 	int err = 0;
 
@@ -77,7 +78,7 @@ int udamos_pagemap_extents(const struct udamos_pagemap *pm, uint64_t start,
 		if (got == 0)
 			break;
 		for (size_t i = 0; !err && i < (size_t)got / sizeof(*buf); i++) {
-			uint64_t e = buf[i], pfn = e & PM_PFN_MASK, va = (page + i) * UDAMOS_PAGE_SIZE;
+			uint64_t e = buf[i], pfn = e & PM_PFN_MASK, va = (page + i) * udamos_page_size();
 			struct udamos_extent *x = *n ? &(*ext)[*n - 1] : NULL;
 
 			if (!(e & PM_PRESENT))
@@ -89,7 +90,7 @@ int udamos_pagemap_extents(const struct udamos_pagemap *pm, uint64_t start,
 				continue;
 			}
 			shown++;
-			if (x && x->vaddr + x->npages * UDAMOS_PAGE_SIZE == va &&
+			if (x && x->vaddr + x->npages * udamos_page_size() == va &&
 			    x->pfn + x->npages == pfn) {
 				x->npages++;
 				continue;
@@ -117,7 +118,7 @@ static bool pfn_of(const struct udamos_pagemap *pm, uint64_t addr, uint64_t *pfn
 {
 	uint64_t e;
 
-	if (!read_u64(pm->pagemap_fd, addr / UDAMOS_PAGE_SIZE, &e) || !(e & PM_PRESENT))
+	if (!read_u64(pm->pagemap_fd, addr / udamos_page_size(), &e) || !(e & PM_PRESENT))
 		return false;
 	*pfn = e & PM_PFN_MASK;
 	return *pfn != 0;	/* 0: present, but PFNs hidden from us */
@@ -133,7 +134,7 @@ bool udamos_window_is_huge(const struct udamos_pagemap *pm, uint64_t addr)
 	 * page is its tail 511 frames on.  Smaller (mTHP) folios fail one of
 	 * the two checks. */
 	if (!pfn_of(pm, addr, &head) || head % PAGES_PER_HUGE ||
-	    !pfn_of(pm, addr + UDAMOS_HUGE_SIZE - UDAMOS_PAGE_SIZE, &tail) ||
+	    !pfn_of(pm, addr + udamos_huge_size() - udamos_page_size(), &tail) ||
 	    tail != head + PAGES_PER_HUGE - 1)
 		return false;
 	if (!read_u64(pm->kpageflags_fd, head, &fh) ||
@@ -141,4 +142,30 @@ bool udamos_window_is_huge(const struct udamos_pagemap *pm, uint64_t addr)
 		return false;
 	return (fh >> KPF_THP & 1) && (fh >> KPF_COMPOUND_HEAD & 1) &&
 		(ft >> KPF_COMPOUND_TAIL & 1);
+}
+
+int udamos_window_populated(const struct udamos_pagemap *pm, uint64_t addr,
+			    uint64_t *pages)
+{
+	uint64_t buf[512], first = addr / udamos_page_size();
+	uint64_t nr = udamos_huge_size() / udamos_page_size();
+
+	*pages = 0;
+	if (pm->pagemap_fd < 0)
+		return -EBADF;
+	/* No PFNs needed, so this works without CAP_SYS_ADMIN too. */
+	for (uint64_t done = 0; done < nr;) {
+		size_t want = nr - done < 512 ? (size_t)(nr - done) : 512;
+		ssize_t got = pread(pm->pagemap_fd, buf, want * sizeof(*buf),
+				    (off_t)((first + done) * sizeof(*buf)));
+
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			return -ESRCH;	/* the mm is gone */
+		for (size_t i = 0; i < (size_t)got / sizeof(*buf); i++)
+			*pages += !!(buf[i] & (PM_PRESENT | PM_SWAP));
+		done += (uint64_t)got / sizeof(*buf);
+	}
+	return 0;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Page-level facts from /proc/PID/pagemap and /proc/kpageflags: whether a
- * 2 MiB window of a target is backed by one huge page.  Needs
- * CAP_SYS_ADMIN for the PFNs; without it every window reads as not huge.
+ * huge-page window of a target is backed by one huge page (needs
+ * CAP_SYS_ADMIN for the PFNs; without it every window reads as not huge),
+ * and how much of it is populated.
  */
 #ifndef UDAMOS_SYS_PAGEMAP_H
 #define UDAMOS_SYS_PAGEMAP_H
@@ -31,7 +32,15 @@ int udamos_pagemap_extents(const struct udamos_pagemap *pm, uint64_t start,
 			   uint64_t end, struct udamos_extent **ext, size_t *n,
 			   size_t *cap);
 
-/* True when [addr, addr + 2 MiB) is mapped by a single huge page. */
+/* True when the huge-page window at addr is mapped by one huge page. */
 bool udamos_window_is_huge(const struct udamos_pagemap *pm, uint64_t addr);
+
+/*
+ * Counts the base pages of the huge-page window at addr that are
+ * populated (present or swapped out): what MADV_COLLAPSE would not have
+ * to fill with zeroes.  0 or -errno.
+ */
+int udamos_window_populated(const struct udamos_pagemap *pm, uint64_t addr,
+			    uint64_t *pages);
 
 #endif

@@ -5,10 +5,12 @@
 #include "sys/procfs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "core/vec.h"
@@ -36,6 +38,63 @@ static FILE *open_target(pid_t pid, int pidfd, const char *name, int *err)
 		return NULL;
 	}
 	return f;
+}
+
+/* The ioctl's ABI (include/uapi/linux/fs.h of 6.11), which Debian 12's
+ * headers predate. */
+struct procmap_query_abi {
+	uint64_t size;
+	uint64_t query_flags;
+	uint64_t query_addr;
+	uint64_t vma_start;
+	uint64_t vma_end;
+	uint64_t vma_flags;
+	uint64_t vma_page_size;
+	uint64_t vma_offset;
+	uint64_t inode;
+	uint32_t dev_major;
+	uint32_t dev_minor;
+	uint32_t vma_name_size;
+	uint32_t build_id_size;
+	uint64_t vma_name_addr;
+	uint64_t build_id_addr;
+};
+
+#define PROCMAP_QUERY_IOCTL _IOWR('f', 17, struct procmap_query_abi)
+#define PROCMAP_QUERY_VMA_READABLE 0x01
+#define PROCMAP_QUERY_COVERING_OR_NEXT_VMA 0x10
+
+int udamos_vma_query_open(pid_t pid, int pidfd)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	if (pidfd >= 0 && !udamos_pidfd_alive(pidfd)) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+int udamos_vma_query(int fd, uint64_t addr, struct udamos_vma *out)
+{
+	struct procmap_query_abi q = {
+		.size = sizeof(q), .query_addr = addr,
+		.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA,
+	};
+
+	if (ioctl(fd, PROCMAP_QUERY_IOCTL, &q))
+		return -errno;
+	*out = (struct udamos_vma){
+		.start = q.vma_start, .end = q.vma_end,
+		.anon = q.inode == 0,
+		.readable = q.vma_flags & PROCMAP_QUERY_VMA_READABLE,
+	};
+	return 0;
 }
 
 int udamos_read_vmas(pid_t pid, int pidfd, struct udamos_vma **out, size_t *n)
@@ -161,13 +220,20 @@ int udamos_read_proc_stat(pid_t pid, struct udamos_proc_stat *out)
 int udamos_read_meminfo(struct udamos_meminfo *out)
 {
 	static const char *const keys[] = { "MemTotal", "MemFree", "MemAvailable" };
+	static const char *const thp_keys[] = { "AnonHugePages", "ShmemHugePages",
+		"FileHugePages" };
 	uint64_t *vals[] = { &out->total, &out->free, &out->available };
+	uint64_t *thp_vals[] = { &out->anon_huge, &out->shmem_huge, &out->file_huge };
 	FILE *f = fopen("/proc/meminfo", "re");
 	int err;
 
 	if (!f)
 		return -errno;
+	memset(out, 0, sizeof(*out));
 	err = scan_kb(f, keys, vals, 3);
+	/* Absent without CONFIG_TRANSPARENT_HUGEPAGE: zero, which they are. */
+	rewind(f);
+	scan_kb(f, thp_keys, thp_vals, 3);
 	fclose(f);
 	return err;
 }

@@ -22,6 +22,18 @@ struct udamos_vma {
 /* All mappings, sorted.  Returns 0 or -errno (-ESRCH: process gone). */
 int udamos_read_vmas(pid_t pid, int pidfd, struct udamos_vma **out, size_t *n);
 
+/*
+ * One mapping at a time, through the PROCMAP_QUERY ioctl (Linux 6.11+):
+ * the kernel looks up one VMA instead of printing them all, so the
+ * target's mmap_lock is held for a lookup, not for a walk of every
+ * mapping.  open returns an fd (checked against pidfd) or -errno; query
+ * fills *out with the mapping holding addr or the first above it, and
+ * returns 0, -ENOENT (none), -ENOTTY (a kernel without the ioctl),
+ * -ESRCH (gone) or another -errno.
+ */
+int udamos_vma_query_open(pid_t pid, int pidfd);
+int udamos_vma_query(int fd, uint64_t addr, struct udamos_vma *out);
+
 struct udamos_mem_usage {
 	uint64_t rss;			/* bytes */
 	uint64_t anon_huge;		/* bytes in anonymous huge pages */
@@ -34,6 +46,8 @@ int udamos_read_thp_enabled(pid_t pid, int pidfd);
 
 struct udamos_meminfo {
 	uint64_t total, free, available;	/* bytes */
+	/* Transparent huge pages: anonymous, shmem and file-backed. */
+	uint64_t anon_huge, shmem_huge, file_huge;
 };
 
 int udamos_read_meminfo(struct udamos_meminfo *out);

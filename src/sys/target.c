@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/vec.h"
 #include "sys/pidfd.h"
 
 int udamos_target_open(struct udamos_target *t, pid_t pid)
@@ -16,7 +17,7 @@ int udamos_target_open(struct udamos_target *t, pid_t pid)
 	int fd;
 
 	memset(t, 0, sizeof(*t));
-	t->pm.pagemap_fd = t->pm.kpageflags_fd = -1;
+	t->pm.pagemap_fd = t->pm.kpageflags_fd = t->maps_fd = -1;
 	t->pid = pid;
 	fd = udamos_pidfd_open(pid);
 	if (fd < 0)
@@ -24,6 +25,12 @@ int udamos_target_open(struct udamos_target *t, pid_t pid)
 	t->pidfd = fd;
 	/* pagemap is optional: without it the huge filter sees no huge pages. */
 	udamos_pagemap_open(&t->pm, pid, fd);
+	t->maps_fd = udamos_vma_query_open(pid, fd);
+	if (t->maps_fd == -ESRCH) {
+		close(t->pidfd);
+		udamos_pagemap_close(&t->pm);
+		return -ESRCH;
+	}
 	return 0;
 }
 
@@ -32,9 +39,90 @@ void udamos_target_close(struct udamos_target *t)
 	udamos_pagemap_close(&t->pm);
 	if (t->pidfd > 0)
 		close(t->pidfd);
+	if (t->maps_fd >= 0)
+		close(t->maps_fd);
 	free(t->vmas);
-	t->vmas = NULL;
-	t->pidfd = -1;
+	free(t->looked_up);
+	t->vmas = t->looked_up = NULL;
+	t->pidfd = t->maps_fd = -1;
+}
+
+void udamos_target_new_pass(struct udamos_target *t)
+{
+	t->vmas_fresh = false;
+	t->looked_up_fresh = false;
+}
+
+/* A hit in this pass's lookups: the mapping holding addr. */
+static const struct udamos_vma *looked_up(const struct udamos_target *t, uint64_t addr)
+{
+	size_t lo = 0, hi = t->nr_looked_up;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->looked_up[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->nr_looked_up && t->looked_up[lo].start <= addr ?
+		&t->looked_up[lo] : NULL;
+}
+
+static void remember(struct udamos_target *t, const struct udamos_vma *v)
+{
+	size_t i = t->nr_looked_up;
+
+	if (udamos_reserve(&t->looked_up, &t->cap_looked_up, t->nr_looked_up + 1,
+			   sizeof(*t->looked_up)))
+		return;		/* only a cache */
+	while (i && t->looked_up[i - 1].start > v->start) {
+		t->looked_up[i] = t->looked_up[i - 1];
+		i--;
+	}
+	t->looked_up[i] = *v;
+	t->nr_looked_up++;
+}
+
+int udamos_target_vma_at(struct udamos_target *t, uint64_t addr, struct udamos_vma *out)
+{
+	const struct udamos_vma *hit;
+	size_t i;
+	int err;
+
+	if (t->gone)
+		return -ESRCH;
+	if (!t->looked_up_fresh) {
+		t->nr_looked_up = 0;
+		t->looked_up_fresh = true;
+	}
+	hit = looked_up(t, addr);
+	if (hit) {
+		*out = *hit;
+		return 0;
+	}
+	if (t->maps_fd >= 0) {
+		err = udamos_vma_query(t->maps_fd, addr, out);
+		t->nr_vma_lookups++;
+		if (!err)
+			remember(t, out);
+		if (err == -ESRCH)
+			t->gone = true;
+		if (err != -ENOTTY)
+			return err;
+		/* Before 6.11: the whole list, once per pass, from now on. */
+		close(t->maps_fd);
+		t->maps_fd = -1;
+	}
+	err = udamos_target_vmas(t);
+	if (err)
+		return err;
+	i = udamos_target_vma_from(t, addr);
+	if (i == t->nr_vmas)
+		return -ENOENT;
+	*out = t->vmas[i];
+	return 0;
 }
 
 int udamos_target_vmas(struct udamos_target *t)
@@ -48,6 +136,7 @@ int udamos_target_vmas(struct udamos_target *t)
 	if (t->vmas_fresh)
 		return 0;
 	err = udamos_read_vmas(t->pid, t->pidfd, &v, &n);
+	t->nr_maps_reads++;
 	if (err) {
 		if (err == -ESRCH)
 			t->gone = true;

@@ -19,6 +19,15 @@ struct udamos_target {
 	struct udamos_vma *vmas;
 	size_t nr_vmas;
 	bool vmas_fresh;
+	/* Mappings looked up one by one this pass (sorted), through maps_fd;
+	 * maps_fd -1 once the kernel has shown it lacks the lookup. */
+	int maps_fd;
+	struct udamos_vma *looked_up;
+	size_t nr_looked_up, cap_looked_up;
+	bool looked_up_fresh;
+	/* What finding mappings cost: whole reads of /proc/PID/maps and
+	 * single lookups. */
+	uint64_t nr_maps_reads, nr_vma_lookups;
 	bool gone;
 	bool no_collapse;	/* THP disabled by the target itself */
 	/* An action moved some of its pages to other frames (collapse,
@@ -37,5 +46,16 @@ const struct udamos_vma *udamos_target_vma_of(const struct udamos_target *t,
 					      uint64_t start, uint64_t end);
 /* Index of the first mapping ending above addr (nr_vmas if none). */
 size_t udamos_target_vma_from(const struct udamos_target *t, uint64_t addr);
+
+/*
+ * The mapping holding addr, or the first one above it, as of this pass:
+ * one kernel lookup per mapping per pass where the kernel has them, one
+ * read of the whole list per pass where it does not.  0, -ENOENT (none),
+ * -ESRCH (gone), or another -errno.
+ */
+int udamos_target_vma_at(struct udamos_target *t, uint64_t addr, struct udamos_vma *out);
+
+/* Starts a pass: mappings looked up or read before may have changed. */
+void udamos_target_new_pass(struct udamos_target *t);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include "core/rng.h"
 #include "sys/detach.h"
+#include "sys/pagesize.h"
 #include "udamos/snapshot.h"
 
 #define WORD_MIX 0x9e3779b97f4a7c15ULL
@@ -45,8 +46,8 @@ static uint64_t pattern_at(uint64_t index)
 	return index * WORD_MIX ^ (index >> 7);
 }
 
-#define PAGE_WORDS (4096 / sizeof(uint64_t))
-#define WINDOW_WORDS (UDAMOS_HUGE_SIZE / sizeof(uint64_t))
+#define PAGE_WORDS (udamos_page_size() / sizeof(uint64_t))
+#define WINDOW_WORDS (udamos_huge_size() / sizeof(uint64_t))
 
 /* Is word i one the workload wrote (sparse cold windows hold zeros)? */
 static bool written(const struct udamos_workload_cfg *cfg, const uint8_t *is_hot, uint64_t i)
@@ -67,9 +68,9 @@ static int verify(const struct udamos_workload_cfg *cfg, const uint8_t *is_hot,
 size_t udamos_workload_hot_windows(const struct udamos_workload_cfg *cfg, bool moved,
 				   uint64_t *offsets, size_t max)
 {
-	uint64_t stride = (cfg->hot_stride ? cfg->hot_stride : 1) * UDAMOS_HUGE_SIZE;
+	uint64_t stride = (cfg->hot_stride ? cfg->hot_stride : 1) * udamos_huge_size();
 	uint64_t first = moved ? cfg->move_offset : cfg->hot_offset;
-	size_t n = (size_t)(cfg->hot_size / UDAMOS_HUGE_SIZE);
+	size_t n = (size_t)(cfg->hot_size / udamos_huge_size());
 
 	for (size_t i = 0; i < n && i < max; i++)
 		offsets[i] = first + i * stride;
@@ -87,7 +88,7 @@ static uint64_t now_us(void)
 static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 		       struct udamos_workload_shared *sh)
 {
-	uint64_t len = cfg->footprint + UDAMOS_HUGE_SIZE, words, start_us, done = 0;
+	uint64_t len = cfg->footprint + udamos_huge_size(), words, start_us, done = 0;
 	static uint64_t hot[MAX_HOT_WINDOWS];
 	size_t nr_hot;
 	bool moved = false;
@@ -106,14 +107,14 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 	if (raw == MAP_FAILED)
 		_exit(3);
 	/* Align to 2 MiB so window arithmetic in tests is exact. */
-	mem = (uint64_t *)(((uintptr_t)raw + UDAMOS_HUGE_SIZE - 1) & ~(UDAMOS_HUGE_SIZE - 1));
+	mem = (uint64_t *)(((uintptr_t)raw + udamos_huge_size() - 1) & ~(udamos_huge_size() - 1));
 	words = cfg->footprint / sizeof(uint64_t);
 	nr_hot = udamos_workload_hot_windows(cfg, false, hot, MAX_HOT_WINDOWS);
-	is_hot = calloc(cfg->footprint / UDAMOS_HUGE_SIZE + 1, 1);
+	is_hot = calloc(cfg->footprint / udamos_huge_size() + 1, 1);
 	if (!is_hot)
 		_exit(3);
 	for (size_t i = 0; i < nr_hot; i++)
-		is_hot[hot[i] / UDAMOS_HUGE_SIZE] = 1;
+		is_hot[hot[i] / udamos_huge_size()] = 1;
 	for (uint64_t i = 0; i < words; i++) {
 		if (written(cfg, is_hot, i))
 			mem[i] = pattern_at(i);
@@ -123,9 +124,9 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 	/* After the first touch, as the kernel's hugepage action would come
 	 * to populated memory: from here only khugepaged makes them huge. */
 	for (size_t i = 0; i < nr_hot && cfg->madvise_hot; i++)
-		madvise((uint8_t *)mem + hot[i], UDAMOS_HUGE_SIZE, MADV_HUGEPAGE);
+		madvise((uint8_t *)mem + hot[i], udamos_huge_size(), MADV_HUGEPAGE);
 	if (cfg->nohuge_offset_plus1)
-		madvise((uint8_t *)mem + cfg->nohuge_offset_plus1 - 1, UDAMOS_HUGE_SIZE,
+		madvise((uint8_t *)mem + cfg->nohuge_offset_plus1 - 1, udamos_huge_size(),
 			MADV_NOHUGEPAGE);
 	sh->base = (uint64_t)(uintptr_t)mem;
 	__atomic_store_n(&sh->ready, 1, __ATOMIC_RELEASE);
@@ -142,7 +143,7 @@ static _Noreturn void child_main(const struct udamos_workload_cfg *cfg,
 		}
 		/* Rate limit: hot pages x rate reads per second in all. */
 		if (cfg->page_rate && done * 1000000 >
-		    t * cfg->page_rate * nr_hot * (UDAMOS_HUGE_SIZE / 4096)) {
+		    t * cfg->page_rate * nr_hot * (udamos_huge_size() / udamos_page_size())) {
 			usleep(1000);
 			continue;
 		}
@@ -215,7 +216,11 @@ int udamos_workload_exec_main(int argc, char **argv)
 	struct udamos_workload_cfg cfg = { 0 };
 	struct udamos_workload_shared *sh;
 	int fd = -1, flags = 0;
+	uint64_t page, huge;
 
+	/* Windows are the kernel's huge pages, as udamos sees them. */
+	if (udamos_kernel_geometry(&page, &huge))
+		_exit(2);
 	for (int i = 1; i < argc; i++) {
 		bool known = false;
 
@@ -260,15 +265,15 @@ int udamos_workload_start(const struct udamos_workload_cfg *cfg,
 
 	memset(w, 0, sizeof(*w));
 	w->cfg = *cfg;
-	w->cfg.footprint = (cfg->footprint + UDAMOS_HUGE_SIZE - 1) & ~(UDAMOS_HUGE_SIZE - 1);
+	w->cfg.footprint = (cfg->footprint + udamos_huge_size() - 1) & ~(udamos_huge_size() - 1);
 	{
-		uint64_t stride = (cfg->hot_stride ? cfg->hot_stride : 1) * UDAMOS_HUGE_SIZE;
-		uint64_t span = cfg->hot_size ? (cfg->hot_size / UDAMOS_HUGE_SIZE - 1) * stride +
-			UDAMOS_HUGE_SIZE : 0;
+		uint64_t stride = (cfg->hot_stride ? cfg->hot_stride : 1) * udamos_huge_size();
+		uint64_t span = cfg->hot_size ? (cfg->hot_size / udamos_huge_size() - 1) * stride +
+			udamos_huge_size() : 0;
 
 		if (cfg->hot_offset + span > w->cfg.footprint ||
 		    (cfg->move_after_us && cfg->move_offset + span > w->cfg.footprint) ||
-		    cfg->hot_size / UDAMOS_HUGE_SIZE > MAX_HOT_WINDOWS)
+		    cfg->hot_size / udamos_huge_size() > MAX_HOT_WINDOWS)
 			return -EINVAL;
 	}
 	/* A memfd, so that the page survives an exec of the workload. */

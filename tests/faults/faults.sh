@@ -230,6 +230,18 @@ fi
 kill -9 "$a_pid"
 same_state run-readonly
 
+# 5b. A fresh boot: /run holds no udamos directory yet.  The demo makes
+#     what it needs (run directory, leases, tracefs mount) and works.
+unshare -m sh -c "mount -t tmpfs -o mode=0755 tmpfs /run &&
+	'$UDAMOS' demo --duration 5 --footprint 256M --hot 64M" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc = 0 ]; then
+	ok run-fresh "exit 0 with an empty /run"
+else
+	bad run-fresh "exit $rc with an empty /run: $(head -c 300 "$tmp/err")"
+fi
+same_state run-fresh
+
 # 6. The disk fills while recording: one line, and what was written
 #    before reads back (simulate replays it).
 mkdir "$tmp/small"

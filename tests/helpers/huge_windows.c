@@ -26,8 +26,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "huge_windows: cannot open PID %s's pagemap (needs root)\n", argv[1]);
 		return 1;
 	}
-	for (uint64_t w = start & ~(UDAMOS_HUGE_SIZE - 1); w + UDAMOS_HUGE_SIZE <= end;
-	     w += UDAMOS_HUGE_SIZE)
+	for (uint64_t w = start & ~(udamos_huge_size() - 1); w + udamos_huge_size() <= end;
+	     w += udamos_huge_size())
 		if (udamos_window_is_huge(&pm, w))
 			printf("0x%" PRIx64 "\n", w);
 	udamos_pagemap_close(&pm);

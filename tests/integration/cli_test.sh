@@ -149,9 +149,10 @@ if [ "$(id -u)" = 0 ]; then
 	# quiet machine, a quarter in 40 s right after a benchmark), so the
 	# demo must reach a fifth and collapse no more than 5% of cold memory;
 	# bench/run-layouts measures the time to 90%.
-	# How much it collapses is asserted only where the monitor can single
-	# out a hot set today (tests/helpers/kdamond_resolves.sh): a kdamond
-	# someone else set up may not.
+	# How much it collapses, of hot and of cold memory, is asserted only
+	# where the monitor can single out a hot set today
+	# (tests/helpers/kdamond_resolves.sh): a kdamond someone else set up
+	# may not.
 	resolves=1
 	if [ -n "$(grep -l on /sys/kernel/mm/damon/admin/kdamonds/*/state 2>/dev/null)" ]; then
 		"$(dirname "$0")/../helpers/kdamond_resolves.sh" "$UDAMOS" "$WORKLOAD"
@@ -173,9 +174,11 @@ missing = [k for k in keys if k not in d]
 assert not missing, f"missing keys {missing}"
 assert d["monitoring"] != "oracle" and not d["upper_bound"], d
 assert d["monitor"], d
+# Both figures are the monitor's precision and recall: a shared kdamond
+# that cannot single out the hot set also lumps cold memory in with it.
 if not sys.argv[2]:
     assert d["hot_coverage_pct"] >= 20, d
-assert d["cold_huge_pct"] <= 5, d
+    assert d["cold_huge_pct"] <= 5, d
 assert d["memory_intact"], d
 assert d["throughput_before"] > 0 and d["throughput_after"] > 0, d
 PY

@@ -241,15 +241,21 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 		 * the test asserts what holds in both: at least half the hot
 		 * set, at least 90% of what was collapsed hot, at most 5% of
 		 * cold memory.  bench/run-layouts measures the time to 90%.
+		 * The window on each side of the hot range is judged apart:
+		 * a region edge that strays half a window into the cold side
+		 * takes it by the midpoint rule (core/hugewin.h), and a vaddr
+		 * kdamond under TCG, with a handful of aggregations in a run,
+		 * leaves its edges that coarse about one run in four.  One
+		 * such window per side is allowed, never two.
 		 */
-		unsigned wrong = cold_huge + below + above;
-
 		CHECK(hot_huge * 2 >= hot_windows, "only %u of %u hot windows are huge",
 		      hot_huge, hot_windows);
-		CHECK(wrong * 10 <= hot_huge + wrong, "%u of the %u windows collapsed are cold",
-		      wrong, hot_huge + wrong);
-		CHECK(wrong * 20 <= cold_windows, "%u of %u cold windows were collapsed",
-		      wrong, cold_windows);
+		CHECK(cold_huge * 10 <= hot_huge + cold_huge,
+		      "%u of the %u windows collapsed are cold", cold_huge, hot_huge + cold_huge);
+		CHECK(cold_huge * 20 <= cold_windows, "%u of %u cold windows were collapsed",
+		      cold_huge, cold_windows);
+		CHECK(below <= 1 && above <= 1, "%u windows below and %u above the hot range "
+		      "were collapsed; one per side is the midpoint rule's tolerance", below, above);
 	} else {
 		CHECK(hot_huge * 10 >= hot_windows * 9, "only %u of %u hot windows are huge",
 		      hot_huge, hot_windows);

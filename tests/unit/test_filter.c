@@ -7,7 +7,7 @@
 static struct udamos_mem_attrs mem(uint32_t target, uint64_t start, uint64_t end,
 				   bool anon, bool huge)
 {
-	return (struct udamos_mem_attrs){ target, start, end, anon, huge };
+	return (struct udamos_mem_attrs){ target, start, end, anon, huge, 10000 };
 }
 
 static void test_addr_filter(void **state)
@@ -25,6 +25,26 @@ static void test_addr_filter(void **state)
 	assert_int_equal(udamos_filters_judge(&f, 1, true, &out), UDAMOS_REJECT);
 	/* An ops-side judgement ignores core filters. */
 	assert_int_equal(udamos_filters_judge(&f, 1, false, &out), UDAMOS_NO_MATCH);
+}
+
+/* The default collapse scheme's filter: reject windows under 7/8 full. */
+static void test_populated_filter(void **state)
+{
+	struct udamos_scheme s;
+	struct udamos_mem_attrs full = mem(0, 0, MiB(2), true, false);
+	struct udamos_mem_attrs edge = full, half = full;
+
+	(void)state;
+	udamos_scheme_default_collapse(&s);
+	edge.populated_bp = 8750;		/* 448 of 512 pages */
+	half.populated_bp = 5000;
+	assert_true(udamos_ops_filters_allow(s.filters, s.nr_filters,
+		udamos_filters_default_allow(s.filters, s.nr_filters), &full));
+	assert_true(udamos_ops_filters_allow(s.filters, s.nr_filters,
+		udamos_filters_default_allow(s.filters, s.nr_filters), &edge));
+	assert_false(udamos_ops_filters_allow(s.filters, s.nr_filters,
+		udamos_filters_default_allow(s.filters, s.nr_filters), &half));
+	udamos_scheme_release(&s);
 }
 
 static void test_target_filter(void **state)
@@ -78,6 +98,7 @@ int main(void)
 		cmocka_unit_test(test_addr_filter),
 		cmocka_unit_test(test_target_filter),
 		cmocka_unit_test(test_anon_and_huge_filters),
+		cmocka_unit_test(test_populated_filter),
 		cmocka_unit_test(test_no_filters_allow_everything),
 	};
 

@@ -49,16 +49,16 @@ static void test_effective_size_takes_the_smaller(void **state)
 	(void)state;
 	udamos_scheme_init(&s, UDAMOS_ACTION_COLLAPSE);
 	s.quota.ms = 10;
-	udamos_quota_tick(&s, 1, &env);
+	udamos_quota_tick(&s, 1, &env, NULL, 0);
 	/* Untimed: 4 MiB per ms assumed, so 40 MiB. */
 	assert_int_equal(s.state.esz, MiB(40));
 	s.quota.sz = MiB(8);
-	udamos_quota_tick(&s, 1 + 1000000, &env);
+	udamos_quota_tick(&s, 1 + 1000000, &env, NULL, 0);
 	assert_int_equal(s.state.esz, MiB(8));
 	/* Measured: 1 MiB in 1 ms, so 10 ms buy 10 MiB; size 64 MiB. */
 	s.quota.sz = MiB(64);
 	udamos_quota_charge(&s, MiB(1), 1000000);
-	udamos_quota_tick(&s, 1 + 2000000, &env);
+	udamos_quota_tick(&s, 1 + 2000000, &env, NULL, 0);
 	assert_int_equal(s.state.esz, MiB(10));
 	assert_int_equal(udamos_quota_remaining(&s), MiB(10));
 	udamos_quota_charge(&s, MiB(4), 100000);
@@ -80,14 +80,14 @@ static void test_absurd_quotas_saturate(void **state)
 	s.quota.sz = UINT64_MAX / 3;
 	s.quota.ms = UINT64_MAX / 7;
 	s.quota.reset_interval_ms = UINT64_MAX / 5;
-	udamos_quota_tick(&s, 1, &env);
+	udamos_quota_tick(&s, 1, &env, NULL, 0);
 	assert_true(s.state.esz >= UINT64_MAX / 3);
 	assert_true(udamos_quota_remaining(&s) >= UINT64_MAX / 3);
 	assert_true(udamos_quota_remaining_ns(&s) > 0);
 	/* Ten intervals later, the span multiplies: still no wrap. */
 	s.quota.reset_interval_ms = 1000;
-	udamos_quota_tick(&s, 1 + 10000000, &env);
-	udamos_quota_tick(&s, 1 + 20000000, &env);
+	udamos_quota_tick(&s, 1 + 10000000, &env, NULL, 0);
+	udamos_quota_tick(&s, 1 + 20000000, &env, NULL, 0);
 	assert_true(s.state.esz >= UINT64_MAX / 3);
 	udamos_scheme_release(&s);
 }
@@ -102,9 +102,9 @@ static void test_quota_is_a_rate_across_long_applies(void **state)
 	udamos_scheme_init(&s, UDAMOS_ACTION_COLLAPSE);
 	s.quota.sz = MiB(8);
 	s.quota.ms = 100;
-	udamos_quota_tick(&s, 1, &env);
+	udamos_quota_tick(&s, 1, &env, NULL, 0);
 	assert_int_equal(s.state.esz, MiB(8));
-	udamos_quota_tick(&s, 1 + 5000000, &env);
+	udamos_quota_tick(&s, 1 + 5000000, &env, NULL, 0);
 	assert_int_equal(s.state.span, 5);
 	assert_int_equal(s.state.esz, MiB(40));
 	/* The time budget spans as far: 499 ms leave room, 500 ms none. */
@@ -115,7 +115,7 @@ static void test_quota_is_a_rate_across_long_applies(void **state)
 	/* A long pause does not bank more than UDAMOS_QUOTA_MAX_SPAN (size
 	 * alone: the slow charge above taught the time quota a low speed). */
 	s.quota.ms = 0;
-	udamos_quota_tick(&s, 1 + 5000000 + 3600000000ULL, &env);
+	udamos_quota_tick(&s, 1 + 5000000 + 3600000000ULL, &env, NULL, 0);
 	assert_int_equal(s.state.span, UDAMOS_QUOTA_MAX_SPAN);
 	assert_int_equal(s.state.esz, MiB(8) * UDAMOS_QUOTA_MAX_SPAN);
 }
@@ -140,14 +140,14 @@ static void test_consist_goal_grows_and_shrinks(void **state)
 	s.quota.sz = MiB(512);
 	s.quota.goals[0] = (struct udamos_goal){ UDAMOS_GOAL_HUGEPAGE_MEM_BP, 1000, 0 };
 	s.quota.nr_goals = 1;
-	udamos_quota_tick(&s, 1, &env);
+	udamos_quota_tick(&s, 1, &env, NULL, 0);
 	first = s.state.esz;
 	assert_int_equal(first, MiB(8));	/* 4 MiB start, doubled at 0% */
 	current = 500;				/* half way */
-	udamos_quota_tick(&s, 1 + 1000000, &env);
+	udamos_quota_tick(&s, 1 + 1000000, &env, NULL, 0);
 	assert_int_equal(s.state.esz, MiB(12));
 	current = 1500;				/* overshot by half */
-	udamos_quota_tick(&s, 1 + 2000000, &env);
+	udamos_quota_tick(&s, 1 + 2000000, &env, NULL, 0);
 	assert_int_equal(s.state.esz, MiB(6));
 }
 

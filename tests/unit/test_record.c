@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "action/dryrun.h"
-#include "record/record.h"
+#include "recording.h"
 #include "core/quota.h"
 #include "report/report.h"
 #include "report/simulate.h"
@@ -20,33 +20,8 @@
 /* A 256 MiB target, 64 MiB of it hot, for 30 aggregations of 100 ms. */
 static uint8_t *make_recording(size_t *len)
 {
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	struct udamos_rec_writer w;
-	struct udamos_rec_target t = { .idx = 0, .pid = 42, .comm = "workload" };
-	struct udamos_rec_range map = { BASE, BASE + MiB(256) };
-	struct udamos_rec_ranges vmas = { .target = 0, .time_us = 1000, .nr = 1, .r = &map };
-
-	assert_int_equal(udamos_rec_open(&w, f), 0);
-	assert_int_equal(udamos_rec_put_target(&w, &t), 0);
-	assert_int_equal(udamos_rec_put_attrs(&w, 5000, 100000), 0);
-	assert_int_equal(udamos_rec_put_ranges(&w, UDAMOS_REC_VMAS, &vmas), 0);
-	assert_int_equal(udamos_rec_put_ranges(&w, UDAMOS_REC_ANON, &vmas), 0);
-	for (uint32_t i = 0; i < 30; i++) {
-		struct udamos_region r[3] = {
-			{ BASE, HOT_START, 0, i },
-			{ HOT_START, HOT_END, 20, i },
-			{ HOT_END, BASE + MiB(256), 0, i },
-		};
-		struct udamos_snapshot s = { .target = 0, .time_us = 1000 + i * 100000ULL,
-			.aggr_us = 100000, .max_nr_accesses = 20, .nr_regions = 3, .regions = r };
-
-		assert_int_equal(udamos_rec_put_snapshot(&w, &s), 0);
-	}
-	fclose(f);
-	*len = n;
-	return (uint8_t *)buf;
+	return test_rec_hot_cold(len, 42, "workload", BASE, HOT_START, HOT_END,
+				 BASE + MiB(256), 20, 30, 1000);
 }
 
 static void test_round_trip(void **state)
@@ -187,28 +162,16 @@ static void test_replay_collapses_the_hot_range(void **state)
  * space simulates without walking it window by window. */
 static uint8_t *hostile_recording(size_t *len, uint64_t aggr_us, uint64_t map_end)
 {
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	struct udamos_rec_writer w;
-	struct udamos_rec_target t = { .idx = 0, .pid = 42, .comm = "hostile" };
-	struct udamos_rec_range map = { 0, map_end };
-	struct udamos_rec_ranges vmas = { .target = 0, .time_us = 1000, .nr = 1, .r = &map };
+	struct test_rec rec;
 	struct udamos_region r = { 0, map_end, 20, 100 };
 	struct udamos_snapshot s = { .target = 0, .time_us = 1000, .aggr_us = aggr_us,
 				     .max_nr_accesses = 20, .nr_regions = 1, .regions = &r };
 
-	assert_int_equal(udamos_rec_open(&w, f), 0);
-	assert_int_equal(udamos_rec_put_target(&w, &t), 0);
-	assert_int_equal(udamos_rec_put_attrs(&w, 5000, 100000), 0);
-	assert_int_equal(udamos_rec_put_ranges(&w, UDAMOS_REC_VMAS, &vmas), 0);
-	assert_int_equal(udamos_rec_put_ranges(&w, UDAMOS_REC_ANON, &vmas), 0);
-	assert_int_equal(udamos_rec_put_snapshot(&w, &s), 0);
+	test_rec_begin(&rec, 42, "hostile", 0, map_end, 1000);
+	assert_int_equal(udamos_rec_put_snapshot(&rec.w, &s), 0);
 	s.time_us = 1ULL << 62;		/* and a leap of 146,000 years */
-	assert_int_equal(udamos_rec_put_snapshot(&w, &s), 0);
-	fclose(f);
-	*len = n;
-	return (uint8_t *)buf;
+	assert_int_equal(udamos_rec_put_snapshot(&rec.w, &s), 0);
+	return test_rec_end(&rec, len);
 }
 
 static void test_hostile_recordings(void **state)

@@ -128,9 +128,19 @@ static void test_default_collapse_is_documented_shape(void **state)
 	assert_int_equal(s.pattern.age.min, 5000000);
 	assert_int_equal(s.quota.ms, 200);
 	assert_int_equal(s.quota.sz, MiB(512));
-	assert_int_equal(s.nr_filters, 1);
+	assert_int_equal(s.nr_filters, 2);
 	assert_int_equal(s.filters[0].type, UDAMOS_FILTER_HUGE);
 	assert_false(s.filters[0].allow);
+	/* Rejects windows under 7/8 populated. */
+	assert_int_equal(s.filters[1].type, UDAMOS_FILTER_POPULATED);
+	assert_false(s.filters[1].matching);
+	assert_false(s.filters[1].allow);
+	assert_int_equal(s.filters[1].min_populated_bp, 8750);
+	/* Full quota until 95% of the hot memory is huge, then none. */
+	assert_int_equal(s.quota.nr_goals, 1);
+	assert_int_equal(s.quota.goals[0].metric, UDAMOS_GOAL_HOT_COVERAGE_BP);
+	assert_int_equal(s.quota.goals[0].target_value, 9500);
+	assert_int_equal(s.quota.tuner, UDAMOS_TUNER_TEMPORAL);
 }
 
 int main(void)

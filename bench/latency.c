@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What collapse costs the target while it works: the latency probe
+ * (latency_probe.c) under THP=never, THP=always, MADV_HUGEPAGE with
+ * khugepaged, udamos with its defaults (real monitoring), and udamos fed
+ * the hot set by the oracle (so that collapse surely runs: the bound on
+ * the harm, labelled as such), unpaced and under the kernel's sample
+ * recipe.  Configurations are interleaved round by round; each round's
+ * p99 is set against the same round's THP=never p99, and the table shows
+ * the median of those ratios with their spread.  Figures only.  Needs
+ * root (THP modes, restored on every exit path by the restore guard).
+ *
+ * usage: latency --udamos BIN --probe BIN [--reps N] [--seconds S]
+ *                [--footprint MIB] [--hot MIB] [--json] [--budget TIME]...
+ *                [--only DIGITS]
+ * --budget adds an oracle-fed udamos at that --mmap_lock_budget (the
+ * defaults' figures come from these); --only keeps never and the base
+ * configurations numbered (1 always, 2 khugepaged, 3 udamos, 4 udamos
+ * oracle-fed, 5 kernel recipe).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "latency.h"
+#include "sys/clock.h"
+#include "sys/pagemap.h"
+#include "sys/pidfd.h"
+#include "sys/procfs.h"
+#include "udamos/snapshot.h"
+
+enum { L_NEVER, L_ALWAYS, L_KHUGEPAGED, L_UDAMOS, L_ORACLE, L_RECIPE, NR_BASE };
+
+struct lat_cfg {
+	char name[64];
+	const char *thp;
+	bool madvise, udamos, oracle, recipe;
+	const char *budget;		/* --mmap_lock_budget, or NULL: default */
+};
+
+#define MAX_CFGS 16
+
+static struct lat_cfg cfgs[MAX_CFGS] = {
+	[L_NEVER] = { "never", "never" },
+	[L_ALWAYS] = { "always", "always" },
+	[L_KHUGEPAGED] = { "madvise+khugepaged", "madvise", .madvise = true },
+	[L_UDAMOS] = { "udamos defaults", "never", .udamos = true },
+	[L_ORACLE] = { "udamos defaults, oracle-fed (bound)", "never", .udamos = true,
+		       .oracle = true },
+	[L_RECIPE] = { "kernel recipe, oracle-fed (bound)", "never", .udamos = true,
+		       .oracle = true, .recipe = true },
+};
+static int nr_cfgs = NR_BASE;
+
+#define MAX_REPS 16
+#define MAX_SECONDS 240
+
+struct trial {
+	struct lat_hist read, mm;	/* over the collapse phase */
+	unsigned active_s;		/* seconds in it (huge memory grew) */
+	double ops_per_s;		/* reads, median per second, whole run */
+	double t90;			/* s to 90% of the hot set huge, -1: never */
+	double cov_pct;			/* hot set huge at the end */
+	uint64_t cold_huge;		/* bytes of huge pages outside the hot set */
+	double udamos_cpu_pct;
+	bool ran;
+};
+
+static struct trial trials[MAX_REPS][MAX_CFGS];
+static const char *udamos_bin, *probe_bin, *recipe_file;
+static unsigned reps = 3, seconds = 30;
+static uint64_t footprint_mib = 2048, hot_mib = 512;
+
+static uint64_t percentile(const struct lat_hist *h, double q)
+{
+	uint64_t want = (uint64_t)((double)h->n * q), seen = 0;
+
+	for (unsigned b = 0; b < LAT_BUCKETS; b++) {
+		seen += h->b[b];
+		if (seen > want)
+			return lat_bucket_floor(b);
+	}
+	return h->max_ns;
+}
+
+static void hist_add_diff(struct lat_hist *to, const struct lat_hist *now,
+			  const struct lat_hist *before)
+{
+	to->n += now->n - before->n;
+	for (unsigned b = 0; b < LAT_BUCKETS; b++)
+		to->b[b] += now->b[b] - before->b[b];
+	/* The max is per process: kept only where the phase holds it. */
+	if (now->max_ns > before->max_ns && now->max_ns > to->max_ns)
+		to->max_ns = now->max_ns;
+}
+
+/* Bytes of the hot set in huge pages, through pagemap and kpageflags. */
+static uint64_t hot_huge(int pid, const struct lat_shared *sh)
+{
+	struct udamos_pagemap pm;
+	uint64_t huge = 0, w0;
+
+	if (udamos_pagemap_open(&pm, pid, -1))
+		return 0;
+	w0 = (sh->base + udamos_huge_size() - 1) & ~(udamos_huge_size() - 1);
+	for (uint64_t w = w0; w + udamos_huge_size() <= sh->base + sh->hot; w += udamos_huge_size())
+		huge += udamos_window_is_huge(&pm, w) ? udamos_huge_size() : 0;
+	udamos_pagemap_close(&pm);
+	return huge;
+}
+
+static int write_recipe(void)
+{
+	static char path[] = "/tmp/udamos-recipe-XXXXXX";
+	int fd = mkstemp(path);
+	/* The kernel's sample hugepage module (damon-facts.md), as udamos
+	 * schemes: applied by udamos here, since this kernel has no vaddr. */
+	static const char json[] =
+		"[{\"action\": \"collapse\", \"access_pattern\": {\"sz_region\": [\"2M\", \"max\"],"
+		" \"access_rate\": [\"0\", \"max\"], \"age\": [\"50\", \"max\"]},"
+		" \"quotas\": {\"time\": \"10ms\", \"size\": \"128M\", \"reset_interval\": \"1s\","
+		" \"weights\": {\"sz\": 0, \"access_rate\": 1, \"age\": 1},"
+		" \"goals\": [{\"metric\": \"hugepage_mem_bp\", \"target\": 1000}],"
+		" \"tuner\": \"temporal\"}}]\n";
+
+	if (fd < 0 || write(fd, json, sizeof(json) - 1) != (ssize_t)(sizeof(json) - 1))
+		return -1;
+	close(fd);
+	recipe_file = path;
+	return 0;
+}
+
+static void run_trial(struct bench_env *env, int c, struct trial *tr)
+{
+	char path[] = "/tmp/udamos-lat-XXXXXX", fp[24], hot[24], model[96];
+	int fd = mkstemp(path), out_fd = -1;
+	struct lat_shared *sh, prev, cur;
+	double tput[MAX_SECONDS];
+	uint64_t last_anon = 0, t0;
+	pid_t probe, ud = 0;
+	const char *extra[6] = { 0 };
+
+	memset(tr, 0, sizeof(*tr));
+	tr->t90 = -1;
+	if (fd < 0 || ftruncate(fd, sizeof(*sh)))
+		return;
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (sh == MAP_FAILED || bench_thp_set(env, cfgs[c].thp))
+		goto out_unlink;
+	snprintf(fp, sizeof(fp), "%" PRIu64, footprint_mib);
+	snprintf(hot, sizeof(hot), "%" PRIu64, hot_mib);
+	probe = fork();
+	if (probe == 0) {
+		execl(probe_bin, "latency_probe", path, fp, hot,
+		      cfgs[c].madvise ? "madvise" : NULL, (char *)NULL);
+		_exit(127);
+	}
+	while (!__atomic_load_n(&sh->ready, __ATOMIC_ACQUIRE))
+		udamos_sleep_ms(50);
+	udamos_sleep_ms(2000);		/* past the start-up faults */
+	if (cfgs[c].udamos) {
+		size_t n = 0;
+
+		if (cfgs[c].budget) {
+			extra[n++] = "--mmap_lock_budget";
+			extra[n++] = cfgs[c].budget;
+		}
+		if (cfgs[c].recipe) {
+			extra[n++] = "--schemes";
+			extra[n++] = recipe_file;
+		}
+		snprintf(model, sizeof(model), "hot=0x%" PRIx64 "+%" PRIu64 "M", sh->base, hot_mib);
+		env->source = cfgs[c].oracle ? NULL : "auto";
+		ud = bench_udamos_start(env, probe, seconds, model, extra, &out_fd);
+	}
+	prev = *sh;
+	t0 = udamos_now_us();
+	for (unsigned s = 0; s < seconds && s < MAX_SECONDS; s++) {
+		struct udamos_mem_usage mu = { 0 };
+		uint64_t hh;
+		bool grew;
+
+		udamos_sleep_ms(1000);
+		cur = *sh;
+		udamos_read_mem_usage(probe, -1, &mu);
+		tput[s] = (double)(cur.read.n - prev.read.n);
+		grew = mu.anon_huge > last_anon;
+		last_anon = mu.anon_huge;
+		/* The collapse phase: the seconds in which huge memory grew;
+		 * with nothing collapsing, every second. */
+		if (grew || !cfgs[c].udamos) {
+			hist_add_diff(&tr->read, &cur.read, &prev.read);
+			hist_add_diff(&tr->mm, &cur.mm, &prev.mm);
+			tr->active_s++;
+		}
+		hh = hot_huge(probe, sh);
+		tr->cov_pct = 100.0 * (double)hh / (double)sh->hot;
+		tr->cold_huge = mu.anon_huge > hh ? mu.anon_huge - hh : 0;
+		if (tr->t90 < 0 && tr->cov_pct >= 90)
+			tr->t90 = (double)(udamos_now_us() - t0) / 1e6;
+		prev = cur;
+	}
+	tr->ops_per_s = bench_median(tput, seconds < MAX_SECONDS ? seconds : MAX_SECONDS);
+	if (ud > 0) {
+		struct bench_trial bt = { 0 };
+
+		bench_udamos_finish(ud, out_fd, &bt);
+		tr->udamos_cpu_pct = bt.udamos_cpu_pct;
+	}
+	kill(probe, SIGKILL);
+	waitpid(probe, NULL, 0);
+	tr->ran = true;
+	munmap(sh, sizeof(*sh));
+out_unlink:
+	unlink(path);
+}
+
+static int by_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median and spread of a per-round figure. */
+static void stats(const double *v, unsigned n, double *med, double *lo, double *hi)
+{
+	double s[MAX_REPS];
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), by_double);
+	*med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	*lo = s[0];
+	*hi = s[n - 1];
+}
+
+static void report(bool json)
+{
+	json_object *root = json_object_new_object(), *arr = json_object_new_array();
+
+	printf("| configuration | reads/s | read p50 | read p99 | read p99.9 | read max | "
+	       "p99 / never (spread) | mm op p99 | mm p99 / never | collapse s | hot huge | "
+	       "t90 | cold huge | udamos CPU |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+	for (int c = 0; c < nr_cfgs; c++) {
+		double r99[MAX_REPS], m99[MAX_REPS], v[MAX_REPS], med, lo, hi, mlo, mhi, mmed;
+		double ops, p50, p99, p999, mx, mp99, act, cov, t90, cold, cpu;
+		json_object *o = json_object_new_object();
+		unsigned n = 0;
+
+		for (unsigned r = 0; r < reps; r++) {
+			struct trial *t = &trials[r][c], *nv = &trials[r][L_NEVER];
+
+			if (!t->ran || !nv->ran || !percentile(&nv->read, 0.99))
+				continue;
+			r99[n] = (double)percentile(&t->read, 0.99) /
+				 (double)percentile(&nv->read, 0.99);
+			m99[n] = (double)percentile(&t->mm, 0.99) /
+				 (double)(percentile(&nv->mm, 0.99) ? percentile(&nv->mm, 0.99) : 1);
+			n++;
+		}
+		if (!n)
+			continue;
+		stats(r99, n, &med, &lo, &hi);
+		stats(m99, n, &mmed, &mlo, &mhi);
+#define FIG(expr, out) do { unsigned k = 0; \
+		for (unsigned r = 0; r < reps; r++) if (trials[r][c].ran) { \
+			const struct trial *t = &trials[r][c]; v[k++] = (expr); } \
+		double l_, h_; stats(v, k, &(out), &l_, &h_); } while (0)
+		FIG((double)t->ops_per_s, ops);
+		FIG((double)percentile(&t->read, 0.5), p50);
+		FIG((double)percentile(&t->read, 0.99), p99);
+		FIG((double)percentile(&t->read, 0.999), p999);
+		FIG((double)t->read.max_ns, mx);
+		FIG((double)percentile(&t->mm, 0.99), mp99);
+		FIG((double)t->active_s, act);
+		FIG(t->cov_pct, cov);
+		FIG(t->t90, t90);
+		FIG((double)t->cold_huge / (1 << 20), cold);
+		FIG(t->udamos_cpu_pct, cpu);
+#undef FIG
+		char t90_s[16] = "-", cpu_s[16] = "-";
+
+		if (t90 >= 0)
+			snprintf(t90_s, sizeof(t90_s), "%.0f s", t90);
+		if (cfgs[c].udamos)
+			snprintf(cpu_s, sizeof(cpu_s), "%.1f%%", cpu);
+		printf("| %s | %.2fM | %.0f ns | %.0f ns | %.0f ns | %.1f ms | %.2f (%.2f-%.2f) | "
+		       "%.0f us | %.2f (%.2f-%.2f) | %.0f | %.0f%% | %s | %.0f MiB | %s |\n",
+		       cfgs[c].name, ops / 1e6, p50, p99, p999, mx / 1e6, med, lo, hi, mp99 / 1e3,
+		       mmed, mlo, mhi, act, cov, t90_s, cold, cpu_s);
+		json_object_object_add(o, "config", json_object_new_string(cfgs[c].name));
+		json_object_object_add(o, "reads_per_s", json_object_new_double(ops));
+		json_object_object_add(o, "read_p50_ns", json_object_new_double(p50));
+		json_object_object_add(o, "read_p99_ns", json_object_new_double(p99));
+		json_object_object_add(o, "read_p999_ns", json_object_new_double(p999));
+		json_object_object_add(o, "read_max_ns", json_object_new_double(mx));
+		json_object_object_add(o, "p99_ratio", json_object_new_double(med));
+		json_object_object_add(o, "p99_ratio_min", json_object_new_double(lo));
+		json_object_object_add(o, "p99_ratio_max", json_object_new_double(hi));
+		json_object_object_add(o, "mm_p99_ns", json_object_new_double(mp99));
+		json_object_object_add(o, "mm_p99_ratio", json_object_new_double(mmed));
+		json_object_object_add(o, "collapse_seconds", json_object_new_double(act));
+		json_object_object_add(o, "hot_huge_pct", json_object_new_double(cov));
+		json_object_object_add(o, "t90_s", json_object_new_double(t90));
+		json_object_object_add(o, "cold_huge_mib", json_object_new_double(cold));
+		json_object_object_add(o, "udamos_cpu_pct", json_object_new_double(cpu));
+		json_object_object_add(o, "oracle_fed", json_object_new_boolean(cfgs[c].oracle));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "configs", arr);
+	if (json)
+		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	json_object_put(root);
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_env env = { 0 };
+	const char *only = NULL;
+	bool json = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--udamos") && i + 1 < argc)
+			udamos_bin = argv[++i];
+		else if (!strcmp(argv[i], "--probe") && i + 1 < argc)
+			probe_bin = argv[++i];
+		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+			reps = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+			seconds = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--footprint") && i + 1 < argc)
+			footprint_mib = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--hot") && i + 1 < argc)
+			hot_mib = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (!strcmp(argv[i], "--budget") && i + 1 < argc && nr_cfgs < MAX_CFGS) {
+			/* One more oracle-fed udamos at this mmap_lock budget. */
+			struct lat_cfg *c = &cfgs[nr_cfgs++];
+
+			*c = cfgs[L_ORACLE];
+			c->budget = argv[++i];
+			snprintf(c->name, sizeof(c->name), "udamos, budget %s, oracle-fed (bound)",
+				 c->budget);
+		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+			/* never and the named base configurations' indexes, e.g. 0,4 */
+			only = argv[++i];
+		}
+		else {
+			fprintf(stderr, "latency: unknown option '%s'; see bench/latency.c\n", argv[i]);
+			return 2;
+		}
+	}
+	if (!udamos_bin || !probe_bin || !reps || reps > MAX_REPS || !seconds ||
+	    seconds > MAX_SECONDS || hot_mib * 2 > footprint_mib) {
+		fprintf(stderr, "latency: needs --udamos BIN --probe BIN, 1-%d reps, 1-%d seconds, "
+			"--hot at most half of --footprint\n", MAX_REPS, MAX_SECONDS);
+		return 2;
+	}
+	env.udamos = udamos_bin;
+	if (only)
+		for (int c = 1; c < NR_BASE; c++)
+			if (!strchr(only, '0' + c))
+				cfgs[c].thp = NULL;	/* skipped */
+	if (write_recipe() || bench_thp_guard(&env)) {
+		fprintf(stderr, "latency: cannot set up (root needed for THP modes)\n");
+		return 3;
+	}
+	for (unsigned r = 0; r < reps; r++)
+		for (int k = 0; k < nr_cfgs; k++) {
+			/* Rotated, so that no configuration always runs first. */
+			int c = (k + (int)r) % nr_cfgs;
+
+			if (!cfgs[c].thp)
+				continue;
+			fprintf(stderr, "latency: round %u/%u, %s\n", r + 1, reps, cfgs[c].name);
+			run_trial(&env, c, &trials[r][c]);
+		}
+	report(json);
+	unlink(recipe_file);
+	return 0;
+}
