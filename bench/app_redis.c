@@ -170,8 +170,9 @@ static bool intact(int fd, uint64_t keys)
 	return true;
 }
 
-/* One redis-benchmark GET run; returns requests per second, or -1. */
-static double get_rps(int port, uint64_t keys)
+/* One redis-benchmark GET run; returns requests per second, or -1, and
+ * its p99 latency in *p99_ms (the CSV's seventh column, Redis 7). */
+static double get_rps(int port, uint64_t keys, double *p99_ms)
 {
 	char cmd[256], line[512];
 	double rps = -1;
@@ -182,9 +183,18 @@ static double get_rps(int port, uint64_t keys)
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
-	while (fgets(line, sizeof(line), p))
-		if (!strncmp(line, "\"GET\",\"", 7))
-			rps = strtod(line + 7, NULL);
+	*p99_ms = -1;
+	while (fgets(line, sizeof(line), p)) {
+		const char *f = line;
+
+		if (strncmp(line, "\"GET\",\"", 7))
+			continue;
+		rps = strtod(line + 7, NULL);
+		for (int col = 0; f && col < 6; col++)
+			f = strstr(f + 1, ",\"");
+		if (f)
+			*p99_ms = strtod(f + 2, NULL);
+	}
 	pclose(p);
 	return rps;
 }
@@ -240,7 +250,8 @@ static int one_config(struct bench_env *env, int cfg, uint64_t keys, unsigned se
 	t0 = udamos_now_us();
 	while (!err && tr->nr < BENCH_MAX_SAMPLES &&
 	       udamos_now_us() - t0 < (uint64_t)seconds * 1000000) {
-		double rps = get_rps(port, keys);
+		double p99;
+		double rps = get_rps(port, keys, &p99);
 
 		if (rps < 0) {
 			err = -EIO;
@@ -248,6 +259,7 @@ static int one_config(struct bench_env *env, int cfg, uint64_t keys, unsigned se
 		}
 		tr->t[tr->nr] = (double)(udamos_now_us() - t0) / 1e6;
 		tr->tput[tr->nr] = rps;
+		tr->p99_ms[tr->nr] = p99;
 		tr->cov[tr->nr] = !udamos_read_mem_usage(server, -1, &mu) && mu.rss ?
 			100.0 * (double)mu.anon_huge / (double)mu.rss : 0;
 		tr->nr++;
@@ -272,6 +284,7 @@ static int one_config(struct bench_env *env, int cfg, uint64_t keys, unsigned se
 	while (waitpid(server, NULL, 0) < 0 && errno == EINTR)
 		;
 	tr->steady = bench_median(tr->tput + tr->nr / 2, tr->nr - tr->nr / 2);
+	tr->steady_p99_ms = bench_median(tr->p99_ms, tr->nr);
 	return err;
 }
 
@@ -294,8 +307,9 @@ int bench_app_redis(struct bench_env *env, uint64_t keys, unsigned seconds,
 			fprintf(stderr, " failed: %s\n", strerror(-err));
 			return err;
 		}
-		fprintf(stderr, " %.1f k GET/s, %" PRIu64 " MiB huge of %" PRIu64 " MiB%s\n",
-			out[i].steady / 1e3, out[i].huge >> 20, out[i].rss >> 20,
+		fprintf(stderr, " %.1f k GET/s, p99 %.3f ms, %" PRIu64 " MiB huge of %" PRIu64
+			" MiB%s\n", out[i].steady / 1e3, out[i].steady_p99_ms, out[i].huge >> 20,
+			out[i].rss >> 20,
 			out[i].intact ? "" : ", DATA NOT INTACT");
 	}
 	return 0;

@@ -33,6 +33,8 @@ struct bench_trial {
 	unsigned nr;			/* samples, one per second */
 	double t[BENCH_MAX_SAMPLES];	/* seconds since the measured start */
 	double tput[BENCH_MAX_SAMPLES];	/* operations per second */
+	double p99_ms[BENCH_MAX_SAMPLES];	/* request latency p99 (Redis) */
+	double steady_p99_ms;		/* median of p99_ms over the run */
 	double cov[BENCH_MAX_SAMPLES];	/* hot-set huge coverage, % (-1: n/a) */
 	double steady;			/* median throughput of the last half */
 	double t90;			/* seconds to 90% coverage, -1: not reached */

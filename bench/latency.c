@@ -16,7 +16,7 @@
  * --budget adds an oracle-fed udamos at that --mmap_lock_budget (the
  * defaults' figures come from these); --only keeps never and the base
  * configurations numbered (1 always, 2 khugepaged, 3 udamos, 4 udamos
- * oracle-fed, 5 kernel recipe).
+ * oracle-fed, 5 kernel recipe oracle-fed, 6 kernel recipe).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,7 +38,8 @@
 #include "sys/procfs.h"
 #include "udamos/snapshot.h"
 
-enum { L_NEVER, L_ALWAYS, L_KHUGEPAGED, L_UDAMOS, L_ORACLE, L_RECIPE, NR_BASE };
+enum { L_NEVER, L_ALWAYS, L_KHUGEPAGED, L_UDAMOS, L_ORACLE, L_RECIPE, L_RECIPE_REAL,
+       NR_BASE };
 
 struct lat_cfg {
 	char name[64];
@@ -58,6 +59,7 @@ static struct lat_cfg cfgs[MAX_CFGS] = {
 		       .oracle = true },
 	[L_RECIPE] = { "kernel recipe, oracle-fed (bound)", "never", .udamos = true,
 		       .oracle = true, .recipe = true },
+	[L_RECIPE_REAL] = { "kernel recipe", "never", .udamos = true, .recipe = true },
 };
 static int nr_cfgs = NR_BASE;
 
@@ -143,7 +145,7 @@ static void run_trial(struct bench_env *env, int c, struct trial *tr)
 {
 	char path[] = "/tmp/udamos-lat-XXXXXX", fp[24], hot[24], model[96];
 	int fd = mkstemp(path), out_fd = -1;
-	struct lat_shared *sh, prev, cur;
+	struct lat_shared *sh, prev, cur, first;
 	double tput[MAX_SECONDS];
 	uint64_t last_anon = 0, t0;
 	pid_t probe, ud = 0;
@@ -183,7 +185,7 @@ static void run_trial(struct bench_env *env, int c, struct trial *tr)
 		env->source = cfgs[c].oracle ? NULL : "auto";
 		ud = bench_udamos_start(env, probe, seconds, model, extra, &out_fd);
 	}
-	prev = *sh;
+	prev = first = *sh;
 	t0 = udamos_now_us();
 	for (unsigned s = 0; s < seconds && s < MAX_SECONDS; s++) {
 		struct udamos_mem_usage mu = { 0 };
@@ -209,6 +211,12 @@ static void run_trial(struct bench_env *env, int c, struct trial *tr)
 		if (tr->t90 < 0 && tr->cov_pct >= 90)
 			tr->t90 = (double)(udamos_now_us() - t0) / 1e6;
 		prev = cur;
+	}
+	/* Nothing collapsed at all (a scheme that had not started): the
+	 * whole run is its phase, as for the configurations without one. */
+	if (!tr->active_s) {
+		hist_add_diff(&tr->read, &cur.read, &first.read);
+		hist_add_diff(&tr->mm, &cur.mm, &first.mm);
 	}
 	tr->ops_per_s = bench_median(tput, seconds < MAX_SECONDS ? seconds : MAX_SECONDS);
 	if (ud > 0) {

@@ -20,6 +20,7 @@
 
 #include "core/filter.h"
 #include "core/hugewin.h"
+#include "core/quota.h"
 #include "core/vec.h"
 #include "sys/clock.h"
 #include "sys/pidfd.h"
@@ -170,26 +171,30 @@ static void push(struct batch *b, uint64_t start, uint64_t len, uint64_t zero_fi
 
 /*
  * The per-target allowance of process_madvise() time: it refills at
- * lock_ns_per_s, holds at most one second's worth, and a call that
- * overran it is paid back before the next one.
+ * lock_ns_per_s and a call that overran it is paid back before the next
+ * one.  Like a quota (core/quota.h), it is a rate: it holds up to
+ * UDAMOS_QUOTA_MAX_SPAN seconds' worth, so a monitor that applies every
+ * 5 s gets the allowance of those 5 s at its apply.
  */
 static bool lock_allowance_left(struct batch *b)
 {
 	struct udamos_target_cost *c = b->cost;
 	uint64_t now = udamos_now_ns(), rate = b->a->lock_ns_per_s;
+	int64_t cap;
 
 	if (!rate)
 		return true;
+	cap = (int64_t)(rate > INT64_MAX / UDAMOS_QUOTA_MAX_SPAN ? INT64_MAX :
+			rate * UDAMOS_QUOTA_MAX_SPAN);
 	if (!c->started) {
 		c->started = true;
-		c->tokens_ns = (int64_t)rate;
+		c->tokens_ns = (int64_t)(rate < (uint64_t)cap ? rate : (uint64_t)cap);
 	} else if (now > c->refilled_ns) {
 		unsigned __int128 add = (unsigned __int128)(now - c->refilled_ns) * rate /
 					1000000000ULL;
 
-		c->tokens_ns = add >= (uint64_t)rate ? (int64_t)rate :
-			(c->tokens_ns + (int64_t)add > (int64_t)rate ? (int64_t)rate :
-			 c->tokens_ns + (int64_t)add);
+		c->tokens_ns = add >= (unsigned __int128)cap ? cap :
+			(c->tokens_ns + (int64_t)add > cap ? cap : c->tokens_ns + (int64_t)add);
 	}
 	c->refilled_ns = now;
 	return c->tokens_ns > 0;

@@ -46,6 +46,13 @@ void cli_target_costs_json(struct json_object *j, const struct udamos_run_target
 void cli_target_costs_text(FILE *f, const struct udamos_run_target *t,
 			   uint64_t bloat_budget);
 
+/*
+ * A scheme's effective quota as the engine last computed it, and its
+ * goals with what they measured (run and simulate, text and JSON).
+ */
+void cli_quota_json(struct json_object *o, const struct udamos_scheme *s);
+void cli_quota_text(FILE *f, const struct udamos_scheme *s);
+
 /* --source's value, checked: 0, or a status after printing why. */
 int cli_check_source(const char *v);
 

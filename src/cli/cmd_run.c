@@ -23,9 +23,11 @@ static const char run_usage[] =
 "Monitors the processes and applies schemes to them until they exit, the\n"
 "duration ends, or SIGINT/SIGTERM; then prints what each scheme did.\n"
 "Without scheme options the default collapse scheme runs: regions of at\n"
-"least 2 MiB, accessed in at least 5% of samples for at least 2 s, ranked\n"
-"hottest first, at most 200 ms and 512 MiB per second, skipping windows\n"
-"that already are huge pages.\n"
+"least one huge page (2 MiB on x86_64), accessed in at least half of the\n"
+"samples for at least 5 s, ranked hottest first, at most 200 ms and 256\n"
+"huge pages per second while under 95% of the hot memory is in huge pages\n"
+"(hot_coverage_bp goal, temporal tuner) and nothing once it is, skipping\n"
+"windows that already are huge pages or are under 7/8 populated.\n"
 "\n"
 "Options:\n"
 "  --pid PID                 a target process (repeat for several)\n"
@@ -56,7 +58,7 @@ static const char run_usage[] =
 "                            vaddr (a shared kdamond keeps its owner's)\n"
 "  --mmap_lock_budget TIME   per target, how long udamos's process_madvise()\n"
 "                            calls (which can hold its mmap_lock) may take\n"
-"                            per second; default 50ms, 'none' for no limit\n"
+"                            per second; default 200ms, 'none' for no limit\n"
 "  --bloat_budget SIZE       per target, how much zeroed memory collapse may\n"
 "                            add to windows not wholly populated; default\n"
 "                            32 huge pages (64M), 'none' for no limit\n"
@@ -207,6 +209,7 @@ static json_object *scheme_json(const struct udamos_scheme *s)
 	json_object_object_add(o, "sz_ops_filter_passed",
 			       json_object_new_uint64(s->stats.sz_ops_filter_passed));
 	json_object_object_add(o, "qt_exceeds", json_object_new_uint64(s->stats.qt_exceeds));
+	cli_quota_json(o, s);
 	for (int i = 0; i < UDAMOS_NR_FAIL_SLOTS; i++)
 		json_object_object_add(fails, udamos_fail_slot_name(i),
 				       json_object_new_uint64(s->stats.nr_failed[i]));
@@ -307,6 +310,7 @@ static void print_text(const struct run_opts *o, const struct udamos_run_result 
 		}
 		if (any)
 			putchar('\n');
+		cli_quota_text(stdout, s);
 	}
 	for (size_t i = 0; i < res->nr_targets; i++) {
 		const struct udamos_run_target *t = &res->targets[i];

@@ -55,6 +55,7 @@ static json_object *scheme_json(const struct udamos_sim *s, const struct udamos_
 	json_object_object_add(o, "nr_applied", json_object_new_uint64(sc->stats.nr_applied));
 	json_object_object_add(o, "sz_applied", json_object_new_uint64(sc->stats.sz_applied));
 	json_object_object_add(o, "qt_exceeds", json_object_new_uint64(sc->stats.qt_exceeds));
+	cli_quota_json(o, sc);
 	for (size_t i = 0; i < s->dry.nr_events; i++) {
 		const struct udamos_dryrun_event *d = &s->dry.events[i];
 		json_object *x;
@@ -99,6 +100,7 @@ static void print_human(const struct udamos_sim *s, const char *file, const stru
 		       "exceeded %" PRIu64 " times\n", i, udamos_action_name(sc[i].action),
 		       sc[i].stats.nr_tried, udamos_fmt_size(sc[i].stats.sz_tried, a, sizeof(a)),
 		       udamos_fmt_size(sc[i].stats.sz_applied, b, sizeof(b)), sc[i].stats.qt_exceeds);
+		cli_quota_text(stdout, &sc[i]);
 		for (size_t k = 0; k < s->dry.nr_events; k++) {
 			const struct udamos_dryrun_event *d = &s->dry.events[k];
 

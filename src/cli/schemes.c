@@ -11,6 +11,7 @@
 #include "core/units.h"
 #include "config/scheme_fields.h"
 #include "config/scheme_json.h"
+#include "core/quota.h"
 #include "source/select.h"
 
 int cli_finish_schemes(const char *file, struct udamos_scheme **schemes, size_t *nr)
@@ -85,6 +86,52 @@ void cli_target_costs_text(FILE *f, const struct udamos_run_target *t, uint64_t 
 		bloat_budget == UINT64_MAX ? "none" : udamos_fmt_size(bloat_budget, b, sizeof(b)),
 		t->nr_bloat_skipped ? ", reached" : "", (double)t->lock_ns / 1e6, t->nr_paced,
 		t->nr_maps_reads, t->nr_vma_lookups);
+}
+
+void cli_quota_json(struct json_object *o, const struct udamos_scheme *s)
+{
+	const struct udamos_scheme_state *st = &s->state;
+	json_object *goals = json_object_new_array();
+
+	/* 1 byte stands for "none this interval" (core/quota.c). */
+	json_object_object_add(o, "effective_quota_bytes",
+			       !udamos_quota_bounded(&s->quota) || st->esz == UINT64_MAX ? NULL :
+			       json_object_new_uint64(st->esz <= 1 ? 0 : st->esz));
+	json_object_object_add(o, "quota_reset_interval_ms",
+			       json_object_new_uint64(s->quota.reset_interval_ms));
+	for (size_t i = 0; i < s->quota.nr_goals; i++) {
+		const struct udamos_goal *g = &s->quota.goals[i];
+		json_object *x = json_object_new_object();
+
+		json_object_object_add(x, "metric",
+				       json_object_new_string(udamos_goal_metric_name(g->metric)));
+		json_object_object_add(x, "target", json_object_new_uint64(g->target_value));
+		json_object_object_add(x, "current", json_object_new_uint64(g->current_value));
+		json_object_array_add(goals, x);
+	}
+	json_object_object_add(o, "goals", goals);
+	json_object_object_add(o, "tuner", json_object_new_string(
+		s->quota.tuner == UDAMOS_TUNER_TEMPORAL ? "temporal" : "consist"));
+}
+
+void cli_quota_text(FILE *f, const struct udamos_scheme *s)
+{
+	const struct udamos_scheme_state *st = &s->state;
+	char a[32];
+
+	if (!udamos_quota_bounded(&s->quota) || !st->started)
+		return;
+	fprintf(f, "  quota: %s per %" PRIu64 " ms at the last reset", st->esz == UINT64_MAX ?
+		"unlimited" : udamos_fmt_size(st->esz <= 1 ? 0 : st->esz, a, sizeof(a)),
+		s->quota.reset_interval_ms);
+	for (size_t i = 0; i < s->quota.nr_goals; i++)
+		fprintf(f, "%s%s %" PRIu64 " (goal %" PRIu64 ")", i ? ", " : "; ",
+			udamos_goal_metric_name(s->quota.goals[i].metric),
+			s->quota.goals[i].current_value, s->quota.goals[i].target_value);
+	if (s->quota.nr_goals)
+		fprintf(f, ", %s tuner", s->quota.tuner == UDAMOS_TUNER_TEMPORAL ?
+			"temporal" : "consist");
+	fputc('\n', f);
 }
 
 int cli_check_source(const char *v)

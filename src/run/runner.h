@@ -54,7 +54,7 @@ struct udamos_run_cfg {
 };
 
 /* The defaults, chosen from bench/latency's figures (docs/performance.md). */
-#define UDAMOS_DEFAULT_LOCK_NS_PER_S (50ULL * 1000 * 1000)
+#define UDAMOS_DEFAULT_LOCK_NS_PER_S (200ULL * 1000 * 1000)
 #define UDAMOS_DEFAULT_BLOAT_HUGE_PAGES 32
 
 struct udamos_run_target {

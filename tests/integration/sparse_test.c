@@ -9,8 +9,9 @@
  * not huge.  A control run without the populated filter collapses them,
  * so the test shows the filter is what holds them back.
  *
+ * The target is tests/helpers/sparse_target.c, exec'd.
  * Needs root (process_madvise on another process); skips otherwise.
- * Usage: sparse_test PATH_TO_UDAMOS
+ * Usage: sparse_test PATH_TO_UDAMOS PATH_TO_SPARSE_TARGET
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -32,28 +33,6 @@
 
 static uint64_t page, huge;
 
-/* The child: windows 0-1 whole, 2-3 every other page; reads forever. */
-_Noreturn static void child(int wfd)
-{
-	uint8_t *raw = mmap(NULL, (NR_WIN + 1) * huge, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint8_t *mem = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(huge - 1));
-	volatile uint64_t sum = 0;
-
-	if (raw == MAP_FAILED)
-		_exit(1);
-	for (uint64_t w = 0; w < NR_WIN; w++)
-		for (uint64_t p = 0; p < huge / page; p += w < 2 ? 1 : 2)
-			mem[w * huge + p * page] = (uint8_t)(w + 1);
-	if (write(wfd, &mem, sizeof(mem)) != sizeof(mem))
-		_exit(1);
-	close(wfd);
-	for (;;)
-		for (uint64_t w = 0; w < NR_WIN; w++)
-			for (uint64_t p = 0; p < huge / page; p += w < 2 ? 1 : 2)
-				sum += mem[w * huge + p * page];
-}
-
 static uint64_t present(struct udamos_pagemap *pm, uint64_t w)
 {
 	uint64_t n = 0;
@@ -63,26 +42,32 @@ static uint64_t present(struct udamos_pagemap *pm, uint64_t w)
 
 /* One run against a fresh child: pages present per window after, and
  * which windows became huge. */
+static const char *target_bin;
+
 static int one_run(const char *udamos, const char *filters, uint64_t after[NR_WIN],
 		   bool is_huge[NR_WIN])
 {
-	char pid_s[16], src[96], cmd[1024];
+	char pid_s[16], src[96], cmd[1024], line[64] = "";
 	struct udamos_pagemap pm;
-	uint8_t *mem;
+	void *mem = NULL;
 	int fd[2], rc;
+	FILE *out;
 	pid_t pid;
 
 	if (pipe(fd))
 		return -1;
 	pid = fork();
 	if (pid == 0) {
+		dup2(fd[1], STDOUT_FILENO);
 		close(fd[0]);
-		child(fd[1]);
+		execl(target_bin, "sparse_target", (char *)NULL);
+		_exit(127);
 	}
 	close(fd[1]);
-	if (read(fd[0], &mem, sizeof(mem)) != sizeof(mem))
+	out = fdopen(fd[0], "r");
+	if (!out || !fgets(line, sizeof(line), out) || sscanf(line, "%p", &mem) != 1)
 		return -1;
-	close(fd[0]);
+	fclose(out);
 	snprintf(pid_s, sizeof(pid_s), "%d", pid);
 	snprintf(src, sizeof(src), "oracle:hot=%p+%" PRIu64 "K", (void *)mem,
 		 NR_WIN * huge >> 10);
@@ -108,8 +93,9 @@ int main(int argc, char **argv)
 	bool is_huge[NR_WIN];
 	char control[256];
 
-	if (argc < 2)
+	if (argc < 3)
 		return 2;
+	target_bin = argv[2];
 	if (geteuid() != 0) {
 		puts("skip: needs root (process_madvise on another process)");
 		return SKIP;
