@@ -12,11 +12,12 @@
  *
  * usage: latency --udamos BIN --probe BIN [--reps N] [--seconds S]
  *                [--footprint MIB] [--hot MIB] [--json] [--budget TIME]...
- *                [--only DIGITS]
+ *                [--only DIGITS] [--redis KEYS]
  * --budget adds an oracle-fed udamos at that --mmap_lock_budget (the
  * defaults' figures come from these); --only keeps never and the base
  * configurations numbered (1 always, 2 khugepaged, 3 udamos, 4 udamos
- * oracle-fed, 5 kernel recipe oracle-fed, 6 kernel recipe).
+ * oracle-fed, 5 kernel recipe oracle-fed, 6 kernel recipe); --redis runs
+ * Redis with KEYS 2000-byte values instead of the probe (redis_rounds()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,8 +52,8 @@ struct lat_cfg {
 #define MAX_CFGS 16
 
 static struct lat_cfg cfgs[MAX_CFGS] = {
-	[L_NEVER] = { "never", "never" },
-	[L_ALWAYS] = { "always", "always" },
+	[L_NEVER] = { .name = "never", .thp = "never" },
+	[L_ALWAYS] = { .name = "always", .thp = "always" },
 	[L_KHUGEPAGED] = { "madvise+khugepaged", "madvise", .madvise = true },
 	[L_UDAMOS] = { "udamos defaults", "never", .udamos = true },
 	[L_ORACLE] = { "udamos defaults, oracle-fed (bound)", "never", .udamos = true,
@@ -331,10 +332,58 @@ static void report(bool json)
 	json_object_put(root);
 }
 
+/*
+ * Redis instead of the probe: redis-benchmark's own GET p99 and
+ * throughput under THP=never, THP=always, jemalloc's THP path
+ * (madvise+khugepaged) and udamos, rounds interleaved, each set against
+ * the same round's never (and udamos's throughput against the THP path's).
+ */
+static int redis_rounds(struct bench_env *env, uint64_t keys)
+{
+	static const int rcfgs[] = { CFG_NEVER, CFG_ALWAYS, CFG_KHUGEPAGED, CFG_UDAMOS_NEVER };
+	enum { NR_R = sizeof(rcfgs) / sizeof(rcfgs[0]) };
+	static struct bench_trial rt[MAX_REPS][NR_R];
+
+	env->source = "auto";
+	for (unsigned r = 0; r < reps; r++)
+		for (int k = 0; k < NR_R; k++) {
+			int c = (k + (int)r) % NR_R;
+
+			if (bench_app_redis(env, keys, seconds, &rt[r][c], &rcfgs[c], 1))
+				return 1;
+		}
+	printf("| redis, %" PRIu64 " keys | GET/s | p99 | p99 / never (spread) | GET/s / never "
+	       "| GET/s / THP path (spread) | huge | RSS |\n|---|---|---|---|---|---|---|---|\n",
+	       keys);
+	for (int c = 0; c < NR_R; c++) {
+		double tp[MAX_REPS], p99[MAX_REPS], rp[MAX_REPS], rt_never[MAX_REPS], rt_thp[MAX_REPS];
+		double m, lo, hi, p99_med, rmed, rlo, rhi, mn, nlo, nhi, mt, tlo, thi;
+
+		for (unsigned r = 0; r < reps; r++) {
+			tp[r] = rt[r][c].steady;
+			p99[r] = rt[r][c].steady_p99_ms;
+			rp[r] = rt[r][0].steady_p99_ms > 0 ? p99[r] / rt[r][0].steady_p99_ms : 0;
+			rt_never[r] = rt[r][0].steady > 0 ? tp[r] / rt[r][0].steady : 0;
+			rt_thp[r] = rt[r][2].steady > 0 ? tp[r] / rt[r][2].steady : 0;
+		}
+		stats(tp, reps, &m, &lo, &hi);
+		stats(p99, reps, &p99_med, &lo, &hi);
+		stats(rp, reps, &rmed, &rlo, &rhi);
+		stats(rt_never, reps, &mn, &nlo, &nhi);
+		stats(rt_thp, reps, &mt, &tlo, &thi);
+		printf("| %s | %.1fk | %.3f ms | %.2f (%.2f-%.2f) | %.3f (%.3f-%.3f) | %.3f "
+		       "(%.3f-%.3f) | %" PRIu64 " MiB | %" PRIu64 " MiB |\n",
+		       bench_configs[rcfgs[c]].name, m / 1e3, p99_med, rmed, rlo, rhi, mn, nlo, nhi,
+		       mt, tlo, thi, rt[reps - 1][c].huge >> 20, rt[reps - 1][c].rss >> 20);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct bench_env env = { 0 };
 	const char *only = NULL;
+	uint64_t redis_keys = 0;
 	bool json = false;
 
 	for (int i = 1; i < argc; i++) {
@@ -352,6 +401,8 @@ int main(int argc, char **argv)
 			hot_mib = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--json"))
 			json = true;
+		else if (!strcmp(argv[i], "--redis") && i + 1 < argc)
+			redis_keys = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--budget") && i + 1 < argc && nr_cfgs < MAX_CFGS) {
 			/* One more oracle-fed udamos at this mmap_lock budget. */
 			struct lat_cfg *c = &cfgs[nr_cfgs++];
@@ -376,6 +427,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	env.udamos = udamos_bin;
+	if (redis_keys) {
+		int rc;
+
+		if (bench_thp_guard(&env))
+			return 3;
+		rc = redis_rounds(&env, redis_keys);
+		udamos_guard_restore(&env.guard);
+		return rc;
+	}
 	if (only)
 		for (int c = 1; c < NR_BASE; c++)
 			if (!strchr(only, '0' + c))

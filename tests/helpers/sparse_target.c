@@ -18,7 +18,7 @@ int main(void)
 {
 	uint64_t page, huge;
 	uint8_t *raw, *mem;
-	volatile uint64_t sum = 0;
+	uint64_t sum = 0;
 
 	if (udamos_kernel_geometry(&page, &huge))
 		return 1;
@@ -32,8 +32,11 @@ int main(void)
 			mem[w * huge + p * page] = (uint8_t)(w + 1);
 	printf("%p\n", (void *)mem);
 	fflush(stdout);
-	for (;;)
+	for (;;) {
 		for (uint64_t w = 0; w < NR_WIN; w++)
 			for (uint64_t p = 0; p < huge / page; p += w < 2 ? 1 : 2)
 				sum += mem[w * huge + p * page];
+		/* The reads are the point: keep the compiler from dropping them. */
+		__asm__ __volatile__("" : : "r"(sum) : "memory");
+	}
 }

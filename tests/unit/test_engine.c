@@ -29,6 +29,7 @@ struct mock {
 	uint32_t free_rate;
 	uint64_t passed_div;	/* sz_filter_passed = size / passed_div */
 	uint64_t budget_ns[64];	/* each call's time budget */
+	uint64_t stop_after;	/* nonzero: stop short this far into each call */
 };
 
 static void mock_apply(void *ctx, const struct udamos_apply_req *req,
@@ -44,6 +45,10 @@ static void mock_apply(void *ctx, const struct udamos_apply_req *req,
 	res->sz_applied = req->end - req->start;
 	res->sz_filter_passed = (req->end - req->start) / (m->passed_div ? m->passed_div : 1);
 	res->elapsed_ns = m->elapsed_ns;
+	if (m->stop_after && req->end - req->start > m->stop_after) {
+		res->stopped = true;
+		res->stopped_at = req->start + m->stop_after;
+	}
 	if (req->target == m->gone_target)
 		res->target_gone = true;
 }
@@ -318,6 +323,30 @@ static void test_action_resets_age(void **state)
 }
 
 /*
+ * An actuator that stops short (its time or lock allowance ran out) is
+ * charged for what it went through, and only that part turns young: the
+ * rest is taken up at the very next apply.
+ */
+static void test_stopped_short_charges_and_resets_only_the_done_part(void **state)
+{
+	struct udamos_region r = { 0, MiB(8), 10, 50 };
+	struct udamos_scheme *s = scheme(state, UDAMOS_ACTION_COLD);
+
+	s->pattern.age = (struct udamos_range){ 3, UDAMOS_UNLIMITED };
+	s->quota.sz = MiB(64);
+	s->quota.reset_interval_ms = 1000;
+	calls_of(state)->stop_after = MiB(2);
+	feed(state, AGGR, &r, 1);
+	assert_int_equal(s->state.charged_sz, MiB(2));
+	r.age++;
+	feed(state, 2 * AGGR, &r, 1);
+	/* The next apply starts where the first stopped. */
+	assert_int_equal(calls_of(state)->n, 2);
+	assert_int_equal(calls_of(state)->calls[1].start, MiB(2));
+	assert_int_equal(s->state.charged_sz, MiB(4));
+}
+
+/*
  * A region larger than the quota, which the source never splits: the
  * piece acted on is young again, the rest keeps its age, so the next
  * interval goes on where the last stopped instead of redoing the start
@@ -457,6 +486,7 @@ static void test_resets_bounded_by_ranges(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_stopped_short_charges_and_resets_only_the_done_part),
 		T(test_apply_interval),
 		T(test_binding_quota_ranks_hottest_first),
 		T(test_cold_action_ranks_coldest_first),
