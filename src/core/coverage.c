@@ -8,32 +8,62 @@
 
 #include "core/hugewin.h"
 
+/* Windows checked per reading at most: a 64 GiB hot set has 32768, and
+ * each check is a few pagemap reads of the target. */
+#define MAX_CHECKED 1024
+
+static bool hot_windows(const struct udamos_pattern *p, const struct udamos_snapshot *s,
+			size_t k, uint64_t *first, uint64_t *end)
+{
+	const struct udamos_region *r = &s->regions[k];
+
+	return udamos_pattern_match(p, r, s->max_nr_accesses, s->aggr_us) &&
+	       udamos_owned_windows(r->start, r->end, first, end);
+}
+
 int udamos_hot_coverage(const struct udamos_pattern *p, const struct udamos_env *env,
 			const struct udamos_snapshot *snaps, size_t nr_snaps,
 			struct udamos_coverage *out)
 {
 	struct udamos_pattern ageless = *p;
+	uint64_t huge_sz = udamos_huge_size(), nr = 0, stride, idx = 0, seen = 0, found = 0;
 
 	*out = (struct udamos_coverage){ 0 };
 	if (!env->huge_bytes)
 		return -ENODATA;
 	ageless.age.min = 0;
 	ageless.age.max = UINT64_MAX;
-	for (size_t i = 0; i < nr_snaps; i++) {
-		const struct udamos_snapshot *s = &snaps[i];
+	for (size_t i = 0; i < nr_snaps; i++)
+		for (size_t k = 0; k < snaps[i].nr_regions; k++) {
+			uint64_t first, end;
 
-		for (size_t k = 0; k < s->nr_regions; k++) {
-			const struct udamos_region *r = &s->regions[k];
-			uint64_t first, end, huge;
-
-			if (!udamos_pattern_match(&ageless, r, s->max_nr_accesses, s->aggr_us) ||
-			    !udamos_owned_windows(r->start, r->end, &first, &end))
-				continue;
-			out->hot += end - first;
-			if (!env->huge_bytes(env->ctx, s->target, first, end, &huge))
-				out->huge += huge < end - first ? huge : end - first;
+			if (hot_windows(&ageless, &snaps[i], k, &first, &end))
+				nr += (end - first) / huge_sz;
 		}
-	}
+	out->hot = nr * huge_sz;
+	/* Beyond MAX_CHECKED, every stride-th window stands for its stride. */
+	stride = nr > MAX_CHECKED ? (nr + MAX_CHECKED - 1) / MAX_CHECKED : 1;
+	for (size_t i = 0; i < nr_snaps; i++)
+		for (size_t k = 0; k < snaps[i].nr_regions; k++) {
+			uint64_t first, end, w, h;
+
+			if (!hot_windows(&ageless, &snaps[i], k, &first, &end))
+				continue;
+			if (stride == 1) {
+				if (!env->huge_bytes(env->ctx, snaps[i].target, first, end, &h))
+					found += h < end - first ? h : end - first;
+				continue;
+			}
+			for (w = first; w < end; w += huge_sz, idx++) {
+				if (idx % stride)
+					continue;
+				seen++;
+				if (!env->huge_bytes(env->ctx, snaps[i].target, w, w + huge_sz, &h) && h)
+					found++;
+			}
+		}
+	out->huge = stride == 1 ? found :
+		(uint64_t)((unsigned __int128)found * out->hot / (seen ? seen : 1));
 	return 0;
 }
 

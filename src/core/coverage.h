@@ -18,8 +18,10 @@ struct udamos_coverage {
 /*
  * Hot windows: those a region matching the pattern's size and access-rate
  * bounds owns (core/hugewin.h).  Age is left out: an action resets the
- * age of what it acted on, and collapsed memory is still hot.  Returns 0,
- * or -ENODATA when env cannot tell huge pages.
+ * age of what it acted on, and collapsed memory is still hot.  Past 1024
+ * hot windows an evenly spaced 1024 of them are checked and stand for the
+ * rest (each check costs the target a few pagemap reads).  Returns 0, or
+ * -ENODATA when env cannot tell huge pages.
  */
 int udamos_hot_coverage(const struct udamos_pattern *p, const struct udamos_env *env,
 			const struct udamos_snapshot *snaps, size_t nr_snaps,

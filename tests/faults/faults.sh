@@ -186,9 +186,20 @@ same_state memcg-limit
 #    watermark; collapse stops, and resumes once the hog is gone.
 wl a 1024 512
 filled "$a_pid"
-# Measured with the target in place: its 1 GiB is itself 4% of memory.
-free_permil=$(awk '/^MemTotal/ { t = $2 } /^MemFree/ { f = $2 } END { printf "%d", f * 1000 / t }' /proc/meminfo)
-low=$((free_permil - 30))	# 3% of memory below what is free now; the hog takes 8%
+# Measured with the target in place (its 1 GiB is itself 4% of memory),
+# once the earlier checks' processes are gone: memory a killed target
+# frees after the measurement would lift free memory back over the mark
+# (seen once: one quota's worth collapsed under the hog).
+free_now() {
+	awk '/^MemTotal/ { t = $2 } /^MemFree/ { f = $2 } END { printf "%d", f * 1000 / t }' /proc/meminfo
+}
+free_permil=$(free_now)
+for _ in $(seq 20); do
+	sleep 1
+	[ "$(free_now)" = "$free_permil" ] && break
+	free_permil=$(free_now)
+done
+low=$((free_permil - 30))	# 3% of memory below what is free now; the hog takes 12%
 "$UDAMOS" run --pid "$a_pid" --source "oracle:hot=$a_hot" --duration 40 \
 	--damos_action collapse --damos_sz_region 2M max --damos_access_rate 5% max \
 	--damos_age 0 max --damos_quotas 0 16M 1s 0 1 1 --damos_filter huge matching reject \
@@ -196,7 +207,7 @@ low=$((free_permil - 30))	# 3% of memory below what is free now; the hog takes 8
 run=$!
 sleep 3
 h0=$(huge_kb "$a_pid")
-hog_mib=$(awk '/^MemTotal/ { printf "%d", $2 * 0.08 / 1024 }' /proc/meminfo)
+hog_mib=$(awk '/^MemTotal/ { printf "%d", $2 * 0.12 / 1024 }' /proc/meminfo)
 python3 -c "import time; b = bytearray($hog_mib * $MiB); time.sleep(10)" &
 hog=$!
 pids+=("$hog")

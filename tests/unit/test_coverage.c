@@ -76,6 +76,26 @@ static void test_hot_is_size_and_rate_not_age(void **state)
 	udamos_scheme_release(&s);
 }
 
+/* A hot set of 8192 windows is read through 1024 of them, evenly. */
+static void test_large_hot_sets_are_sampled(void **state)
+{
+	struct udamos_scheme s;
+	struct mem m = { .huge_from = GiB(4) };
+	struct udamos_env env = { .huge_bytes = mock_huge, .ctx = &m };
+	struct udamos_region r = { 0, GiB(16), 20, 100 };
+	struct udamos_snapshot sn = { .time_us = AGGR, .aggr_us = AGGR, .max_nr_accesses = 20,
+		.nr_regions = 1, .regions = &r };
+	struct udamos_coverage c;
+
+	(void)state;
+	udamos_scheme_default_collapse(&s);
+	assert_int_equal(udamos_hot_coverage(&s.pattern, &env, &sn, 1, &c), 0);
+	assert_int_equal(c.hot, GiB(16));
+	assert_int_equal(c.huge, GiB(12));
+	assert_int_equal(udamos_coverage_bp(&c), 7500);
+	udamos_scheme_release(&s);
+}
+
 static void test_default_scheme_stops_once_covered(void **state)
 {
 	struct udamos_scheme s;
@@ -124,6 +144,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hot_is_size_and_rate_not_age),
+		cmocka_unit_test(test_large_hot_sets_are_sampled),
 		cmocka_unit_test(test_default_scheme_stops_once_covered),
 	};
 
