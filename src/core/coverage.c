@@ -40,12 +40,13 @@ int udamos_hot_coverage(const struct udamos_pattern *p, const struct udamos_env 
 			if (hot_windows(&ageless, &snaps[i], k, &first, &end))
 				nr += (end - first) / huge_sz;
 		}
-	out->hot = nr * huge_sz;
+	/* Saturated: only a hostile recording gets near. */
+	out->hot = nr > UINT64_MAX / huge_sz ? UINT64_MAX : nr * huge_sz;
 	/* Beyond MAX_CHECKED, every stride-th window stands for its stride. */
 	stride = nr > MAX_CHECKED ? (nr + MAX_CHECKED - 1) / MAX_CHECKED : 1;
 	for (size_t i = 0; i < nr_snaps; i++)
 		for (size_t k = 0; k < snaps[i].nr_regions; k++) {
-			uint64_t first, end, w, h;
+			uint64_t first, end, w, h, n, j;
 
 			if (!hot_windows(&ageless, &snaps[i], k, &first, &end))
 				continue;
@@ -54,13 +55,16 @@ int udamos_hot_coverage(const struct udamos_pattern *p, const struct udamos_env 
 					found += h < end - first ? h : end - first;
 				continue;
 			}
-			for (w = first; w < end; w += huge_sz, idx++) {
-				if (idx % stride)
-					continue;
+			/* Straight to the sampled windows: a recording may hold a
+			 * region as wide as the address space. */
+			n = (end - first) / huge_sz;
+			for (j = (stride - idx % stride) % stride; j < n; j += stride) {
+				w = first + j * huge_sz;
 				seen++;
 				if (!env->huge_bytes(env->ctx, snaps[i].target, w, w + huge_sz, &h) && h)
 					found++;
 			}
+			idx += n;
 		}
 	out->huge = stride == 1 ? found :
 		(uint64_t)((unsigned __int128)found * out->hot / (seen ? seen : 1));
