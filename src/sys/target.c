@@ -53,21 +53,28 @@ void udamos_target_new_pass(struct udamos_target *t)
 	t->looked_up_fresh = false;
 }
 
-/* A hit in this pass's lookups: the mapping holding addr. */
-static const struct udamos_vma *looked_up(const struct udamos_target *t, uint64_t addr)
+/* Index of the first of n sorted mappings ending above addr (n if none). */
+static size_t first_ending_above(const struct udamos_vma *v, size_t n, uint64_t addr)
 {
-	size_t lo = 0, hi = t->nr_looked_up;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (t->looked_up[mid].end <= addr)
+		if (v[mid].end <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < t->nr_looked_up && t->looked_up[lo].start <= addr ?
-		&t->looked_up[lo] : NULL;
+	return lo;
+}
+
+/* A hit in this pass's lookups: the mapping holding addr. */
+static const struct udamos_vma *looked_up(const struct udamos_target *t, uint64_t addr)
+{
+	size_t i = first_ending_above(t->looked_up, t->nr_looked_up, addr);
+
+	return i < t->nr_looked_up && t->looked_up[i].start <= addr ? &t->looked_up[i] : NULL;
 }
 
 static void remember(struct udamos_target *t, const struct udamos_vma *v)
@@ -151,17 +158,7 @@ int udamos_target_vmas(struct udamos_target *t)
 
 size_t udamos_target_vma_from(const struct udamos_target *t, uint64_t addr)
 {
-	size_t lo = 0, hi = t->nr_vmas;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->vmas[mid].end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return first_ending_above(t->vmas, t->nr_vmas, addr);
 }
 
 const struct udamos_vma *udamos_target_vma_of(const struct udamos_target *t,
