@@ -163,7 +163,7 @@ if [ -w $MEMCG/cgroup.procs ]; then
 	# Filled, then held at exactly what it uses.
 	filled "$a_pid"
 	cat "$cg/memory.usage_in_bytes" >"$cg/memory.limit_in_bytes"
-	"$UDAMOS" run --pid "$a_pid" --source "oracle:hot=$a_hot" --duration 10 --json \
+	"$UDAMOS" run --pid "$a_pid" --source "oracle:hot=$a_hot" --duration 6 --json \
 		>"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	failed=$(grep -o '"failures":{[^}]*}' "$tmp/out" | head -1)
@@ -172,7 +172,7 @@ if [ -w $MEMCG/cgroup.procs ]; then
 	cpu=$(sed -n 's/.*"cpu_pct":\([0-9.]*\).*/\1/p' "$tmp/out" | head -1)
 	if [ $rc = 0 ] && kill -0 "$a_pid" 2>/dev/null && [ "$nfail" -gt 0 ] &&
 	   awk -v c="${cpu:-100}" 'BEGIN { exit !(c < 20) }'; then
-		ok memcg-limit "$nfail refused in $tried tries over 10 s ($failed), udamos CPU ${cpu}%, target alive"
+		ok memcg-limit "$nfail refused in $tried tries over 6 s ($failed), udamos CPU ${cpu}%, target alive"
 	else
 		bad memcg-limit "exit $rc, $failed, CPU ${cpu:-?}%, target $(kill -0 "$a_pid" 2>/dev/null && echo alive || echo dead): $(head -c 300 "$tmp/err")"
 	fi

@@ -46,9 +46,17 @@ before=$(fingerprint)
 
 # Whether this kdamond, as its owner set it up today, can single out a hot
 # set at all (tests/helpers/kdamond_resolves.sh says why it may not).
-resolves=$("$(dirname "$0")/../helpers/kdamond_resolves.sh" "$UDAMOS" "$WORKLOAD")
-resolved=$?
-echo "$resolves"
+# Under the sanitizers, which look for memory errors, not figures, the
+# gate is not asked and a short run reads and acts (CI's 20 minutes).
+run_s=12
+if [ -n "${UDAMOS_SANITIZED:-}" ]; then
+	resolved=1 run_s=6 no_figures="the sanitized build leaves them to the gcc one"
+else
+	resolves=$("$(dirname "$0")/../helpers/kdamond_resolves.sh" "$UDAMOS" "$WORKLOAD")
+	resolved=$?
+	echo "$resolves"
+	no_figures="the shared kdamond does not resolve hot sets here now"
+fi
 
 # The real thing, under strace: every open of a file, by every process.
 # LeakSanitizer cannot run under ptrace: off for this one command (the
@@ -62,14 +70,14 @@ if [ $resolved = 0 ]; then
 else
 	# The collapse figures cannot be had from this kdamond today; what
 	# still holds is that udamos reads it and never writes it.
-	echo "SKIP (collapse figures): the shared kdamond does not resolve hot sets here now"
+	echo "SKIP (collapse figures): $no_figures"
 	"$WORKLOAD" fd=3 footprint=268435456 hot_offset=67108864 hot_size=67108864 hot_stride=1 \
 		page_rate=0 move_after_us=0 move_offset=0 nohuge_offset_plus1=0 flags=0 3<>/dev/zero &
 	w=$!
 	sleep 1
 	ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
 		strace -f -qq -e trace=open,openat,openat2 -o "$tmp/trace" \
-		"$UDAMOS" run --pid $w --duration 12 --quiet >/dev/null 2>"$tmp/err"
+		"$UDAMOS" run --pid $w --duration $run_s --quiet >/dev/null 2>"$tmp/err"
 	rc=$?
 	kill $w
 	[ $rc = 0 ] || { echo "FAIL: a run with the shared kdamond (exit $rc): $(cat "$tmp/err")"; failures=1; }
@@ -100,5 +108,5 @@ after=$(fingerprint)
 [ "$before" = "$after" ] || { echo "FAIL: the foreign kdamond changed:"; diff <(echo "$before") <(echo "$after"); failures=1; }
 ls /sys/kernel/tracing/instances 2>/dev/null | grep -q udamos &&
 	{ echo "FAIL: a udamos trace instance is left"; failures=1; }
-[ $failures = 0 ] && echo "PASSED: shared kdamond $foreign read, never written; own kdamond refused$([ $resolved = 0 ] || echo "; collapse figures skipped: the kdamond does not resolve hot sets now")"
+[ $failures = 0 ] && echo "PASSED: shared kdamond $foreign read, never written; own kdamond refused$([ $resolved = 0 ] || echo "; collapse figures skipped: $no_figures")"
 exit $failures

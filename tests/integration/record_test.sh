@@ -58,13 +58,17 @@ src=auto
 # Where the monitor is a kdamond someone else set up, how much of the hot
 # set it can single out today is the owner's doing: the figures below are
 # asserted only where it resolves one (tests/helpers/kdamond_resolves.sh).
-resolves=1
-if grep -q on /sys/kernel/mm/damon/admin/kdamonds/*/state 2>/dev/null; then
+# Under the sanitizers, which look for memory errors, not figures, the
+# gate is not asked and shorter runs take every path (CI's 20 minutes).
+resolves=1 record_s=30 access_s=12 run_s=30
+if [ -n "${UDAMOS_SANITIZED:-}" ]; then
+	resolves=0 record_s=15 access_s=6 run_s=10
+elif grep -q on /sys/kernel/mm/damon/admin/kdamonds/*/state 2>/dev/null; then
 	"$(dirname "$0")/../helpers/kdamond_resolves.sh" "$UDAMOS" "$WORKLOAD" || resolves=0
 fi
 
 # 1. Record for a few seconds, with a progress line.
-if "$UDAMOS" record --pid $wl -o "$tmp/r.rec" --duration 30 --source "$src" >"$tmp/out" 2>"$tmp/err" &&
+if "$UDAMOS" record --pid $wl -o "$tmp/r.rec" --duration $record_s --source "$src" >"$tmp/out" 2>"$tmp/err" &&
 	grep -q "snapshots" "$tmp/err" && grep -q "recorded" "$tmp/out" &&
 	grep -q "monitoring: " "$tmp/err"; then
 	ok "record: $(cat "$tmp/out")"
@@ -79,20 +83,21 @@ fi
 "$UDAMOS" report wss "$tmp/r.rec" --json --threshold 50 >"$tmp/wss.json" || fail "report wss exited $?"
 "$UDAMOS" report coverage "$tmp/r.rec" --json >"$tmp/cov.json" || fail "report coverage exited $?"
 "$UDAMOS" simulate "$tmp/r.rec" --json >"$tmp/sim.json" || fail "simulate exited $?"
-"$UDAMOS" report access --pid $wl --source "$src" --duration 12 --json >"$tmp/live-access.json" \
+"$UDAMOS" report access --pid $wl --source "$src" --duration $access_s --json >"$tmp/live-access.json" \
 	2>"$tmp/err" || fail "report access --pid: $(cat "$tmp/err")"
 for kind in heatmap access wss coverage; do
 	"$UDAMOS" report $kind "$tmp/r.rec" >/dev/null || fail "report $kind (text) exited $?"
 done
 
 # 3. The live run of the same (default) scheme, then its huge windows.
-"$UDAMOS" run --pid $wl --source "$src" --duration 30 --quiet >/dev/null 2>"$tmp/err" ||
+"$UDAMOS" run --pid $wl --source "$src" --duration $run_s --quiet >/dev/null 2>"$tmp/err" ||
 	fail "live run: $(cat "$tmp/err")"
 "$HUGE_WINDOWS" $wl $base $((base + 1024 * MiB)) >"$tmp/live.txt" || fail "huge_windows failed"
 
-python3 - "$tmp" $hot_start $hot_end $resolves <<'PY' || failures=$((failures + 1))
+python3 - "$tmp" $hot_start $hot_end $resolves $record_s <<'PY' || failures=$((failures + 1))
 import json, sys, xml.etree.ElementTree as ET
 tmp, hs, he, resolves = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
+record_s = int(sys.argv[5])
 W = 2 << 20
 bad = []
 def check(cond, what, figure=False):
@@ -162,7 +167,10 @@ check(len(extra) * 10 <= max(len(sim_w), 10),
       f"simulate agrees with the live run: {len(sim_w)} simulated, {len(live_w)} live, "
       f"{len(extra)} simulated that the live run left (at most a tenth)", True)
 cov = json.load(open(f"{tmp}/cov.json"))["series"]
-check(len(cov) >= 4, f"coverage: {len(cov)} points")
+# A point per aggregation (5 s on the kdamond this machine kind runs),
+# less the first, and one for a late start.
+want_points = max(2, record_s // 5 - 2)
+check(len(cov) >= want_points, f"coverage: {len(cov)} points (at least {want_points})")
 check(cov[-1]["hot_bytes"] > 0, f"coverage: {cov[-1]['hot_bytes'] >> 20} MiB hot at the end", True)
 sys.exit(1 if bad else 0)
 PY
