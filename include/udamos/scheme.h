@@ -203,6 +203,10 @@ struct udamos_scheme {
 	struct udamos_watermarks wmarks;
 	struct udamos_filter filters[UDAMOS_MAX_FILTERS];
 	size_t nr_filters;
+	/* The targets it may act on, one bit per target index; 0: all.  How
+	 * one monitor serves several daemon contexts, each with its own
+	 * schemes (a target filter per target would not fit in filters[]). */
+	uint64_t targets;
 
 	enum udamos_apply_by apply_by;
 	/* Applied by kernel DAMON itself: the engine skips it, and its stats

@@ -12,12 +12,14 @@
 
 #include "run/runner.h"
 
+int cmd_daemon(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 /*

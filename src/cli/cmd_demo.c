@@ -94,7 +94,7 @@ static double watched_pct(const struct udamos_run_result *res)
 	return t->resident ? 100.0 * (double)t->watched / (double)t->resident : 0.0;
 }
 
-static void on_tick(void *ctx, const struct udamos_run_result *res)
+static bool on_tick(void *ctx, const struct udamos_run_result *res)
 {
 	struct demo *d = ctx;
 	uint64_t now = udamos_now_us();
@@ -106,7 +106,7 @@ static void on_tick(void *ctx, const struct udamos_run_result *res)
 			printf("demo: monitoring: %s\n", cli_monitoring_label(res));
 	}
 	if (now < d->next_view_us)
-		return;
+		return true;
 	d->next_view_us = now + 1000000;
 	t = sample_tput(d);
 	coverage(d);
@@ -124,6 +124,7 @@ static void on_tick(void *ctx, const struct udamos_run_result *res)
 		       (strcmp(res->source, "shared") ? res->kernel_cpu_us : 0)) /
 		       (double)res->elapsed_us : 0.0, watched_pct(res));
 	fflush(stdout);
+	return true;
 }
 
 static int parse(int argc, char **argv, struct demo *d)

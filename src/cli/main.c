@@ -19,12 +19,14 @@ static const char usage[] =
 "pages now, through process_madvise(MADV_COLLAPSE).\n"
 "\n"
 "Commands:\n"
+"  daemon     run as a service over the processes a config selects\n"
 "  demo       see collapse at work on a built-in workload (udamos demo --help)\n"
 "  features   what this kernel offers and which paths udamos takes [--json]\n"
 "  record     record processes' access snapshots to a file (udamos record --help)\n"
 "  report     heatmap, working sets, regions, coverage (udamos report --help)\n"
 "  run        apply schemes to processes (udamos run --help)\n"
 "  simulate   replay a recording through schemes, touching nothing\n"
+"  status     ask the running daemon [--json|--prometheus]\n"
 "  version    print the version\n"
 "\n"
 "Exit status: 0 ok, 1 runtime failure, 2 bad input, 3 missing privilege\n"
@@ -48,12 +50,14 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
+		{ "daemon", cmd_daemon },
 		{ "demo", cmd_demo },
 		{ "features", cmd_features },
 		{ "record", cmd_record },
 		{ "report", cmd_report },
 		{ "run", cmd_run },
 		{ "simulate", cmd_simulate },
+		{ "status", cmd_status },
 		{ "version", cmd_version },
 		{ "--version", cmd_version },
 	};

@@ -33,7 +33,8 @@
 struct ctx {
 	char *why;
 	size_t len;
-	char path[128];
+	char path[192];
+	const char *prefix;	/* of every path: where the list sits */
 };
 
 static int fail(struct ctx *c, const char *fmt, ...)
@@ -296,10 +297,10 @@ static int parse_scheme(struct ctx *c, size_t idx, json_object *o,
 	};
 	static const char *const keys[] = { "action", "access_pattern", "apply_interval",
 		"quotas", "watermarks", "filters", "apply_by", NULL };
-	char base[64], sub[96];
+	char base[96], sub[128];
 	json_object *v;
 
-	snprintf(base, sizeof(base), "schemes[%zu]", idx);
+	snprintf(base, sizeof(base), "%sschemes[%zu]", c->prefix, idx);
 	if (check_keys(c, base, o, keys))
 		return -EINVAL;
 	if (!json_object_object_get_ex(o, "action", &v)) {
@@ -327,10 +328,39 @@ static int parse_scheme(struct ctx *c, size_t idx, json_object *o,
 	return 0;
 }
 
+static int parse_list(struct ctx *c, json_object *list, struct udamos_scheme **schemes,
+		      size_t *nr)
+{
+	int err = 0;
+
+	if (!json_object_array_length(list))
+		return fail(c, "no schemes; give at least one");
+	for (size_t i = 0; !err && i < json_object_array_length(list); i++) {
+		struct udamos_scheme *s = udamos_schemes_push(schemes, nr, UDAMOS_ACTION_STAT);
+
+		if (!s)
+			return -ENOMEM;
+		err = parse_scheme(c, i, json_object_array_get_idx(list, i), s);
+	}
+	return err;
+}
+
+int udamos_schemes_from_json_list(json_object *list, const char *prefix,
+				  struct udamos_scheme **schemes, size_t *nr,
+				  char *why, size_t why_len)
+{
+	struct ctx c = { .why = why, .len = why_len, .prefix = prefix };
+
+	snprintf(c.path, sizeof(c.path), "%sschemes", prefix);
+	if (!json_object_is_type(list, json_type_array))
+		return fail(&c, "expected a list of schemes");
+	return parse_list(&c, list, schemes, nr);
+}
+
 int udamos_schemes_from_json(const char *text, struct udamos_scheme **schemes,
 			     size_t *nr, char *why, size_t why_len)
 {
-	struct ctx c = { .why = why, .len = why_len, .path = "scheme file" };
+	struct ctx c = { .why = why, .len = why_len, .path = "scheme file", .prefix = "" };
 	enum json_tokener_error jerr;
 	json_object *root = json_tokener_parse_verbose(text, &jerr), *list = NULL;
 	int err = 0;
@@ -346,17 +376,8 @@ int udamos_schemes_from_json(const char *text, struct udamos_scheme **schemes,
 		 !json_object_object_get_ex(root, "schemes", &list) ||
 		 !json_object_is_type(list, json_type_array))
 		err = fail(&c, "expected {\"schemes\": [...]} or a list of schemes");
-	if (!err && !json_object_array_length(list))
-		err = fail(&c, "no schemes; give at least one");
-	for (size_t i = 0; !err && i < json_object_array_length(list); i++) {
-		struct udamos_scheme *s = udamos_schemes_push(schemes, nr, UDAMOS_ACTION_STAT);
-
-		if (!s) {
-			err = -ENOMEM;
-			break;
-		}
-		err = parse_scheme(&c, i, json_object_array_get_idx(list, i), s);
-	}
+	if (!err)
+		err = parse_list(&c, list, schemes, nr);
 	json_object_put(root);
 	return err;
 }

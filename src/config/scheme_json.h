@@ -18,6 +18,16 @@
 int udamos_schemes_from_json(const char *text, struct udamos_scheme **schemes,
 			     size_t *nr, char *why, size_t why_len);
 
+/*
+ * The same for a list inside a larger document (the daemon's config):
+ * prefix is where the list sits ("contexts[0]."), so that a reason names
+ * the whole path.
+ */
+struct json_object;
+int udamos_schemes_from_json_list(struct json_object *list, const char *prefix,
+				  struct udamos_scheme **schemes, size_t *nr,
+				  char *why, size_t why_len);
+
 /* Reads and parses a file; the reason also names the file. */
 int udamos_schemes_from_file(const char *path, struct udamos_scheme **schemes,
 			     size_t *nr, char *why, size_t why_len);

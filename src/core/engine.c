@@ -163,7 +163,8 @@ static int collect(struct udamos_engine *e, struct udamos_scheme *s,
 	for (size_t i = 0; i < nr_snaps; i++) {
 		const struct udamos_snapshot *sn = &snaps[i];
 
-		if (udamos_engine_target_gone(e, sn->target))
+		if (udamos_engine_target_gone(e, sn->target) ||
+		    (s->targets && (sn->target >= 64 || !(s->targets >> sn->target & 1))))
 			continue;
 		for (size_t k = 0; k < sn->nr_regions; k++) {
 			size_t nr_cuts = reset_cuts(e, sn->target, &sn->regions[k], &cuts, &cap_cuts);

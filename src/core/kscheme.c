@@ -116,6 +116,13 @@ int udamos_kscheme_from(const struct udamos_scheme *s, uint64_t sample_us, uint6
 		.wmark_interval_us = s->wmarks.interval_us, .wmark_high = s->wmarks.high,
 		.wmark_mid = s->wmarks.mid, .wmark_low = s->wmarks.low,
 	};
+	if (s->targets) {
+		snprintf(why, len, "%s: a scheme for some of the targets only (a daemon "
+			 "context among several) cannot be applied by the kdamond, which serves "
+			 "every context; let udamos apply it (apply_by udamos)",
+			 udamos_action_name(s->action));
+		return -EINVAL;
+	}
 	if (translate_filters(s, out, why, len) || translate_goals(&s->quota, out, why, len))
 		return -EINVAL;
 	/* Closed ranges in counts: round the lower bound up and the upper

@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 
 #include "action/madvise.h"
+#include "core/coverage.h"
 #include "core/kscheme.h"
 #include "core/units.h"
 #include "run/sysenv.h"
@@ -57,6 +58,7 @@ struct run {
 	size_t nr_kschemes;
 	char *why;
 	size_t why_len;
+	uint64_t next_measure_us;
 };
 
 static enum udamos_status say(struct run *r, enum udamos_status st, const char *fmt, ...)
@@ -95,6 +97,7 @@ static enum udamos_status open_targets(struct run *r)
 		pid_t pid = r->cfg->pids[i];
 		int err = udamos_target_open(&r->targets[i], pid);
 
+		r->res->refused_pid = pid;
 		if (err == -ESRCH)
 			return say(r, UDAMOS_ERR_INPUT,
 				   "--pid %d: no such process; check the PID (ps -p %d)", pid, pid);
@@ -105,6 +108,7 @@ static enum udamos_status open_targets(struct run *r)
 		if (err)
 			return say(r, UDAMOS_ERR_RUNTIME, "--pid %d: cannot open it: %s",
 				   pid, strerror(-err));
+		r->res->refused_pid = 0;
 		r->nr_opened++;
 		r->res->targets[i].pid = pid;
 		r->res->targets[i].collapsible = true;
@@ -119,6 +123,7 @@ static enum udamos_status probe_advice(struct run *r, struct udamos_target *t,
 	int advice = udamos_action_advice(action);
 	int err = udamos_madvise_probe(t->pidfd, advice);
 
+	r->res->refused_pid = err ? t->pid : 0;
 	switch (err) {
 	case 0:
 		return UDAMOS_OK;
@@ -201,6 +206,7 @@ static enum udamos_status preflight(struct run *r)
 	if (collapse_only && nr_disabled == r->nr_opened) {
 		pid_t pid = r->targets[first_disabled].pid;
 
+		r->res->refused_pid = pid;
 		return say(r, UDAMOS_ERR_ENV, THP_DISABLED_FMT, pid, pid);
 	}
 	for (size_t i = 0; i < r->nr_opened; i++)
@@ -441,6 +447,55 @@ static void action_costs(struct run *r, const struct udamos_madvise_actuator *ac
 	}
 }
 
+/* The scheme whose pattern says what is hot in target t: the first
+ * collapse scheme that acts on it, else the first scheme that does. */
+static const struct udamos_scheme *hot_scheme_of(const struct run *r, uint32_t t)
+{
+	const struct udamos_scheme *any = NULL;
+
+	for (size_t i = 0; i < r->cfg->nr_schemes; i++) {
+		const struct udamos_scheme *s = &r->cfg->schemes[i];
+
+		if (s->targets && (t >= 64 || !(s->targets >> t & 1)))
+			continue;
+		if (s->action == UDAMOS_ACTION_COLLAPSE)
+			return s;
+		any = any ? any : s;
+	}
+	return any;
+}
+
+static void measure_targets(struct run *r, const struct udamos_env *env,
+			    const struct udamos_snapshot *snaps, size_t nr)
+{
+	uint64_t now = udamos_now_us();
+
+	if (!r->cfg->target_stats_us || now < r->next_measure_us)
+		return;
+	r->next_measure_us = now + r->cfg->target_stats_us;
+	for (size_t k = 0; k < nr; k++) {
+		uint32_t t = snaps[k].target;
+		const struct udamos_scheme *s = hot_scheme_of(r, t);
+		struct udamos_run_target *rt;
+		struct udamos_coverage c;
+		struct udamos_mem_usage u;
+
+		if (t >= r->nr_opened || r->targets[t].gone)
+			continue;
+		rt = &r->res->targets[t];
+		if (udamos_read_mem_usage(rt->pid, r->targets[t].pidfd, &u))
+			continue;
+		rt->rss_now = u.rss;
+		rt->anon_huge_now = u.anon_huge;
+		rt->hot = rt->hot_huge = 0;
+		if (s && !udamos_hot_coverage(&s->pattern, env, &snaps[k], 1, &c)) {
+			rt->hot = c.hot;
+			rt->hot_huge = c.huge;
+		}
+		rt->measured = true;
+	}
+}
+
 static enum udamos_status loop(struct run *r)
 {
 	struct udamos_madvise_actuator act;
@@ -494,6 +549,7 @@ static enum udamos_status loop(struct run *r)
 		}
 		if (!reap(r))
 			break;
+		measure_targets(r, &env, snaps, nr);
 		/* After the pass, so that a goal the pass moved is fed now,
 		 * not one aggregation (up to 10 s when flushing) later. */
 		if (r->nr_kschemes && udamos_now_us() >= next_stats_us) {
@@ -504,9 +560,9 @@ static enum udamos_status loop(struct run *r)
 		r->res->elapsed_us = udamos_now_us() - t0;
 		r->res->cpu_us = udamos_self_cpu_us() - cpu0;
 		kernel_cpu(r, kpid, kcpu0);
-		if (r->cfg->on_tick)
-			r->cfg->on_tick(r->cfg->tick_ctx, r->res);
 		show_progress(r, r->res->elapsed_us);
+		if (r->cfg->on_tick && !r->cfg->on_tick(r->cfg->tick_ctx, r->res))
+			break;
 		if (r->cfg->duration_us && udamos_now_us() - t0 >= r->cfg->duration_us)
 			break;
 	}

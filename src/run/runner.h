@@ -39,8 +39,9 @@ struct udamos_run_cfg {
 	uint64_t duration_us;		/* 0: until the targets exit */
 	FILE *log;			/* one-line notices; NULL: silent */
 	FILE *progress;			/* live status line; NULL: none */
-	/* Called after every aggregation (the demo's live view). */
-	void (*on_tick)(void *ctx, const struct udamos_run_result *res);
+	/* Called after every aggregation (the demo's live view, the daemon's
+	 * status); returning false ends the run there, as a success. */
+	bool (*on_tick)(void *ctx, const struct udamos_run_result *res);
 	void *tick_ctx;
 	/* Called with every aggregation's snapshots, before schemes apply
 	 * (the recorder).  A nonzero return stops the run as a failure. */
@@ -51,6 +52,9 @@ struct udamos_run_cfg {
 	 * memory collapse may add.  0: the default; UINT64_MAX: no limit. */
 	uint64_t lock_ns_per_s;
 	uint64_t bloat_budget;
+	/* How often to measure each target's memory and hot-set coverage
+	 * for the result (the daemon's status); 0: never. */
+	uint64_t target_stats_us;
 };
 
 /* The defaults, chosen from bench/latency's figures (docs/performance.md). */
@@ -71,6 +75,10 @@ struct udamos_run_target {
 	uint64_t bloat, nr_bloat_skipped;
 	uint64_t lock_ns, nr_paced;
 	uint64_t nr_maps_reads, nr_vma_lookups;
+	/* At the last measurement (cfg target_stats_us): its memory, and its
+	 * hot set as the first collapse scheme acting on it calls hot. */
+	bool measured;
+	uint64_t rss_now, anon_huge_now, hot, hot_huge;
 };
 
 struct udamos_run_result {
@@ -84,6 +92,9 @@ struct udamos_run_result {
 	uint64_t tlb_flushes;		/* made for the accessed-bit blind spot */
 	uint64_t nr_aggregations;
 	bool interrupted;		/* stopped by SIGINT/SIGTERM */
+	/* The target a refusal at start is about (it exited, THP disabled,
+	 * no access), so that a caller that found it can leave it out. */
+	pid_t refused_pid;
 };
 
 /*

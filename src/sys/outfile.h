@@ -10,6 +10,7 @@
 #define UDAMOS_SYS_OUTFILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /*
@@ -18,5 +19,14 @@
  * stream, or NULL with errno set (ELOOP: a symlink was there).
  */
 FILE *udamos_outfile_open(const char *path, bool exclusive, unsigned mode);
+
+/*
+ * Replaces path's content with data at once: written to path.tmp beside
+ * it, then renamed over it, so that a reader (node_exporter's textfile
+ * collector) sees the old file or the new one, never half.  0, or -errno
+ * with one line in why.
+ */
+int udamos_outfile_replace(const char *path, const char *data, size_t len, unsigned mode,
+			   char *why, size_t why_len);
 
 #endif

@@ -103,6 +103,52 @@ one_line() { [ "$(grep -v 'udamos: monitoring:' "$1" | grep -c .)" -le 1 ]; }
 
 before=$(state)
 
+# 4. Memory pressure: a hog drives free memory under the scheme's low
+#    watermark; collapse stops, and resumes once the hog is gone.  First,
+#    before other cases' killed processes free memory late.
+wl a 1024 512
+filled "$a_pid"
+# Measured with the target in place (its 1 GiB is itself 4% of memory),
+# once the earlier checks' processes are gone: memory a killed target
+# frees after the measurement would lift free memory back over the mark
+# (seen once: one quota's worth collapsed under the hog).
+free_now() {
+	awk '/^MemTotal/ { t = $2 } /^MemFree/ { f = $2 } END { printf "%d", f * 1000 / t }' /proc/meminfo
+}
+free_permil=$(free_now)
+for _ in $(seq 20); do
+	sleep 1
+	[ "$(free_now)" = "$free_permil" ] && break
+	free_permil=$(free_now)
+done
+low=$((free_permil - 30))	# 3% of memory below what is free now; the hog takes 12%
+"$UDAMOS" run --pid "$a_pid" --source "oracle:hot=$a_hot" --duration 40 \
+	--damos_action collapse --damos_sz_region 2M max --damos_access_rate 5% max \
+	--damos_age 0 max --damos_quotas 0 16M 1s 0 1 1 --damos_filter huge matching reject \
+	--damos_wmarks free_mem_rate 500ms 1000 999 $low >"$tmp/out" 2>"$tmp/err" &
+run=$!
+sleep 3
+h0=$(huge_kb "$a_pid")
+hog_mib=$(awk '/^MemTotal/ { printf "%d", $2 * 0.12 / 1024 }' /proc/meminfo)
+python3 -c "import time; b = bytearray($hog_mib * $MiB); time.sleep(10)" &
+hog=$!
+pids+=("$hog")
+sleep 3
+h1=$(huge_kb "$a_pid")
+sleep 6
+h2=$(huge_kb "$a_pid")
+wait $hog
+sleep 5
+h3=$(huge_kb "$a_pid")
+kill -INT $run; wait $run
+if [ "$h0" -gt 0 ] && [ "$h2" = "$h1" ] && [ "$h3" -gt "$h2" ]; then
+	ok watermark "huge kB: $h0 before the hog, $h1 -> $h2 under it (stopped), $h3 after (resumed)"
+else
+	bad watermark "huge kB: $h0 before, $h1 -> $h2 under the hog, $h3 after; low watermark $low permil"
+fi
+kill -9 "$a_pid"
+same_state watermark
+
 # 1. The target exits while udamos acts on it: reported, no error.
 wl a 1024 512
 "$UDAMOS" run --pid "$a_pid" --source "oracle:hot=$a_hot" --duration 20 \
@@ -181,51 +227,6 @@ else
 	bad memcg-limit "no memory cgroup at $MEMCG"
 fi
 same_state memcg-limit
-
-# 4. Memory pressure: a hog drives free memory under the scheme's low
-#    watermark; collapse stops, and resumes once the hog is gone.
-wl a 1024 512
-filled "$a_pid"
-# Measured with the target in place (its 1 GiB is itself 4% of memory),
-# once the earlier checks' processes are gone: memory a killed target
-# frees after the measurement would lift free memory back over the mark
-# (seen once: one quota's worth collapsed under the hog).
-free_now() {
-	awk '/^MemTotal/ { t = $2 } /^MemFree/ { f = $2 } END { printf "%d", f * 1000 / t }' /proc/meminfo
-}
-free_permil=$(free_now)
-for _ in $(seq 20); do
-	sleep 1
-	[ "$(free_now)" = "$free_permil" ] && break
-	free_permil=$(free_now)
-done
-low=$((free_permil - 30))	# 3% of memory below what is free now; the hog takes 12%
-"$UDAMOS" run --pid "$a_pid" --source "oracle:hot=$a_hot" --duration 40 \
-	--damos_action collapse --damos_sz_region 2M max --damos_access_rate 5% max \
-	--damos_age 0 max --damos_quotas 0 16M 1s 0 1 1 --damos_filter huge matching reject \
-	--damos_wmarks free_mem_rate 500ms 1000 999 $low >"$tmp/out" 2>"$tmp/err" &
-run=$!
-sleep 3
-h0=$(huge_kb "$a_pid")
-hog_mib=$(awk '/^MemTotal/ { printf "%d", $2 * 0.12 / 1024 }' /proc/meminfo)
-python3 -c "import time; b = bytearray($hog_mib * $MiB); time.sleep(10)" &
-hog=$!
-pids+=("$hog")
-sleep 3
-h1=$(huge_kb "$a_pid")
-sleep 6
-h2=$(huge_kb "$a_pid")
-wait $hog
-sleep 5
-h3=$(huge_kb "$a_pid")
-kill -INT $run; wait $run
-if [ "$h0" -gt 0 ] && [ "$h2" = "$h1" ] && [ "$h3" -gt "$h2" ]; then
-	ok watermark "huge kB: $h0 before the hog, $h1 -> $h2 under it (stopped), $h3 after (resumed)"
-else
-	bad watermark "huge kB: $h0 before, $h1 -> $h2 under the hog, $h3 after; low watermark $low permil"
-fi
-kill -9 "$a_pid"
-same_state watermark
 
 # 5. /run is read-only: the demo and the shared source say which
 #    directory and why, in one line, and change nothing.

@@ -392,6 +392,23 @@ static void test_gone_target_is_dropped(void **state)
 	assert_int_equal(f->m.n, 4);
 }
 
+/* A daemon context's scheme acts on its own targets only. */
+static void test_targets_mask_limits_the_scheme(void **state)
+{
+	struct fx *f = *state;
+	struct udamos_region r = { 0, MiB(2), 10, 0 };
+	struct udamos_scheme *s = scheme(state, UDAMOS_ACTION_COLLAPSE);
+
+	s->targets = 1ULL << 1;
+	feed_targets(f, AGGR, &r, 1, 2);
+	assert_int_equal(f->m.n, 1);
+	assert_int_equal(f->m.calls[0].target, 1);
+	assert_int_equal(s->stats.nr_tried, 1);
+	s->targets = 0;		/* all */
+	feed_targets(f, 2 * AGGR, &r, 1, 2);
+	assert_int_equal(f->m.n, 3);
+}
+
 static void test_temporal_goal_stops_when_met(void **state)
 {
 	struct udamos_region r = { 0, MiB(2), 10, 0 };
@@ -500,6 +517,7 @@ int main(void)
 		T(test_action_resets_age),
 		T(test_quota_cut_leaves_the_rest_old),
 		T(test_gone_target_is_dropped),
+		T(test_targets_mask_limits_the_scheme),
 		T(test_temporal_goal_stops_when_met),
 		T(test_time_budget_handed_to_actuator),
 		T(test_no_time_quota_no_budget),
