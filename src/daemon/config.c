@@ -80,7 +80,7 @@ static int string_of(struct parse *p, const char *field, json_object *v, const c
 
 static int dup_string(struct parse *p, const char *field, json_object *v, char **out)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (string_of(p, field, v, &s))
 		return -EINVAL;
@@ -91,7 +91,7 @@ static int dup_string(struct parse *p, const char *field, json_object *v, char *
 /* A time: "2s", "500ms", or a bare number of seconds. */
 static int time_of(struct parse *p, const char *field, json_object *v, uint64_t *out)
 {
-	const char *s;
+	const char *s = NULL;
 	char num[32];
 
 	if (json_object_is_type(v, json_type_int)) {
@@ -108,7 +108,7 @@ static int time_of(struct parse *p, const char *field, json_object *v, uint64_t 
 /* A size: "64M", "1GiB", or a bare number of bytes. */
 static int size_of(struct parse *p, const char *field, json_object *v, uint64_t *out)
 {
-	const char *s;
+	const char *s = NULL;
 	char num[32];
 
 	if (json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0) {
@@ -180,7 +180,7 @@ static int parse_monitoring(struct parse *p, const char *where, json_object *o,
 		NULL };
 	char field[96];
 	json_object *v;
-	const char *s;
+	const char *s = NULL;
 
 	udamos_mon_attrs_default(&m->attrs);
 	if (only_keys(p, where, o, keys))
@@ -319,7 +319,7 @@ static int parse_context(struct parse *p, size_t idx, json_object *o,
 	struct udamos_context *c = &cfg->contexts[idx];
 	char where[48], field[96], prefix[320];
 	json_object *v;
-	const char *s;
+	const char *s = NULL;
 
 	snprintf(where, sizeof(where), "contexts[%zu]", idx);
 	if (only_keys(p, where, o, keys))

@@ -11,7 +11,6 @@ uint64_t udamos_now_us(void);
 uint64_t udamos_now_ns(void);
 /* CPU time (user + system) this process has used. */
 uint64_t udamos_self_cpu_us(void);
-/* CPU time of another process, from /proc/PID/stat; 0 if unreadable. */
 /* CPU time a process has used, in *out; 0 or -errno (gone: no reading,
  * which callers must not take for zero). */
 int udamos_pid_cpu_us(int pid, uint64_t *out);
