@@ -14,13 +14,29 @@
 # here, then nothing for the next test's target), so only a clear answer
 # counts.  Prints one line saying which, with the kdamond's range and
 # regions.
+#
+# With UDAMOS_GATE_CACHE set (scripts/test sets it for one suite run), an
+# answer up to 4 minutes old is given again: the tests of one suite run
+# ask within minutes of each other, and each asking costs 15 s.
 # Usage: kdamond_resolves.sh UDAMOS WORKLOAD
 set -u
 UDAMOS=$1 WORKLOAD=$2
+cache=${UDAMOS_GATE_CACHE:-}
+if [ -n "$cache" ] && [ -n "$(find "$cache" -newermt '-240 seconds' 2>/dev/null)" ]; then
+	read -r rc line <"$cache"
+	echo "$line (asked $(( $(date +%s) - $(stat -c %Y "$cache") )) s ago)"
+	exit "$rc"
+fi
+# answer RC LINE: says it, keeps it for the next test, exits.
+answer() {
+	echo "$2"
+	[ -n "$cache" ] && echo "$1 $2" >"$cache"
+	exit "$1"
+}
 D=/sys/kernel/mm/damon/admin/kdamonds
 k=
 for s in $D/[0-9]*/state; do [ "$(cat "$s")" = on ] && k=$(dirname "$s") && break; done
-[ -n "$k" ] || { echo "no running kdamond"; exit 1; }
+[ -n "$k" ] || answer 1 "no running kdamond"
 aggr=$(cat $k/contexts/0/monitoring_attrs/intervals/aggr_us)
 span=0
 for r in $k/contexts/0/targets/0/regions/[0-9]*; do
@@ -45,9 +61,5 @@ except Exception:
 kill $w
 wait $w 2>/dev/null
 desc="kdamond $(basename "$k"): $((span >> 30)) GiB of physical memory in at most $maxr regions; $hot_mib MiB of a 256 MiB hot set read hot over $secs s"
-if [ "${hot_mib:--1}" -ge 128 ]; then
-	echo "resolves: $desc"
-	exit 0
-fi
-echo "does not resolve: $desc"
-exit 1
+[ "${hot_mib:--1}" -ge 128 ] && answer 0 "resolves: $desc"
+answer 1 "does not resolve: $desc"

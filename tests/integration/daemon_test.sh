@@ -46,9 +46,9 @@ before=$(state)
 
 # Figures only where this machine's monitor can single out a hot set now
 # (tests/helpers/kdamond_resolves.sh); under the sanitizers, never.
-resolves=1 settle_s=90
+resolves=1 settle_s=90 stagger_s=3
 if [ -n "${UDAMOS_SANITIZED:-}" ]; then
-	resolves=0 settle_s=0
+	resolves=0 settle_s=0 stagger_s=1
 elif grep -q on /sys/kernel/mm/damon/admin/kdamonds/*/state 2>/dev/null; then
 	"$(dirname "$0")/../helpers/kdamond_resolves.sh" "$UDAMOS" "$WORKLOAD" || resolves=0
 fi
@@ -112,7 +112,7 @@ write_config ""
 start_daemon || { fail "the daemon never answered: $(cat "$tmp/log")"; exit 1; }
 for i in 1 2 3; do
 	workload
-	sleep 3
+	sleep "$stagger_s"
 done
 for _ in $(seq 20); do
 	[ "$(status --json | json 'len(d["targets"])')" = 3 ] && break

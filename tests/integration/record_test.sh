@@ -62,7 +62,7 @@ src=auto
 # gate is not asked and shorter runs take every path (CI's 20 minutes).
 resolves=1 record_s=30 access_s=12 run_s=30
 if [ -n "${UDAMOS_SANITIZED:-}" ]; then
-	resolves=0 record_s=15 access_s=6 run_s=10
+	resolves=0 record_s=15 access_s=5 run_s=6
 elif grep -q on /sys/kernel/mm/damon/admin/kdamonds/*/state 2>/dev/null; then
 	"$(dirname "$0")/../helpers/kdamond_resolves.sh" "$UDAMOS" "$WORKLOAD" || resolves=0
 fi
