@@ -310,6 +310,7 @@ static void apply_pending(struct daemon *d)
 	d->have_pending = false;
 	d->reloads++;
 	d->next_discovery_us = 0;
+	udamos_discovery_forget(&d->disc);
 	udamos_log(UDAMOS_LOG_NOTICE, "reloaded %s: %zu context%s", d->cfg_path,
 		   d->cfg.nr_contexts, d->cfg.nr_contexts == 1 ? "" : "s");
 	udamos_notify("READY=1\nSTATUS=config reloaded");
@@ -345,6 +346,15 @@ static int discover(struct daemon *d)
 		udamos_log(UDAMOS_LOG_WARNING, "looking for targets failed: %s", strerror(-err));
 	d->next_discovery_us = udamos_now_us() + d->cfg.discovery_us;
 	return err;
+}
+
+/* Is any process found that a run could take? */
+static bool servable(const struct daemon *d)
+{
+	for (size_t i = 0; i < d->disc.nr; i++)
+		if (!was_refused(d, d->disc.found[i].pid))
+			return true;
+	return false;
 }
 
 /* Is any process found that the run on now does not serve? */
@@ -559,7 +569,7 @@ static void serve(struct daemon *d, FILE *runlog)
 		apply_pending(d);
 		prune_refused(d);
 		discover(d);
-		if (!d->disc.nr || d->disc.nr == d->nr_refused) {
+		if (!servable(d)) {
 			publish(d);
 			idle_until(d->next_discovery_us);
 			continue;

@@ -69,12 +69,13 @@ static bool selects(struct udamos_discovery *d, const struct udamos_selector *se
 			return false;
 		f.cgroup = cg;
 	}
-	/* Size last, and always: a kernel thread has none, and nothing
-	 * could act on it. */
-	d->nr_facts_read++;
-	if (udamos_proc_rss(pid, &f.rss) || !f.rss)
-		return false;
+	/* Size last, and only for a process the rest selects; always then: a
+	 * kernel thread has none, and nothing could act on it. */
+	f.rss = UINT64_MAX;
 	if (!udamos_selector_match(sel, &f))
+		return false;
+	d->nr_facts_read++;
+	if (udamos_proc_rss(pid, &f.rss) || !f.rss || !udamos_selector_match(sel, &f))
 		return false;
 	*rss = f.rss;
 	return true;
@@ -132,6 +133,78 @@ static int candidates(struct udamos_discovery *d, const struct udamos_selector *
 	return udamos_scan_pids(&d->pids, &d->nr_pids, &d->cap_pids);
 }
 
+static int remember(struct udamos_turned_down *t, pid_t pid, uint64_t scan)
+{
+	if (t->nr == t->cap) {
+		size_t n = t->cap ? t->cap * 2 : 256;
+		struct udamos_verdict_at *v = realloc(t->v, n * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = n;
+	}
+	t->v[t->nr++] = (struct udamos_verdict_at){ .pid = pid, .scan = scan };
+	return 0;
+}
+
+static int verdict_by_pid(const void *a, const void *b)
+{
+	const struct udamos_verdict_at *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* When the context last turned pid down, or 0. */
+static uint64_t turned_down_at(const struct udamos_turned_down *t, pid_t pid)
+{
+	struct udamos_verdict_at key = { .pid = pid };
+	const struct udamos_verdict_at *v = t->nr ? bsearch(&key, t->v, t->nr, sizeof(key),
+							    verdict_by_pid) : NULL;
+
+	return v ? v->scan : 0;
+}
+
+/* Judges one context's candidates; a full scan's verdicts are kept. */
+static int judge(struct udamos_discovery *d, const struct udamos_selector *sel, uint32_t c,
+		 pid_t self, bool full_scan)
+{
+	/* Members of the cgroup scanned need not be asked theirs. */
+	const char *cg = sel->cgroup && !sel->nr_pids ? sel->cgroup : NULL;
+	struct udamos_turned_down *down = &d->down[c], *next = &d->next;
+	int err = 0;
+
+	next->nr = 0;
+	for (size_t i = 0; !err && i < d->nr_pids; i++) {
+		pid_t pid = d->pids[i];
+		uint64_t at = full_scan ? turned_down_at(down, pid) : 0, rss;
+
+		if (pid == self || taken(d, pid))
+			continue;
+		if (at && d->nr_scans - at < UDAMOS_DISCOVER_RECHECK) {
+			d->nr_skipped++;
+			err = remember(next, pid, at);
+		} else if (selects(d, sel, pid, cg, &rss)) {
+			err = add(d, pid, c, rss);
+		} else if (full_scan) {
+			err = remember(next, pid, d->nr_scans);
+		}
+	}
+	if (full_scan && !err) {
+		struct udamos_turned_down t = *down;
+
+		/* /proc lists PIDs in order, so this is sorted already. */
+		for (size_t i = 1; i < next->nr; i++)
+			if (next->v[i - 1].pid > next->v[i].pid) {
+				qsort(next->v, next->nr, sizeof(*next->v), verdict_by_pid);
+				break;
+			}
+		*down = *next;
+		*next = t;
+	}
+	return err;
+}
+
 int udamos_discover(struct udamos_discovery *d, const struct udamos_daemon_cfg *cfg,
 		    const char *cgroup_root, pid_t self, size_t max)
 {
@@ -142,18 +215,10 @@ int udamos_discover(struct udamos_discovery *d, const struct udamos_daemon_cfg *
 	d->nr_scans++;
 	for (uint32_t c = 0; !err && c < cfg->nr_contexts; c++) {
 		const struct udamos_selector *sel = &cfg->contexts[c].sel;
-		/* Members of the cgroup scanned need not be asked theirs. */
-		const char *cg = sel->cgroup && !sel->nr_pids ? sel->cgroup : NULL;
 
 		err = candidates(d, sel, cgroup_root, &all_scanned);
-		for (size_t i = 0; !err && i < d->nr_pids; i++) {
-			pid_t pid = d->pids[i];
-			uint64_t rss;
-
-			if (pid == self || taken(d, pid) || !selects(d, sel, pid, cg, &rss))
-				continue;
-			err = add(d, pid, c, rss);
-		}
+		if (!err)
+			err = judge(d, sel, c, self, !sel->nr_pids && !sel->cgroup);
 	}
 	if (err)
 		return err;
@@ -167,8 +232,17 @@ int udamos_discover(struct udamos_discovery *d, const struct udamos_daemon_cfg *
 	return 0;
 }
 
+void udamos_discovery_forget(struct udamos_discovery *d)
+{
+	for (size_t c = 0; c < UDAMOS_DAEMON_MAX_CONTEXTS; c++)
+		d->down[c].nr = 0;
+}
+
 void udamos_discovery_release(struct udamos_discovery *d)
 {
+	for (size_t c = 0; c < UDAMOS_DAEMON_MAX_CONTEXTS; c++)
+		free(d->down[c].v);
+	free(d->next.v);
 	free(d->found);
 	free(d->pids);
 	memset(d, 0, sizeof(*d));
