@@ -357,7 +357,8 @@ static bool servable(const struct daemon *d)
 	return false;
 }
 
-/* Is any process found that the run on now does not serve? */
+/* Is any process found that the run on now does not serve?  A target
+ * that exited and is found again is a new process on its PID. */
 static bool newcomers(const struct daemon *d)
 {
 	for (size_t i = 0; i < d->disc.nr; i++) {
@@ -368,7 +369,8 @@ static bool newcomers(const struct daemon *d)
 			continue;
 		while (j < d->nr_pids && d->pids[j] != f->pid)
 			j++;
-		if (j == d->nr_pids || d->ctx_of[j] != f->context)
+		if (j == d->nr_pids || d->ctx_of[j] != f->context ||
+		    (d->res && j < d->res->nr_targets && d->res->targets[j].exited))
 			return true;
 	}
 	return false;
