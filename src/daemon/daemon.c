@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "config/scheme_fields.h"
+#include "core/vec.h"
 #include "daemon/config.h"
 #include "daemon/discover.h"
 #include "daemon/view.h"
@@ -65,7 +66,7 @@ struct daemon {
 	uint64_t t0, next_discovery_us;
 
 	struct total *totals;
-	size_t nr_totals;
+	size_t nr_totals, cap_totals;
 
 	/* the run on now */
 	struct udamos_scheme *schemes;
@@ -103,10 +104,8 @@ static ssize_t total_of(struct daemon *d, const char *context, size_t index,
 		if (!strcmp(t->context, context) && t->index == index && t->action == action)
 			return (ssize_t)i;
 	}
-	t = realloc(d->totals, (d->nr_totals + 1) * sizeof(*t));
-	if (!t)
+	if (udamos_reserve(&d->totals, &d->cap_totals, d->nr_totals + 1, sizeof(*d->totals)))
 		return -1;
-	d->totals = t;
 	t = &d->totals[d->nr_totals];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->context, sizeof(t->context), "%s", context);
@@ -132,7 +131,7 @@ static void add_stats(struct udamos_stats *to, const struct udamos_stats *from)
 static void view_schemes(struct daemon *d, struct udamos_daemon_view *v)
 {
 	const struct udamos_daemon_cfg *cfg = &d->cfg;
-	size_t n = 0, r = 0;
+	size_t n = 0;
 
 	for (size_t c = 0; c < cfg->nr_contexts; c++)
 		n += cfg->contexts[c].nr_schemes;
@@ -153,16 +152,14 @@ static void view_schemes(struct daemon *d, struct udamos_daemon_view *v)
 			if (t >= 0)
 				sv->stats = d->totals[t].st;
 			/* The run's live copy of this scheme, if it has one. */
-			for (; r < d->nr_schemes && (ssize_t)d->scheme_total[r] != t; r++)
-				;
-			if (d->running && r < d->nr_schemes) {
-				const struct udamos_scheme *live = &d->schemes[r];
-
-				add_stats(&sv->stats, &live->stats);
-				sv->effective_quota_bytes = live->state.esz;
-				s = live;
+			for (size_t r = 0; d->running && r < d->nr_schemes; r++) {
+				if ((ssize_t)d->scheme_total[r] != t)
+					continue;
+				add_stats(&sv->stats, &d->schemes[r].stats);
+				sv->effective_quota_bytes = d->schemes[r].state.esz;
+				s = &d->schemes[r];
+				break;
 			}
-			r = 0;
 			sv->nr_goals = s->quota.nr_goals;
 			for (size_t g = 0; g < s->quota.nr_goals; g++) {
 				sv->goal_metric[g] = udamos_goal_metric_name(s->quota.goals[g].metric);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vec.h"
 #include "sys/procscan.h"
 
 static int by_pid(const void *a, const void *b)
@@ -83,15 +84,8 @@ static bool selects(struct udamos_discovery *d, const struct udamos_selector *se
 
 static int add(struct udamos_discovery *d, pid_t pid, uint32_t ctx, uint64_t rss)
 {
-	if (d->nr == d->cap) {
-		size_t n = d->cap ? d->cap * 2 : 64;
-		struct udamos_found *p = realloc(d->found, n * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		d->found = p;
-		d->cap = n;
-	}
+	if (udamos_reserve(&d->found, &d->cap, d->nr + 1, sizeof(*d->found)))
+		return -ENOMEM;
 	d->found[d->nr++] = (struct udamos_found){ .pid = pid, .context = ctx, .rss = rss };
 	return 0;
 }
@@ -103,19 +97,10 @@ static int candidates(struct udamos_discovery *d, const struct udamos_selector *
 	int err;
 
 	if (sel->nr_pids) {
-		d->nr_pids = 0;
-		for (size_t i = 0; i < sel->nr_pids; i++) {
-			if (d->nr_pids == d->cap_pids) {
-				size_t n = d->cap_pids ? d->cap_pids * 2 : 64;
-				pid_t *p = realloc(d->pids, n * sizeof(*p));
-
-				if (!p)
-					return -ENOMEM;
-				d->pids = p;
-				d->cap_pids = n;
-			}
-			d->pids[d->nr_pids++] = sel->pids[i];
-		}
+		if (udamos_reserve(&d->pids, &d->cap_pids, sel->nr_pids, sizeof(*d->pids)))
+			return -ENOMEM;
+		memcpy(d->pids, sel->pids, sel->nr_pids * sizeof(*d->pids));
+		d->nr_pids = sel->nr_pids;
 		*all_scanned = false;
 		return 0;
 	}
@@ -135,15 +120,8 @@ static int candidates(struct udamos_discovery *d, const struct udamos_selector *
 
 static int remember(struct udamos_turned_down *t, pid_t pid, uint64_t scan)
 {
-	if (t->nr == t->cap) {
-		size_t n = t->cap ? t->cap * 2 : 256;
-		struct udamos_verdict_at *v = realloc(t->v, n * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		t->v = v;
-		t->cap = n;
-	}
+	if (udamos_reserve(&t->v, &t->cap, t->nr + 1, sizeof(*t->v)))
+		return -ENOMEM;
 	t->v[t->nr++] = (struct udamos_verdict_at){ .pid = pid, .scan = scan };
 	return 0;
 }

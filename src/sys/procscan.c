@@ -14,19 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/vec.h"
 #include "udamos/snapshot.h"
 
 static int push(pid_t **pids, size_t *nr, size_t *cap, pid_t pid)
 {
-	if (*nr == *cap) {
-		size_t n = *cap ? *cap * 2 : 256;
-		pid_t *p = realloc(*pids, n * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		*pids = p;
-		*cap = n;
-	}
+	if (udamos_reserve(pids, cap, *nr + 1, sizeof(**pids)))
+		return -ENOMEM;
 	(*pids)[(*nr)++] = pid;
 	return 0;
 }
