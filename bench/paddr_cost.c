@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 		};
 	t0 = udamos_now_us();
 	for (size_t i = 0; i < repeats; i++)
-		udamos_projection_run(&proj, phys, REGIONS, &ages, &out);
+		udamos_projection_run(&proj, phys, REGIONS, &ages, UDAMOS_PROJ_RATE_SMOOTHED, &out);
 	proj_us = (udamos_now_us() - t0) / repeats;
 
 	printf("%6" PRIu64 " MiB: %zu extents, %zu ranges; pagemap read + plan %.1f ms "

@@ -249,6 +249,8 @@ static void print_json(const struct run_opts *o, const struct udamos_run_result 
 			       "kdamond_cpu_pct", json_object_new_double(res->elapsed_us ?
 			       100.0 * (double)res->kernel_cpu_us / (double)res->elapsed_us : 0));
 	json_object_object_add(root, "aggregations", json_object_new_uint64(res->nr_aggregations));
+	/* The scale of every nr_accesses below. */
+	json_object_object_add(root, "max_nr_accesses", json_object_new_uint64(res->max_nr_accesses));
 	json_object_object_add(root, "interrupted", json_object_new_boolean(res->interrupted));
 	for (size_t i = 0; i < o->nr_schemes; i++)
 		json_object_array_add(schemes, scheme_json(&o->schemes[i]));

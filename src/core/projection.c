@@ -225,8 +225,10 @@ void udamos_window_ages_release(struct udamos_window_ages *a)
  * holds last aggregation's windows, sorted, consumed in address order.
  */
 static uint32_t step_age(const struct udamos_window_ages *old, size_t *cursor,
-			 uint64_t addr, uint32_t nr, struct udamos_window_age *next)
+			 uint64_t addr, uint32_t nr, enum udamos_proj_rate rate,
+			 struct udamos_window_age *next)
 {
+	static const struct udamos_window_age idle;
 	const struct udamos_window_age *prev = NULL;
 	uint32_t now16 = nr * 16;
 
@@ -234,11 +236,22 @@ static uint32_t step_age(const struct udamos_window_ages *old, size_t *cursor,
 		(*cursor)++;
 	if (*cursor < old->n && old->w[*cursor].addr == addr)
 		prev = &old->w[*cursor];
-	if (!prev) {
+	if (!prev && rate == UDAMOS_PROJ_RATE_AS_SEEN) {
 		*next = (struct udamos_window_age){ addr, now16, now16, 0 };
 		return 0;
 	}
+	/*
+	 * A window first seen through physical regions starts idle, not at
+	 * the rate of its first aggregation: that one reading is a mixed
+	 * region's as often as its own, and as its smoothed start it would
+	 * outweigh the next three.  (Every window is first seen at the start
+	 * of a run, so a run started again, as the daemon's is for a new
+	 * target, would otherwise give every cold window that one chance.)
+	 */
+	if (!prev)
+		prev = &idle;
 	*next = *prev;
+	next->addr = addr;
 	next->smooth16 = prev->smooth16 - prev->smooth16 / 4 + now16 / 4;
 	/* A new run starts when the smoothed rate has halved or doubled
 	 * since the run began, or the window turned idle or active (idle:
@@ -255,7 +268,7 @@ static uint32_t step_age(const struct udamos_window_ages *old, size_t *cursor,
 
 int udamos_projection_run(struct udamos_projection *p, const struct udamos_region *phys,
 			  size_t n_phys, struct udamos_window_ages *ages,
-			  struct udamos_snapshot *out)
+			  enum udamos_proj_rate rate, struct udamos_snapshot *out)
 {
 	struct udamos_window_ages next = { 0 };
 	struct udamos_region *regions = NULL;
@@ -293,9 +306,14 @@ int udamos_projection_run(struct udamos_projection *p, const struct udamos_regio
 			.nr_accesses = (uint32_t)((w->sum_nr + w->pages / 2) / w->pages),
 			.age = (uint32_t)(w->sum_age / w->pages),
 		};
-		if (ages)
-			r.age = step_age(ages, &cursor, r.start, r.nr_accesses,
-					 &next.w[next.n++]);
+		if (ages) {
+			struct udamos_window_age *wa = &next.w[next.n++];
+
+			r.age = step_age(ages, &cursor, r.start, r.nr_accesses, rate, wa);
+			/* The rate the age vouches for, rounded to nearest. */
+			if (rate == UDAMOS_PROJ_RATE_SMOOTHED)
+				r.nr_accesses = (wa->smooth16 + 8) / 16;
+		}
 		if (nr && regions[nr - 1].end == r.start &&
 		    regions[nr - 1].nr_accesses == r.nr_accesses &&
 		    regions[nr - 1].age == r.age) {
@@ -327,7 +345,7 @@ int udamos_project(const struct udamos_extent *ext, size_t n_ext,
 	int err = udamos_projection_build(&p, ext, n_ext);
 
 	if (!err)
-		err = udamos_projection_run(&p, phys, n_phys, ages, out);
+		err = udamos_projection_run(&p, phys, n_phys, ages, UDAMOS_PROJ_RATE_AS_SEEN, out);
 	udamos_projection_release(&p);
 	return err;
 }

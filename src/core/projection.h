@@ -104,10 +104,26 @@ size_t udamos_projection_settle(struct udamos_projection *p,
 				const struct udamos_proj_window *before, size_t n_before);
 void udamos_projection_release(struct udamos_projection *p);
 
+/*
+ * Which rate a window is given, with ages.  Through physical regions, a
+ * cold window whose frames share a region with hot ones reads that
+ * region's rate, and with few samples per aggregation (the blind-spot
+ * flusher leaves two or three) one aggregation of it reads hot now and
+ * then.  Its smoothed rate stays low, so it keeps its age; given the rate
+ * as seen, it would match "hot, and aged" in that one aggregation and be
+ * collapsed.  So physical projection gives the smoothed rate, the one the
+ * age vouches for.  Virtual regions hold no other window's pages, and are
+ * given the rate as seen: smoothing would only delay them.
+ */
+enum udamos_proj_rate {
+	UDAMOS_PROJ_RATE_AS_SEEN,
+	UDAMOS_PROJ_RATE_SMOOTHED,
+};
+
 /* One aggregation through a built projection; see udamos_project(). */
 int udamos_projection_run(struct udamos_projection *p, const struct udamos_region *phys,
 			  size_t n_phys, struct udamos_window_ages *ages,
-			  struct udamos_snapshot *out);
+			  enum udamos_proj_rate rate, struct udamos_snapshot *out);
 
 /*
  * Projects physical regions (sorted, bytes) through extents sorted by

@@ -533,6 +533,8 @@ static enum udamos_status loop(struct run *r)
 			break;
 		}
 		r->res->nr_aggregations++;
+		if (nr)
+			r->res->max_nr_accesses = snaps[0].max_nr_accesses;
 		update_coverage(r);
 		if (!reap(r))
 			break;

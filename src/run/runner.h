@@ -91,6 +91,9 @@ struct udamos_run_result {
 	uint64_t kernel_cpu_us;		/* the source's kdamond, if any */
 	uint64_t tlb_flushes;		/* made for the accessed-bit blind spot */
 	uint64_t nr_aggregations;
+	/* nr_accesses at 100% in the last aggregation: less than aggr/sample
+	 * where the blind-spot flusher lets only some samples see a page. */
+	uint32_t max_nr_accesses;
 	bool interrupted;		/* stopped by SIGINT/SIGTERM */
 	/* The target a refusal at start is about (it exited, THP disabled,
 	 * no access), so that a caller that found it can leave it out. */

@@ -122,7 +122,8 @@ int udamos_frames_project(struct udamos_frames_set *s, size_t i,
 			  struct udamos_snapshot *out)
 {
 	struct udamos_frames *f = &s->f[i];
-	int err = udamos_projection_run(&f->proj, phys, n, &f->ages, out);
+	int err = udamos_projection_run(&f->proj, phys, n, &f->ages,
+					 UDAMOS_PROJ_RATE_SMOOTHED, out);
 
 	f->monitored_pages = 0;
 	for (size_t w = 0; !err && w < f->proj.nw; w++)

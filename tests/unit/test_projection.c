@@ -148,7 +148,7 @@ static void test_moved_window_settles_one_aggregation(void **state)
 	(void)state;
 	assert_int_equal(udamos_projection_build(&p1, a, 2), 0);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(udamos_projection_run(&p1, phys, 1, &ages, &sn), 0);
+		assert_int_equal(udamos_projection_run(&p1, phys, 1, &ages, UDAMOS_PROJ_RATE_AS_SEEN, &sn), 0);
 	assert_int_equal(sn.nr_regions, 1);	/* both windows, same rate and age */
 	assert_int_equal(sn.regions[0].end, MiB(4));
 	assert_int_equal(sn.regions[0].age, 2);
@@ -156,18 +156,99 @@ static void test_moved_window_settles_one_aggregation(void **state)
 	assert_int_equal(udamos_projection_settle(&p2, p1.win, p1.nw), 1);
 	/* The same frames again: nothing moved. */
 	assert_int_equal(udamos_projection_settle(&p1, p1.win, p1.nw), 0);
-	assert_int_equal(udamos_projection_run(&p2, phys, 1, &ages, &sn), 0);
+	assert_int_equal(udamos_projection_run(&p2, phys, 1, &ages, UDAMOS_PROJ_RATE_AS_SEEN, &sn), 0);
 	assert_int_equal(sn.nr_regions, 1);
 	assert_int_equal(sn.regions[0].start, 0);
 	assert_int_equal(sn.regions[0].end, MiB(2));	/* the moved one is unknown */
 	assert_int_equal(sn.regions[0].age, 3);
-	assert_int_equal(udamos_projection_run(&p2, phys, 1, &ages, &sn), 0);
+	assert_int_equal(udamos_projection_run(&p2, phys, 1, &ages, UDAMOS_PROJ_RATE_AS_SEEN, &sn), 0);
 	assert_int_equal(sn.nr_regions, 2);
 	assert_int_equal(sn.regions[1].start, MiB(2));
 	assert_int_equal(sn.regions[1].age, 0);		/* its age starts over */
 	udamos_snapshot_release(&sn);
 	udamos_projection_release(&p1);
 	udamos_projection_release(&p2);
+	udamos_window_ages_release(&ages);
+}
+
+/*
+ * Through physical regions, a cold window whose frames share a region
+ * with hot ones reads hot in an aggregation now and then (few samples).
+ * Given the rate as seen, that one aggregation read "hot" while the age,
+ * kept on the smoothed rate, said "steady for a long time": hot and aged,
+ * collapsed.  The smoothed rate keeps it cold; a window that stays hot
+ * still reads hot.
+ */
+static void test_physical_rate_is_the_smoothed_one(void **state)
+{
+	/* Of 10 samples of which the flusher lets 3 see a page (max 3): a
+	 * mixed region's count, 0 or 1, then a spike of 2 (67%); a hot
+	 * region's, 3 every time.  The mixed window's smoothed rate stays
+	 * under one sample (idle) throughout, so its age runs on. */
+	static const uint32_t mixed[] = { 1, 0, 1, 0, 1, 0, 2 };
+	const size_t spike = sizeof(mixed) / sizeof(mixed[0]) - 1;
+	struct udamos_extent e[] = {
+		{ .vaddr = 0, .pfn = PFN(10), .npages = 512 },		/* cold */
+		{ .vaddr = MiB(2), .pfn = PFN(20), .npages = 512 },	/* hot */
+	};
+	struct udamos_projection p;
+	struct udamos_window_ages ages = { 0 }, seen = { 0 };
+	struct udamos_snapshot sn = { 0 };
+
+	(void)state;
+	assert_int_equal(udamos_projection_build(&p, e, 2), 0);
+	for (size_t i = 0; i < sizeof(mixed) / sizeof(mixed[0]); i++) {
+		struct udamos_region phys[] = {
+			{ MiB(10), MiB(12), mixed[i], 0 }, { MiB(20), MiB(22), 3, 0 },
+		};
+
+		assert_int_equal(udamos_projection_run(&p, phys, 2, &seen,
+						       UDAMOS_PROJ_RATE_AS_SEEN, &sn), 0);
+		assert_int_equal(sn.regions[0].nr_accesses, mixed[i]);
+		if (i == spike)	/* 2 of 3 as seen, and aged: the old leak */
+			assert_int_equal(sn.regions[0].age, 5);
+		assert_int_equal(udamos_projection_run(&p, phys, 2, &ages,
+						       UDAMOS_PROJ_RATE_SMOOTHED, &sn), 0);
+		assert_int_equal(sn.nr_regions, 2);
+		/* Smoothed, the spike is 1 of 3 (15/16 of a sample): cold. */
+		assert_true(sn.regions[0].nr_accesses <= 1);
+		/* Starts idle, hot (2 or 3 of 3) from the third on. */
+		if (i >= 2)
+			assert_true(sn.regions[1].nr_accesses >= 2);
+	}
+	udamos_snapshot_release(&sn);
+	udamos_projection_release(&p);
+	udamos_window_ages_release(&ages);
+	udamos_window_ages_release(&seen);
+}
+
+/*
+ * A window first seen through physical regions starts idle: its first
+ * reading may be a mixed region's spike, and as the smoothed start it
+ * would carry the next aggregation, when the window is already aged.
+ * (Each run starts with every window new.)
+ */
+static void test_physical_window_starts_idle(void **state)
+{
+	static const uint32_t spike_then_cold[] = { 3, 1, 0, 1, 0 };
+	struct udamos_extent e = { 0, PFN(10), 512 };
+	struct udamos_window_ages ages = { 0 };
+	struct udamos_snapshot sn = { 0 };
+	struct udamos_projection p;
+
+	(void)state;
+	assert_int_equal(udamos_projection_build(&p, &e, 1), 0);
+	for (size_t i = 0; i < sizeof(spike_then_cold) / sizeof(spike_then_cold[0]); i++) {
+		struct udamos_region phys = { MiB(10), MiB(12), spike_then_cold[i], 0 };
+
+		assert_int_equal(udamos_projection_run(&p, &phys, 1, &ages,
+						       UDAMOS_PROJ_RATE_SMOOTHED, &sn), 0);
+		if (sn.regions[0].nr_accesses > 1)
+			fail_msg("aggregation %zu: reads %u of 3 at age %u", i,
+				 sn.regions[0].nr_accesses, sn.regions[0].age);
+	}
+	udamos_snapshot_release(&sn);
+	udamos_projection_release(&p);
 	udamos_window_ages_release(&ages);
 }
 
@@ -179,6 +260,8 @@ int main(void)
 		cmocka_unit_test(test_windows_take_page_weighted_rates),
 		cmocka_unit_test(test_equal_neighbours_coalesce_and_unmonitored_skipped),
 		cmocka_unit_test(test_window_ages_ride_out_sampling_noise),
+		cmocka_unit_test(test_physical_rate_is_the_smoothed_one),
+		cmocka_unit_test(test_physical_window_starts_idle),
 		cmocka_unit_test(test_moved_window_settles_one_aggregation),
 	};
 
