@@ -183,13 +183,11 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 	CHECK(root != NULL, "udamos run --json printed no JSON: %s", out);
 	if (root && json_object_object_get_ex(root, "schemes", &schemes)) {
 		json_object *s0 = json_object_array_get_idx(schemes, 0);
-		json_object *fails = NULL;
+		json_object *fails = NULL, *mon = NULL;
 		uint64_t einval = 0;
 
 		if (json_object_object_get_ex(s0, "failures", &fails))
 			einval = json_u64(fails, "EINVAL");
-		json_object *mon = NULL;
-
 		printf("collapse scheme: sz_applied %" PRIu64 " MiB, nr_tried %" PRIu64
 		       ", EINVAL %" PRIu64 "\n", json_u64(s0, "sz_applied") >> 20,
 		       json_u64(s0, "nr_tried"), einval);
