@@ -77,6 +77,10 @@ struct udamos_goal {
 	/* user_input: set by the operator; the others: the engine's last
 	 * measurement, for stats and reports. */
 	uint64_t current_value;
+	/* hot_coverage_bp: the hot set it was measured on.  With none, the
+	 * goal reads met (10000: nothing to cover), which output must say:
+	 * a monitor that sees nothing is not a covered target. */
+	uint64_t hot_bytes;
 };
 
 enum udamos_goal_tuner {

@@ -8,6 +8,7 @@
 #ifndef UDAMOS_SNAPSHOT_H
 #define UDAMOS_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,20 @@ struct udamos_region {
 	uint32_t age;		/* aggregation intervals the rate held steady */
 };
 
+/*
+ * Where a source saw accesses in one aggregation, before any smoothing:
+ * the window read busiest.  Projection through physical regions gives the
+ * regions smoothed rates (core/projection.h), and a smoothed rate stays
+ * up for aggregations after its pages went quiet; what needs the pages in
+ * use right now (the blind-spot flush, source/flusher.h) asks this.
+ * Sources whose regions carry the rate as seen leave it unstated.
+ */
+struct udamos_seen_peak {
+	bool stated;
+	uint32_t nr_accesses;	/* 0: nothing seen in this aggregation */
+	uint64_t addr;
+};
+
 struct udamos_snapshot {
 	uint32_t target;	/* index in the run's target list */
 	uint64_t time_us;	/* monotonic time at the end of the aggregation */
@@ -56,6 +71,7 @@ struct udamos_snapshot {
 	uint32_t max_nr_accesses; /* aggr/sample: nr_accesses at 100% */
 	size_t nr_regions;
 	struct udamos_region *regions; /* sorted by start, non-overlapping */
+	struct udamos_seen_peak seen_peak;
 };
 
 static inline uint64_t udamos_region_size(const struct udamos_region *r)

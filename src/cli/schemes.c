@@ -107,6 +107,8 @@ void cli_quota_json(struct json_object *o, const struct udamos_scheme *s)
 				       json_object_new_string(udamos_goal_metric_name(g->metric)));
 		json_object_object_add(x, "target", json_object_new_uint64(g->target_value));
 		json_object_object_add(x, "current", json_object_new_uint64(g->current_value));
+		if (g->metric == UDAMOS_GOAL_HOT_COVERAGE_BP)
+			json_object_object_add(x, "hot_bytes", json_object_new_uint64(g->hot_bytes));
 		json_object_array_add(goals, x);
 	}
 	json_object_object_add(o, "goals", goals);
@@ -124,10 +126,14 @@ void cli_quota_text(FILE *f, const struct udamos_scheme *s)
 	fprintf(f, "  quota: %s per %" PRIu64 " ms at the last reset", st->esz == UINT64_MAX ?
 		"unlimited" : udamos_fmt_size(st->esz <= 1 ? 0 : st->esz, a, sizeof(a)),
 		s->quota.reset_interval_ms);
-	for (size_t i = 0; i < s->quota.nr_goals; i++)
-		fprintf(f, "%s%s %" PRIu64 " (goal %" PRIu64 ")", i ? ", " : "; ",
-			udamos_goal_metric_name(s->quota.goals[i].metric),
-			s->quota.goals[i].current_value, s->quota.goals[i].target_value);
+	for (size_t i = 0; i < s->quota.nr_goals; i++) {
+		const struct udamos_goal *g = &s->quota.goals[i];
+
+		fprintf(f, "%s%s %" PRIu64 " (goal %" PRIu64 "%s)", i ? ", " : "; ",
+			udamos_goal_metric_name(g->metric), g->current_value, g->target_value,
+			g->metric == UDAMOS_GOAL_HOT_COVERAGE_BP && !g->hot_bytes ?
+			"; nothing reads hot" : "");
+	}
 	if (s->quota.nr_goals)
 		fprintf(f, ", %s tuner", s->quota.tuner == UDAMOS_TUNER_TEMPORAL ?
 			"temporal" : "consist");

@@ -7,17 +7,20 @@
 bool udamos_flush_pick(const struct udamos_snapshot *sn, uint64_t window_size,
 		       struct udamos_flush_pick *st, uint64_t *window)
 {
-	const struct udamos_region *hottest;
+	struct udamos_seen_peak peak = { 0 };
 	uint64_t mask = window_size - 1;
 
 	if (!sn || !sn->nr_regions || !window_size)
 		return false;
-	hottest = &sn->regions[0];
-	for (size_t i = 1; i < sn->nr_regions; i++)
-		if (sn->regions[i].nr_accesses > hottest->nr_accesses)
-			hottest = &sn->regions[i];
-	if (hottest->nr_accesses) {
-		*window = hottest->start & ~mask;
+	if (sn->seen_peak.stated)
+		peak = sn->seen_peak;
+	else
+		for (size_t i = 0; i < sn->nr_regions; i++)
+			if (sn->regions[i].nr_accesses > peak.nr_accesses)
+				peak = (struct udamos_seen_peak){ true, sn->regions[i].nr_accesses,
+								  sn->regions[i].start };
+	if (peak.nr_accesses) {
+		*window = peak.addr & ~mask;
 		return true;
 	}
 	/* Nothing reads hot: the next window at or after the cursor, in

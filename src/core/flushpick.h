@@ -2,9 +2,13 @@
 /*
  * Which window of a target the blind-spot flush is aimed at (see
  * sys/blindspot.h).  The kernel flushes only when it clears an accessed
- * bit in the range, so the range must hold pages in use: the window the
- * monitor rates hottest.  A hot window's pages are marked accessed again
- * right after each flush, so aiming there sustains itself.  Before
+ * bit in the range, so the range must hold pages in use now: the window
+ * the monitor saw busiest in its last aggregation, as seen, not as
+ * smoothed (a smoothed rate outlives the pages' use by aggregations, and
+ * a flush aimed at a window gone quiet clears nothing and flushes
+ * nothing, which leaves the monitor blind).  A hot window's pages are
+ * marked accessed again right after each flush, so aiming there sustains
+ * itself.  Before
  * anything reads hot, windows are taken in turn: pages keep the bit from
  * their first touch until something clears it, so one of them will do.
  *

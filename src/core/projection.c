@@ -271,6 +271,7 @@ int udamos_projection_run(struct udamos_projection *p, const struct udamos_regio
 			  enum udamos_proj_rate rate, struct udamos_snapshot *out)
 {
 	struct udamos_window_ages next = { 0 };
+	struct udamos_seen_peak peak = { .stated = true };
 	struct udamos_region *regions = NULL;
 	size_t nr = 0, cap = 0, q0 = 0, cursor = 0;
 
@@ -306,6 +307,8 @@ int udamos_projection_run(struct udamos_projection *p, const struct udamos_regio
 			.nr_accesses = (uint32_t)((w->sum_nr + w->pages / 2) / w->pages),
 			.age = (uint32_t)(w->sum_age / w->pages),
 		};
+		if (r.nr_accesses > peak.nr_accesses)
+			peak = (struct udamos_seen_peak){ true, r.nr_accesses, r.start };
 		if (ages) {
 			struct udamos_window_age *wa = &next.w[next.n++];
 
@@ -334,6 +337,7 @@ int udamos_projection_run(struct udamos_projection *p, const struct udamos_regio
 	free(out->regions);
 	out->regions = regions;
 	out->nr_regions = nr;
+	out->seen_peak = peak;
 	return 0;
 }
 

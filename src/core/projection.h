@@ -130,8 +130,9 @@ int udamos_projection_run(struct udamos_projection *p, const struct udamos_regio
  * frame into out->regions: one region per 2 MiB window that has monitored
  * pages, adjacent windows with equal rate and age coalesced.  With ages,
  * window ages follow the rule above; without,
- * they are the page-weighted mean of DAMON's.  Fills only the regions of
- * out.  Returns 0 or -ENOMEM.
+ * they are the page-weighted mean of DAMON's.  Fills only the regions and
+ * the seen peak (the window busiest as seen, whichever rate the regions
+ * carry) of out.  Returns 0 or -ENOMEM.
  */
 int udamos_project(const struct udamos_extent *ext, size_t n_ext,
 		   const struct udamos_region *phys, size_t n_phys,

@@ -107,6 +107,7 @@ static int goal_score(struct udamos_scheme *s, const struct udamos_env *env,
 			if (udamos_hot_coverage(&s->pattern, env, snaps, nr_snaps, &cov))
 				continue;
 			cur = udamos_coverage_bp(&cov);
+			g->hot_bytes = cov.hot;
 		} else if (!env->goal_metric || env->goal_metric(env->ctx, g->metric, g, &cur)) {
 			continue;
 		}

@@ -124,6 +124,7 @@ static void test_default_scheme_stops_once_covered(void **state)
 	}
 	assert_int_equal(s.quota.goals[0].current_value, 10000);
 	assert_true(udamos_quota_remaining(&s) == 0);
+	assert_true(s.quota.goals[0].hot_bytes > 0);	/* covered, not empty */
 	size_t calls = m.nr_calls;
 
 	t += 2000000;
@@ -136,6 +137,13 @@ static void test_default_scheme_stops_once_covered(void **state)
 	sn = snap(t, 100);
 	assert_int_equal(udamos_engine_feed(&e, &sn, 1), 0);
 	assert_int_equal(m.nr_calls, calls + 1);
+	/* Nothing reads hot: met by definition, and the goal says on what. */
+	t += 2000000;
+	sn = snap(t, 100);
+	regions[0].nr_accesses = regions[1].nr_accesses = 0;
+	assert_int_equal(udamos_engine_feed(&e, &sn, 1), 0);
+	assert_int_equal(s.quota.goals[0].current_value, 10000);
+	assert_int_equal(s.quota.goals[0].hot_bytes, 0);
 	udamos_engine_release(&e);
 	udamos_scheme_release(&s);
 }

@@ -416,7 +416,9 @@ static void test_temporal_goal_stops_when_met(void **state)
 
 	s->quota.sz = MiB(64);
 	s->quota.tuner = UDAMOS_TUNER_TEMPORAL;
-	s->quota.goals[0] = (struct udamos_goal){ UDAMOS_GOAL_USER_INPUT, 100, 50 };
+	s->quota.goals[0] = (struct udamos_goal){
+		.metric = UDAMOS_GOAL_USER_INPUT, .target_value = 100, .current_value = 50,
+	};
 	s->quota.nr_goals = 1;
 	feed(state, AGGR, &r, 1);
 	assert_int_equal(calls_of(state)->n, 1);	/* under the goal: full quota */

@@ -3,6 +3,7 @@
 #include "test.h"
 
 #include "core/flushpick.h"
+#include "core/projection.h"
 #include "sys/tracefs.h"
 
 #define W MiB(2)
@@ -43,6 +44,53 @@ static void test_nothing_hot_takes_windows_in_turn(void **state)
 	assert_int_equal(seen[3], 0);	/* wrapped around */
 }
 
+/*
+ * Through physical regions, windows carry smoothed rates, which outlive
+ * the pages' use.  The flush follows the window busiest as seen: a window
+ * gone quiet has no accessed bits left to clear, so a flush aimed there
+ * would flush nothing.
+ */
+static void test_flush_follows_pages_in_use_not_smoothed_rate(void **state)
+{
+	/* Window A (frames at 10 MiB) hot for four aggregations, then quiet;
+	 * B (frames at 20 MiB) lukewarm from then on, then both quiet. */
+	static const uint32_t a_rate[] = { 3, 3, 3, 3, 0, 0, 0 };
+	static const uint32_t b_rate[] = { 0, 0, 0, 0, 1, 0, 0 };
+	struct udamos_extent e[] = {
+		{ .vaddr = 0, .pfn = MiB(10) / 4096, .npages = 512 },
+		{ .vaddr = W, .pfn = MiB(20) / 4096, .npages = 512 },
+	};
+	struct udamos_projection p;
+	struct udamos_window_ages ages = { 0 };
+	struct udamos_snapshot sn = { 0 };
+	struct udamos_flush_pick st = { 0 };
+	uint64_t w, picks[3];
+
+	(void)state;
+	assert_int_equal(udamos_projection_build(&p, e, 2), 0);
+	for (size_t i = 0; i < sizeof(a_rate) / sizeof(a_rate[0]); i++) {
+		struct udamos_region phys[] = {
+			{ MiB(10), MiB(12), a_rate[i], 0 }, { MiB(20), MiB(22), b_rate[i], 0 },
+		};
+
+		assert_int_equal(udamos_projection_run(&p, phys, 2, &ages,
+						       UDAMOS_PROJ_RATE_SMOOTHED, &sn), 0);
+		assert_true(udamos_flush_pick(&sn, W, &st, &w));
+		if (i == 4) {
+			/* A still reads hotter smoothed; B is the one in use. */
+			assert_true(sn.regions[0].nr_accesses > sn.regions[1].nr_accesses);
+			assert_int_equal(w, W);
+		}
+		if (i >= 4)
+			picks[i - 4] = w;
+	}
+	/* Nothing seen since: windows in turn, not A, smoothed-hot, each time. */
+	assert_int_not_equal(picks[1], picks[2]);
+	udamos_snapshot_release(&sn);
+	udamos_projection_release(&p);
+	udamos_window_ages_release(&ages);
+}
+
 static void test_empty_snapshot_picks_nothing(void **state)
 {
 	struct udamos_snapshot sn = { 0 };
@@ -75,6 +123,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hottest_window_whole_and_aligned),
 		cmocka_unit_test(test_nothing_hot_takes_windows_in_turn),
+		cmocka_unit_test(test_flush_follows_pages_in_use_not_smoothed_rate),
 		cmocka_unit_test(test_empty_snapshot_picks_nothing),
 		cmocka_unit_test(test_tune_event_parses),
 	};

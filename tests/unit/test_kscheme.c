@@ -136,10 +136,18 @@ static void test_goals(void **state)
 	(void)state;
 	udamos_scheme_init(&s, UDAMOS_ACTION_HUGEPAGE);
 	s.quota.reset_interval_ms = 1000;
-	s.quota.goals[0] = (struct udamos_goal){ UDAMOS_GOAL_HUGEPAGE_MEM_BP, 1000, 0 };
-	s.quota.goals[1] = (struct udamos_goal){ UDAMOS_GOAL_USER_INPUT, 50, 7 };
-	s.quota.goals[2] = (struct udamos_goal){ UDAMOS_GOAL_SOME_MEM_PSI_US, 1000, 0 };
-	s.quota.goals[3] = (struct udamos_goal){ UDAMOS_GOAL_NODE_MEM_FREE_BP, 2000, 0 };
+	s.quota.goals[0] = (struct udamos_goal){
+		.metric = UDAMOS_GOAL_HUGEPAGE_MEM_BP, .target_value = 1000, .current_value = 0,
+	};
+	s.quota.goals[1] = (struct udamos_goal){
+		.metric = UDAMOS_GOAL_USER_INPUT, .target_value = 50, .current_value = 7,
+	};
+	s.quota.goals[2] = (struct udamos_goal){
+		.metric = UDAMOS_GOAL_SOME_MEM_PSI_US, .target_value = 1000, .current_value = 0,
+	};
+	s.quota.goals[3] = (struct udamos_goal){
+		.metric = UDAMOS_GOAL_NODE_MEM_FREE_BP, .target_value = 2000, .current_value = 0,
+	};
 	s.quota.nr_goals = 4;
 	s.quota.tuner = UDAMOS_TUNER_TEMPORAL;
 	assert_int_equal(udamos_kscheme_from(&s, 5000, 100000, &k, why, sizeof(why)), 0);

@@ -138,7 +138,9 @@ static void test_consist_goal_grows_and_shrinks(void **state)
 	(void)state;
 	udamos_scheme_init(&s, UDAMOS_ACTION_COLLAPSE);
 	s.quota.sz = MiB(512);
-	s.quota.goals[0] = (struct udamos_goal){ UDAMOS_GOAL_HUGEPAGE_MEM_BP, 1000, 0 };
+	s.quota.goals[0] = (struct udamos_goal){
+		.metric = UDAMOS_GOAL_HUGEPAGE_MEM_BP, .target_value = 1000, .current_value = 0,
+	};
 	s.quota.nr_goals = 1;
 	udamos_quota_tick(&s, 1, &env, NULL, 0);
 	first = s.state.esz;
