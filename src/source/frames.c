@@ -96,12 +96,22 @@ int udamos_frames_refresh(struct udamos_frames_set *s, bool force, bool *all)
 	bool everyone = force || t0 >= s->next_refresh_us;
 	bool any_left = false;
 
+	/*
+	 * A collapse in one target moves the others' frames too: the huge
+	 * page is made by compaction, which migrates any process's movable
+	 * pages out of the way.  A window read through the frames it left
+	 * would take the rate of whatever uses them now, perhaps another
+	 * target's hot huge page.  So a move anywhere re-reads everyone.
+	 */
+	for (size_t i = 0; i < s->nr; i++)
+		everyone |= s->targets[i].frames_moved;
+
 	if (all)
 		*all = everyone;
 	for (size_t i = 0; i < s->nr; i++) {
 		int err = 0;
 
-		if (everyone || s->targets[i].frames_moved)
+		if (everyone)
 			err = read_one(&s->f[i], &s->targets[i]);
 		if (err)
 			return err;

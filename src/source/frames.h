@@ -5,9 +5,10 @@
  * the results onto virtual 2 MiB windows.
  *
  * Frames are read from /proc/PID/pagemap on a schedule whose cost stays
- * within a CPU budget, and at once for a target whose frames an action
- * moved (a collapse copies every page of a window to a new huge page): a
- * window must never be judged by the rates of frames it has left.
+ * within a CPU budget, and at once, for every target, after an action
+ * moved frames (a collapse copies every page of a window to a new huge
+ * page, and compacts memory, any process's, to find one): a window must
+ * never be judged by the rates of frames it has left.
  */
 #ifndef UDAMOS_SOURCE_FRAMES_H
 #define UDAMOS_SOURCE_FRAMES_H
@@ -54,9 +55,9 @@ int udamos_frames_set_init(struct udamos_frames_set *s, struct udamos_target *ta
 void udamos_frames_set_release(struct udamos_frames_set *s);
 
 /*
- * Reads every target's frames when the schedule says so or force is set,
- * and otherwise those of targets whose frames moved.  *all (optional) says
- * whether every target was read.  0, -ESRCH when no target is left with
+ * Reads every target's frames when the schedule says so, force is set, or
+ * an action moved any target's frames.  *all (optional) says whether they
+ * were read.  0, -ESRCH when no target is left with
  * resident memory, -EPERM/-EACCES without the privilege, or -errno.
  */
 int udamos_frames_refresh(struct udamos_frames_set *s, bool force, bool *all);

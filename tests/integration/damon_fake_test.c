@@ -6,8 +6,9 @@
  * The tree is plain files, so the checks are about what udamos decides
  * and says, and what it leaves as it found.  Also what the shared source
  * reads of a running kdamond, and how it notices one that stopped, came
- * back with another pid or changed its operations set.  Needs root (page
- * frames).
+ * back with another pid or changed its operations set.  And that frames
+ * moved in one target (a collapse compacts memory) re-read every
+ * target's.  Needs root (page frames).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "source/frames.h"
 #include "source/paddr.h"
 #include "../helpers/check.h"
 #include "sys/damon.h"
@@ -68,6 +70,31 @@ static int try_paddr(const char *root, char *why, size_t len)
 	udamos_guard_restore(&g);
 	udamos_target_close(&t);
 	return err;
+}
+
+/* A collapse in one target compacts memory, which moves any target's
+ * frames: the next refresh reads them all, not only the collapsed one's. */
+static void check_moved_frames_reread_everyone(void)
+{
+	struct udamos_target t[2];
+	struct udamos_frames_set fs;
+	bool all = true;
+
+	CHECK(udamos_target_open(&t[0], getpid()) == 0 && udamos_target_open(&t[1], getpid()) == 0,
+	      "cannot open this process as a target");
+	if (failures)
+		return;
+	CHECK(udamos_frames_set_init(&fs, t, 2, 3600ULL * 1000000) == 0, "frames set");
+	CHECK(udamos_frames_refresh(&fs, true, &all) == 0 && all, "first read");
+	CHECK(udamos_frames_refresh(&fs, false, &all) == 0 && !all,
+	      "nothing moved and nothing due, yet everyone was read");
+	t[1].frames_moved = true;
+	CHECK(udamos_frames_refresh(&fs, false, &all) == 0 && all,
+	      "frames moved in target 1, and target 0's were not read again");
+	CHECK(!t[0].frames_moved && !t[1].frames_moved, "moves not cleared by the read");
+	udamos_frames_set_release(&fs);
+	udamos_target_close(&t[0]);
+	udamos_target_close(&t[1]);
 }
 
 int main(void)
@@ -145,6 +172,7 @@ int main(void)
 		/* The reads wrote nothing: the files are as put. */
 		CHECK(!strcmp(nr_kdamonds(root, buf, sizeof(buf)), "1"), "nr_kdamonds changed");
 	}
+	check_moved_frames_reread_everyone();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	if (system(cmd))
 		failures++;
