@@ -218,8 +218,12 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 
 		if (m->nohuge_offset && a == base + m->nohuge_offset)
 			CHECK(!huge, "the MADV_NOHUGEPAGE window was collapsed");
-		else if (a >= hot_lo && a < hot_hi && (a - hot_lo) % stride == 0)
+		else if (a >= hot_lo && a < hot_hi && (a - hot_lo) % stride == 0) {
 			hot_huge += huge;
+			/* Which one, should a run that must be exact miss any. */
+			if (!huge && m->exact)
+				printf("hot window +%" PRIu64 " MiB not huge\n", (a - base) >> 20);
+		}
 		else if (stride > MiB(2) && a >= hot_lo && a < hot_hi)
 			cold_huge += huge;	/* between scattered hot windows */
 		else if (huge && a == hot_lo - MiB(2))
@@ -244,8 +248,13 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 		 * these frames left its regions in: 100% of the hot set in 60 s
 		 * on a quiet machine, 70% right after a benchmark's churn.  So
 		 * the test asserts what holds in both: at least half the hot
-		 * set, at least 90% of what was collapsed hot, at most 5% of
-		 * cold memory.  bench/run-layouts measures the time to 90%.
+		 * set, at most 5% of cold memory (issue 10's bound), and of
+		 * what was collapsed, at least the hot share a run at the
+		 * edges of issue 10's bounds would have: 90% of the hot set
+		 * and 5% of cold memory, 86% here for the contiguous set, 55%
+		 * for the scattered one.  (A flat 90% was stricter than the
+		 * issue: 127 of 128 hot and 15 of 384 cold, 3.9%, failed it.)
+		 * bench/run-layouts measures the time to 90%.
 		 * The window on each side of the hot range is judged apart:
 		 * a region edge that strays half a window into the cold side
 		 * takes it by the midpoint rule (core/hugewin.h), and a vaddr
@@ -271,8 +280,9 @@ static void test_collapse(const struct mode *m, const char *udamos, const char *
 		else
 			CHECK(hot_huge * 2 >= hot_windows, "only %u of %u hot windows are huge",
 			      hot_huge, hot_windows);
-		CHECK(cold_huge * 10 <= hot_huge + cold_huge,
-		      "%u of the %u windows collapsed are cold", cold_huge, hot_huge + cold_huge);
+		CHECK((uint64_t)hot_huge * cold_windows >= 18ULL * hot_windows * cold_huge,
+		      "%u of the %u windows collapsed are cold: more than a run at 90%% of the "
+		      "hot set and 5%% of cold memory would have", cold_huge, hot_huge + cold_huge);
 		CHECK(cold_huge * 20 <= cold_windows, "%u of %u cold windows were collapsed",
 		      cold_huge, cold_windows);
 		CHECK(below <= 1 && above <= 1, "%u windows below and %u above the hot range "
