@@ -220,6 +220,24 @@ void udamos_window_ages_release(struct udamos_window_ages *a)
 	memset(a, 0, sizeof(*a));
 }
 
+int udamos_ages_set_init(struct udamos_ages_set *s, struct udamos_window_ages *borrowed,
+			 size_t nr)
+{
+	s->owned = !borrowed;
+	s->per_target = borrowed ? borrowed : calloc(nr ? nr : 1, sizeof(*s->per_target));
+	return s->per_target ? 0 : -ENOMEM;
+}
+
+void udamos_ages_set_release(struct udamos_ages_set *s, size_t nr)
+{
+	if (s->owned && s->per_target) {
+		for (size_t i = 0; i < nr; i++)
+			udamos_window_ages_release(&s->per_target[i]);
+		free(s->per_target);
+	}
+	s->per_target = NULL;
+}
+
 /*
  * Steps the age of the window at addr, seen at rate nr; ages[*cursor..]
  * holds last aggregation's windows, sorted, consumed in address order.

@@ -64,6 +64,22 @@ struct udamos_window_ages {
 void udamos_window_ages_release(struct udamos_window_ages *a);
 
 /*
+ * Every target's window ages, for a source: the caller's, when it keeps
+ * them from one run to the next (core/agecarry.h), or the source's own
+ * for the run.
+ */
+struct udamos_ages_set {
+	struct udamos_window_ages *per_target;
+	bool owned;
+};
+
+/* borrowed: nr entries the caller keeps, or NULL.  0 or -ENOMEM. */
+int udamos_ages_set_init(struct udamos_ages_set *s, struct udamos_window_ages *borrowed,
+			 size_t nr);
+/* Frees the ages only if they were the source's own. */
+void udamos_ages_set_release(struct udamos_ages_set *s, size_t nr);
+
+/*
  * What a projection needs from the extents, built once per pagemap read
  * and used every aggregation: the windows they touch, and for each extent
  * the index of its first window.  An extent's windows are contiguous in

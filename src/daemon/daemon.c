@@ -87,6 +87,9 @@ struct daemon {
 	uint64_t flushes, aggregations, kernel_cpu_us;
 	pid_t known[UDAMOS_MAX_TARGETS];	/* the last run's targets */
 	size_t nr_known;
+	/* Their window ages: a run started for a newcomer goes on from
+	 * where the last one left the others. */
+	struct udamos_age_carry carry;
 
 	pthread_mutex_t lock;		/* guards the published texts */
 	char *json, *text, *metrics;
@@ -298,10 +301,22 @@ static void try_reload(struct daemon *d)
 	d->have_pending = true;
 }
 
+/* Do the two configs monitor alike, so that window ages carry over? */
+static bool same_monitoring(const struct udamos_daemon_cfg *a, const struct udamos_daemon_cfg *b)
+{
+	return !strcmp(a->source ? a->source : "", b->source ? b->source : "") &&
+	       a->attrs_given == b->attrs_given &&
+	       (!a->attrs_given || !memcmp(&a->attrs, &b->attrs, sizeof(a->attrs))) &&
+	       a->flush.mode == b->flush.mode && a->flush.min_period_us == b->flush.min_period_us;
+}
+
 static void apply_pending(struct daemon *d)
 {
 	if (!d->have_pending)
 		return;
+	/* Ages are in the old monitor's terms (its rates, its intervals). */
+	if (!same_monitoring(&d->cfg, &d->pending))
+		udamos_age_carry_release(&d->carry);
 	udamos_daemon_cfg_release(&d->cfg);
 	d->cfg = d->pending;
 	d->have_pending = false;
@@ -487,7 +502,7 @@ static enum udamos_status run_once(struct daemon *d, FILE *runlog, char *why, si
 		.source = d->cfg.source, .attrs = d->cfg.attrs, .attrs_given = d->cfg.attrs_given,
 		.flush = d->cfg.flush, .lock_ns_per_s = d->cfg.lock_ns_per_s,
 		.bloat_budget = d->cfg.bloat_budget, .log = runlog, .on_tick = on_tick,
-		.tick_ctx = d, .target_stats_us = MEASURE_US,
+		.tick_ctx = d, .target_stats_us = MEASURE_US, .carry = &d->carry,
 	};
 	enum udamos_status st;
 
@@ -636,6 +651,7 @@ enum udamos_status udamos_daemon_main(const char *config_path)
 	if (runlog)
 		fclose(runlog);
 	udamos_discovery_release(&d.disc);
+	udamos_age_carry_release(&d.carry);
 	udamos_daemon_cfg_release(&d.cfg);
 	if (d.have_pending)
 		udamos_daemon_cfg_release(&d.pending);

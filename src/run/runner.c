@@ -59,6 +59,8 @@ struct run {
 	char *why;
 	size_t why_len;
 	uint64_t next_measure_us;
+	/* Per target, given to the source: what cfg->carry held. */
+	struct udamos_window_ages ages[UDAMOS_MAX_TARGETS];
 };
 
 static enum udamos_status say(struct run *r, enum udamos_status st, const char *fmt, ...)
@@ -276,7 +278,7 @@ static enum udamos_status make_source(struct run *r)
 		.delegated = delegated, .kschemes = r->kschemes,
 		.flush = r->cfg->flush, .damon_root = UDAMOS_DAMON_ROOT,
 		.guard = &r->guard, .log = r->cfg->log, .stop = &udamos_stop_requested,
-		.model = &r->model,
+		.model = &r->model, .ages = r->ages,
 	};
 	char reason[448];
 	enum udamos_status st = mark_delegated(r);
@@ -581,6 +583,29 @@ static enum udamos_status loop(struct run *r)
 	return st;
 }
 
+/* The window ages kept for these processes by an earlier run. */
+static void carry_in(struct run *r)
+{
+	for (size_t i = 0; r->cfg->carry && i < r->nr_opened; i++)
+		udamos_age_carry_take(r->cfg->carry, r->targets[i].pid,
+				      r->targets[i].start_ticks, &r->ages[i]);
+	/* What no target of this run took belongs to processes it left. */
+	if (r->cfg->carry)
+		udamos_age_carry_release(r->cfg->carry);
+}
+
+/* Keeps the ages of the targets that live on, for the next run. */
+static void carry_out(struct run *r)
+{
+	for (size_t i = 0; i < r->nr_opened; i++) {
+		if (r->cfg->carry && !r->targets[i].gone &&
+		    udamos_pidfd_alive(r->targets[i].pidfd))
+			udamos_age_carry_keep(r->cfg->carry, r->targets[i].pid,
+					      r->targets[i].start_ticks, &r->ages[i]);
+		udamos_window_ages_release(&r->ages[i]);
+	}
+}
+
 enum udamos_status udamos_run(const struct udamos_run_cfg *cfg,
 			      struct udamos_run_result *res, char *why,
 			      size_t why_len)
@@ -591,6 +616,7 @@ enum udamos_status udamos_run(const struct udamos_run_cfg *cfg,
 	memset(res, 0, sizeof(*res));
 	udamos_guard_init(&r.guard);
 	st = open_targets(&r);
+	carry_in(&r);
 	if (!st)
 		st = preflight(&r);
 	if (!st)
@@ -605,6 +631,7 @@ enum udamos_status udamos_run(const struct udamos_run_cfg *cfg,
 	 * and stops the guard process. */
 	udamos_guard_restore(&r.guard);
 	udamos_model_release(&r.model);
+	carry_out(&r);
 	for (size_t i = 0; i < r.nr_opened; i++)
 		udamos_target_close(&r.targets[i]);
 	return st;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "core/agecarry.h"
 #include "core/regions.h"
 #include "source/flusher.h"
 #include "udamos/scheme.h"
@@ -55,6 +56,9 @@ struct udamos_run_cfg {
 	/* How often to measure each target's memory and hot-set coverage
 	 * for the result (the daemon's status); 0: never. */
 	uint64_t target_stats_us;
+	/* Window ages kept from this run for the next (the daemon's, which
+	 * starts a new run for each new target), in and out; NULL: none. */
+	struct udamos_age_carry *carry;
 };
 
 /* The defaults, chosen from bench/latency's figures (docs/performance.md). */

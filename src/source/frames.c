@@ -16,14 +16,18 @@
 #define MAX_VMA_SCAN (1ULL << 40)
 
 int udamos_frames_set_init(struct udamos_frames_set *s, struct udamos_target *targets,
-			   size_t nr, uint64_t refresh_us)
+			   size_t nr, uint64_t refresh_us, struct udamos_window_ages *ages)
 {
 	memset(s, 0, sizeof(*s));
 	s->targets = targets;
 	s->nr = nr;
 	s->refresh_us = refresh_us;
 	s->f = calloc(nr ? nr : 1, sizeof(*s->f));
-	return s->f ? 0 : -ENOMEM;
+	if (!s->f || udamos_ages_set_init(&s->ages, ages, nr)) {
+		udamos_frames_set_release(s);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void udamos_frames_set_release(struct udamos_frames_set *s)
@@ -31,8 +35,8 @@ void udamos_frames_set_release(struct udamos_frames_set *s)
 	for (size_t i = 0; s->f && i < s->nr; i++) {
 		free(s->f[i].ext);
 		udamos_projection_release(&s->f[i].proj);
-		udamos_window_ages_release(&s->f[i].ages);
 	}
+	udamos_ages_set_release(&s->ages, s->nr);
 	free(s->f);
 	s->f = NULL;
 }
@@ -132,7 +136,7 @@ int udamos_frames_project(struct udamos_frames_set *s, size_t i,
 			  struct udamos_snapshot *out)
 {
 	struct udamos_frames *f = &s->f[i];
-	int err = udamos_projection_run(&f->proj, phys, n, &f->ages,
+	int err = udamos_projection_run(&f->proj, phys, n, &s->ages.per_target[i],
 					 UDAMOS_PROJ_RATE_SMOOTHED, out);
 
 	f->monitored_pages = 0;

@@ -24,7 +24,6 @@ struct udamos_frames {
 	struct udamos_extent *ext;	/* sorted by frame */
 	size_t nr_ext, cap_ext;
 	struct udamos_projection proj;	/* rebuilt at every read */
-	struct udamos_window_ages ages;	/* kept across reads */
 	uint64_t resident_pages;	/* at the last read */
 	uint64_t monitored_pages;	/* at the last projection */
 	uint64_t moved_windows;		/* windows found on new frames, in all */
@@ -33,6 +32,7 @@ struct udamos_frames {
 struct udamos_frames_set {
 	struct udamos_target *targets;	/* borrowed */
 	struct udamos_frames *f;
+	struct udamos_ages_set ages;	/* per target, kept across reads */
 	size_t nr;
 	uint64_t refresh_us;		/* re-read at least this often */
 	uint64_t next_refresh_us;
@@ -50,8 +50,9 @@ struct udamos_frames_set {
 #define UDAMOS_FRAMES_REFRESH_US 10000000ULL
 #define UDAMOS_FRAMES_BUDGET_PERMIL 5
 
+/* ages: the caller's, kept across runs (core/agecarry.h), or NULL. */
 int udamos_frames_set_init(struct udamos_frames_set *s, struct udamos_target *targets,
-			   size_t nr, uint64_t refresh_us);
+			   size_t nr, uint64_t refresh_us, struct udamos_window_ages *ages);
 void udamos_frames_set_release(struct udamos_frames_set *s);
 
 /*

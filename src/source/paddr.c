@@ -168,7 +168,7 @@ int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source
 	udamos_kmon_init(&p->ks.mon);
 	p->snaps = calloc(cfg->nr_targets, sizeof(*p->snaps));
 	err = udamos_frames_set_init(&p->frames, cfg->targets, cfg->nr_targets,
-				     cfg->refresh_us);
+				     cfg->refresh_us, cfg->ages);
 	if (err || !p->snaps) {
 		paddr_destroy(&p->ks.base);
 		return -ENOMEM;

@@ -33,6 +33,9 @@ struct udamos_paddr_cfg {
 	FILE *log;
 	volatile int *stop;
 	struct udamos_flush_cfg flush;	/* the accessed-bit blind spot */
+	/* Window ages per target, kept by the caller from run to run
+	 * (core/agecarry.h); NULL: the source keeps its own for the run. */
+	struct udamos_window_ages *ages;
 };
 
 /* Kernel DAMON paddr defaults, from the measurements in docs/design.md. */

@@ -91,7 +91,7 @@ static int open_vaddr(const struct udamos_source_req *q, struct udamos_source **
 		.targets = q->targets, .nr_targets = q->nr_targets, .attrs = q->attrs,
 		.damon_root = q->damon_root, .guard = q->guard, .log = q->log,
 		.stop = q->stop, .flush = q->flush,
-		.schemes = q->kschemes, .nr_schemes = q->nr_delegated,
+		.schemes = q->kschemes, .nr_schemes = q->nr_delegated, .ages = q->ages,
 	};
 
 	if (!q->attrs_given) {
@@ -116,6 +116,7 @@ static int open_paddr(const struct udamos_source_req *q, struct udamos_source **
 		.targets = q->targets, .nr_targets = q->nr_targets, .attrs = q->attrs,
 		.refresh_us = UDAMOS_FRAMES_REFRESH_US, .damon_root = q->damon_root,
 		.guard = q->guard, .log = q->log, .stop = q->stop, .flush = q->flush,
+		.ages = q->ages,
 	};
 
 	/* Not fitted to the flushes as vaddr is: physical regions converge
@@ -147,6 +148,7 @@ static int open_shared(const struct udamos_source_req *q, bool demand_half,
 	struct udamos_shared_cfg sc = {
 		.targets = q->targets, .nr_targets = q->nr_targets, .damon_root = q->damon_root,
 		.guard = q->guard, .log = q->log, .stop = q->stop, .flush = q->flush,
+		.ages = q->ages,
 	};
 	struct udamos_shared_choice c;
 	char reason[448];

@@ -49,6 +49,9 @@ struct udamos_source_req {
 	FILE *log;
 	volatile int *stop;
 	struct udamos_model *model;	/* the oracle's storage */
+	/* Window ages per target, kept by the caller from run to run
+	 * (core/agecarry.h); NULL: the source keeps its own for the run. */
+	struct udamos_window_ages *ages;
 };
 
 /* "auto", "vaddr", "paddr", "shared" or "oracle:MODEL"? */

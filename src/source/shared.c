@@ -26,7 +26,7 @@ struct shared {
 	bool paddr;
 	struct udamos_frames_set frames;	/* paddr */
 	int *their_idx;				/* vaddr: per target, or -1 */
-	struct udamos_window_ages *ages;	/* vaddr: per target */
+	struct udamos_ages_set ages;	/* vaddr's; paddr's are in frames */
 	struct udamos_extent *ext;
 	size_t cap_ext;
 	struct udamos_region *phys;		/* paddr: all its regions */
@@ -100,7 +100,7 @@ int udamos_shared_find(const struct udamos_shared_cfg *cfg, struct udamos_shared
 	struct udamos_shared_choice cand;
 	bool found = false;
 	int err = udamos_frames_set_init(&fr, cfg->targets, cfg->nr_targets,
-					 UDAMOS_FRAMES_REFRESH_US);
+					 UDAMOS_FRAMES_REFRESH_US, NULL);
 
 	if (err)
 		return err;
@@ -229,7 +229,7 @@ static int project_vaddr(struct shared *s, size_t i, struct udamos_snapshot *sn)
 			.vaddr = t->r[k].start, .pfn = t->r[k].start / udamos_page_size(),
 			.npages = (t->r[k].end - t->r[k].start) / udamos_page_size(),
 		};
-	return udamos_project(s->ext, t->nr, t->r, t->nr, &s->ages[i], sn);
+	return udamos_project(s->ext, t->nr, t->r, t->nr, &s->ages.per_target[i], sn);
 }
 
 static int shared_next(struct udamos_source *src, struct udamos_snapshot **snaps, size_t *nr)
@@ -268,15 +268,11 @@ static void shared_destroy(struct udamos_source *src)
 
 	/* Only our trace instance: the kdamond is not ours to stop. */
 	udamos_kmon_stop(&s->ks.mon);
-	for (size_t i = 0; i < s->cfg.nr_targets; i++) {
-		if (s->snaps)
-			udamos_snapshot_release(&s->snaps[i]);
-		if (s->ages)
-			udamos_window_ages_release(&s->ages[i]);
-	}
+	for (size_t i = 0; s->snaps && i < s->cfg.nr_targets; i++)
+		udamos_snapshot_release(&s->snaps[i]);
+	udamos_ages_set_release(&s->ages, s->cfg.nr_targets);
 	udamos_frames_set_release(&s->frames);
 	free(s->their_idx);
-	free(s->ages);
 	free(s->ext);
 	free(s->phys);
 	free(s->snaps);
@@ -356,10 +352,12 @@ int udamos_shared_create(const struct udamos_shared_cfg *cfg,
 	s->ratio = choice->k.aggr_us / choice->k.sample_us;
 	s->snaps = calloc(n, sizeof(*s->snaps));
 	s->their_idx = calloc(n, sizeof(*s->their_idx));
-	s->ages = calloc(n, sizeof(*s->ages));
+	/* The ages go where the projection is: frames for paddr. */
 	err = udamos_frames_set_init(&s->frames, cfg->targets, cfg->nr_targets,
-				     UDAMOS_FRAMES_REFRESH_US);
-	if (err || !s->snaps || !s->their_idx || !s->ages) {
+				     UDAMOS_FRAMES_REFRESH_US, s->paddr ? cfg->ages : NULL);
+	if (!err)
+		err = udamos_ages_set_init(&s->ages, s->paddr ? NULL : cfg->ages, n);
+	if (err || !s->snaps || !s->their_idx) {
 		shared_destroy(&s->ks.base);
 		return -ENOMEM;
 	}

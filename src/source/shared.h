@@ -38,6 +38,9 @@ struct udamos_shared_cfg {
 	FILE *log;
 	volatile int *stop;
 	struct udamos_flush_cfg flush;
+	/* Window ages per target, kept by the caller from run to run
+	 * (core/agecarry.h); NULL: the source keeps its own for the run. */
+	struct udamos_window_ages *ages;
 };
 
 /* A foreign kdamond and how much of the targets' memory it watches. */

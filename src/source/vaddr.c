@@ -17,7 +17,7 @@ struct vaddr {
 	struct udamos_kmon_source ks;	/* first: see kmon.h */
 	struct udamos_vaddr_cfg cfg;
 	struct udamos_snapshot *snaps;
-	struct udamos_window_ages *ages;	/* per target */
+	struct udamos_ages_set ages;
 	struct udamos_extent *ext;
 	size_t cap_ext;
 	struct udamos_kscheme *kschemes;	/* our copy: goal values change */
@@ -54,7 +54,7 @@ static int vaddr_next(struct udamos_source *src, struct udamos_snapshot **snaps,
 				.vaddr = t->r[k].start, .pfn = t->r[k].start / udamos_page_size(),
 				.npages = (t->r[k].end - t->r[k].start) / udamos_page_size(),
 			};
-		err = udamos_project(v->ext, t->nr, t->r, t->nr, &v->ages[i], sn);
+		err = udamos_project(v->ext, t->nr, t->r, t->nr, &v->ages.per_target[i], sn);
 		if (err)
 			return err;
 		udamos_kmon_stamp(&v->ks.mon, sn, (uint32_t)i, a);
@@ -72,10 +72,8 @@ static void vaddr_destroy(struct udamos_source *src)
 	udamos_kmon_stop(&v->ks.mon);
 	for (size_t i = 0; v->snaps && i < v->cfg.nr_targets; i++)
 		udamos_snapshot_release(&v->snaps[i]);
-	for (size_t i = 0; v->ages && i < v->cfg.nr_targets; i++)
-		udamos_window_ages_release(&v->ages[i]);
+	udamos_ages_set_release(&v->ages, v->cfg.nr_targets);
 	free(v->snaps);
-	free(v->ages);
 	free(v->ext);
 	free(v->kschemes);
 	free(v);
@@ -131,13 +129,13 @@ int udamos_vaddr_create(const struct udamos_vaddr_cfg *cfg, struct udamos_source
 	v->cfg = *cfg;
 	udamos_kmon_init(&v->ks.mon);
 	v->snaps = calloc(cfg->nr_targets, sizeof(*v->snaps));
-	v->ages = calloc(cfg->nr_targets, sizeof(*v->ages));
 	if (cfg->nr_schemes) {
 		v->kschemes = calloc(cfg->nr_schemes, sizeof(*v->kschemes));
 		if (v->kschemes)
 			memcpy(v->kschemes, cfg->schemes, cfg->nr_schemes * sizeof(*v->kschemes));
 	}
-	if (!v->snaps || !v->ages || cfg->nr_targets > 64 ||
+	if (!v->snaps || udamos_ages_set_init(&v->ages, cfg->ages, cfg->nr_targets) ||
+	    cfg->nr_targets > 64 ||
 	    (cfg->nr_schemes && !v->kschemes)) {
 		vaddr_destroy(&v->ks.base);
 		return -ENOMEM;

@@ -35,6 +35,9 @@ struct udamos_vaddr_cfg {
 	const struct udamos_kscheme *schemes;
 	size_t nr_schemes;
 	struct udamos_flush_cfg flush;	/* the accessed-bit blind spot */
+	/* Window ages per target, kept by the caller from run to run
+	 * (core/agecarry.h); NULL: the source keeps its own for the run. */
+	struct udamos_window_ages *ages;
 };
 
 /*

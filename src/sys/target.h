@@ -7,6 +7,7 @@
 #define UDAMOS_SYS_TARGET_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "sys/pagemap.h"
@@ -15,6 +16,9 @@
 struct udamos_target {
 	pid_t pid;
 	int pidfd;
+	/* When it started (clock ticks since boot; 0 if unread): with the
+	 * PID, which process it is, across the runs of a daemon. */
+	uint64_t start_ticks;
 	struct udamos_pagemap pm;
 	struct udamos_vma *vmas;
 	size_t nr_vmas;

@@ -84,7 +84,7 @@ static void check_moved_frames_reread_everyone(void)
 	      "cannot open this process as a target");
 	if (failures)
 		return;
-	CHECK(udamos_frames_set_init(&fs, t, 2, 3600ULL * 1000000) == 0, "frames set");
+	CHECK(udamos_frames_set_init(&fs, t, 2, 3600ULL * 1000000, NULL) == 0, "frames set");
 	CHECK(udamos_frames_refresh(&fs, true, &all) == 0 && all, "first read");
 	CHECK(udamos_frames_refresh(&fs, false, &all) == 0 && !all,
 	      "nothing moved and nothing due, yet everyone was read");
