@@ -383,6 +383,10 @@ static void feed_goals(struct run *r, struct udamos_env *env)
 /* What the monitor watches of each target; said once if under half. */
 static void update_coverage(struct run *r)
 {
+	/* Counted here, not after the coverage: vaddr watches everything and
+	 * has no coverage to give, and its flushes went unreported. */
+	if (r->src->ops->flushes)
+		r->res->tlb_flushes = r->src->ops->flushes(r->src);
 	if (!r->src->ops->coverage)
 		return;
 	for (size_t i = 0; i < r->nr_opened; i++) {
@@ -398,8 +402,6 @@ static void update_coverage(struct run *r)
 			     "is unknown to it, and no scheme acts on it",
 			     (unsigned long long)(rt->watched * 100 / rt->resident), rt->pid);
 	}
-	if (r->src->ops->flushes)
-		r->res->tlb_flushes = r->src->ops->flushes(r->src);
 }
 
 static void show_progress(const struct run *r, uint64_t elapsed_us)
