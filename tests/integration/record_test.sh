@@ -145,9 +145,15 @@ check(root.tag.endswith("svg") and float(root.get("width")) > 0 and
 hot = [r for r in acc if r["rate_pct"] >= 50]
 covered = sum(overlap(r["start"], r["end"], hs, he) for r in hot)
 outside = sum(r["size"] - overlap(r["start"], r["end"], hs, he) for r in hot)
-check(covered >= SOME * (he - hs) and outside <= 2 * W,
+# Outside the hot range, as much as issue 10 lets collapse take of cold
+# memory: 5% of the workload's 768 MiB.  Windows projected through a
+# paddr kdamond's regions share them with other frames, and a few cold
+# ones read hot: 9 of 384 in one CI run (18 MiB), against a former bound
+# of two windows that only a monitor of virtual addresses could keep.
+COLD = 768 << 20
+check(covered >= SOME * (he - hs) and outside <= max(2 * W, COLD // 20),
       f"access: regions at >= 50% cover {covered >> 20} MiB of the {(he - hs) >> 20} MiB hot range, "
-      f"{outside >> 20} MiB outside it", True)
+      f"{outside >> 20} MiB outside it (at most {max(2 * W, COLD // 20) >> 20})", True)
 
 live = json.load(open(f"{tmp}/live-access.json"))["regions"]
 lhot = [r for r in live if r["rate_pct"] >= 50]
