@@ -209,6 +209,12 @@ static void summary(struct demo *d, const struct udamos_run_result *res,
 		json_object_object_add(o, shared ? "shared_kdamond_cpu_pct" : "kdamond_cpu_pct",
 			json_object_new_double(res->elapsed_us ? 100.0 *
 				(double)res->kernel_cpu_us / (double)res->elapsed_us : 0));
+		/* Whether the monitor found anything, apart from what was made
+		 * of it: a run that collapsed nothing says which it was. */
+		json_object_object_add(o, "aggregations", json_object_new_uint64(res->nr_aggregations));
+		json_object_object_add(o, "max_nr_accesses",
+				       json_object_new_uint64(res->max_nr_accesses));
+		json_object_object_add(o, "sz_tried", json_object_new_uint64(s->stats.sz_tried));
 		json_object_object_add(o, "sz_applied", json_object_new_uint64(s->stats.sz_applied));
 		json_object_object_add(o, "memory_intact", json_object_new_boolean(verdict == 0));
 		cli_target_costs_json(o, &res->targets[0]);
