@@ -4,27 +4,12 @@
  */
 #include "core/flushpick.h"
 
-bool udamos_flush_pick(const struct udamos_snapshot *sn, uint64_t window_size,
-		       struct udamos_flush_pick *st, uint64_t *window)
+/* The next window at or after the cursor, in address order, wrapping. */
+static bool next_in_turn(const struct udamos_snapshot *sn, uint64_t window_size,
+			 struct udamos_flush_pick *st, uint64_t *window)
 {
-	struct udamos_seen_peak peak = { 0 };
 	uint64_t mask = window_size - 1;
 
-	if (!sn || !sn->nr_regions || !window_size)
-		return false;
-	if (sn->seen_peak.stated)
-		peak = sn->seen_peak;
-	else
-		for (size_t i = 0; i < sn->nr_regions; i++)
-			if (sn->regions[i].nr_accesses > peak.nr_accesses)
-				peak = (struct udamos_seen_peak){ true, sn->regions[i].nr_accesses,
-								  sn->regions[i].start };
-	if (peak.nr_accesses) {
-		*window = peak.addr & ~mask;
-		return true;
-	}
-	/* Nothing reads hot: the next window at or after the cursor, in
-	 * address order, wrapping around. */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < sn->nr_regions; i++) {
 			const struct udamos_region *r = &sn->regions[i];
@@ -41,4 +26,39 @@ bool udamos_flush_pick(const struct udamos_snapshot *sn, uint64_t window_size,
 		st->cursor = 0;
 	}
 	return false;
+}
+
+bool udamos_flush_pick(const struct udamos_snapshot *sn, uint64_t window_size,
+		       struct udamos_flush_pick *st, struct udamos_flush_plan *plan)
+{
+	struct udamos_seen_peak peak = { 0 };
+	uint64_t mask = window_size - 1;
+
+	plan->n = plan->next = 0;
+	if (!sn || !sn->nr_regions || !window_size)
+		return false;
+	if (sn->seen_peak.stated)
+		peak = sn->seen_peak;
+	else
+		for (size_t i = 0; i < sn->nr_regions; i++)
+			if (sn->regions[i].nr_accesses > peak.nr_accesses)
+				peak = (struct udamos_seen_peak){ true, sn->regions[i].nr_accesses,
+								  sn->regions[i].start };
+	if (peak.nr_accesses) {
+		plan->window[plan->n++] = peak.addr & ~mask;
+		return true;
+	}
+	while (plan->n < UDAMOS_FLUSH_PLAN &&
+	       next_in_turn(sn, window_size, st, &plan->window[plan->n]))
+		plan->n++;
+	return plan->n > 0;
+}
+
+bool udamos_flush_plan_next(struct udamos_flush_plan *plan, uint64_t *window)
+{
+	if (!plan->n)
+		return false;
+	*window = plan->window[plan->next];
+	plan->next = (plan->next + 1) % plan->n;
+	return true;
 }

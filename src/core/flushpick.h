@@ -28,10 +28,27 @@ struct udamos_flush_pick {
 };
 
 /*
- * The window (aligned to window_size) to flush through, from the target's
- * latest snapshot.  False when the snapshot has no memory at all.
+ * The windows to flush through until the next snapshot, used in turn, one
+ * per flush: the busiest alone; or, while nothing reads busy, the next
+ * ones in turn.  One snapshot lasts several flushes (a 10 s aggregation,
+ * five), and a window with no accessed bits left (or shared with another
+ * process, which MADV_COLD skips, or unmapped) flushes nothing: trying
+ * one window per snapshot, the low windows of a forked child's binary and
+ * heap took a whole minute.
  */
+#define UDAMOS_FLUSH_PLAN 8
+
+struct udamos_flush_plan {
+	uint64_t window[UDAMOS_FLUSH_PLAN];	/* aligned to the window size */
+	unsigned n, next;
+};
+
+/* Fills plan from the target's latest snapshot; false (plan empty) when
+ * the snapshot has no memory at all. */
 bool udamos_flush_pick(const struct udamos_snapshot *sn, uint64_t window_size,
-		       struct udamos_flush_pick *st, uint64_t *window);
+		       struct udamos_flush_pick *st, struct udamos_flush_plan *plan);
+
+/* The plan's next window, cycling; false when it is empty. */
+bool udamos_flush_plan_next(struct udamos_flush_plan *plan, uint64_t *window);
 
 #endif

@@ -87,10 +87,9 @@ int udamos_flusher_init(struct udamos_flusher *f, struct udamos_target *targets,
 		if (!f->spot.blind)
 			return 0;
 	}
-	f->window = calloc(nr ? nr : 1, sizeof(*f->window));
-	f->have = calloc(nr ? nr : 1, sizeof(*f->have));
+	f->plan = calloc(nr ? nr : 1, sizeof(*f->plan));
 	f->pick = calloc(nr ? nr : 1, sizeof(*f->pick));
-	if (!f->window || !f->have || !f->pick) {
+	if (!f->plan || !f->pick) {
 		udamos_flusher_release(f);
 		return -ENOMEM;
 	}
@@ -104,11 +103,9 @@ int udamos_flusher_init(struct udamos_flusher *f, struct udamos_target *targets,
 
 void udamos_flusher_release(struct udamos_flusher *f)
 {
-	free(f->window);
-	free(f->have);
+	free(f->plan);
 	free(f->pick);
-	f->window = NULL;
-	f->have = NULL;
+	f->plan = NULL;
 	f->pick = NULL;
 	f->active = false;
 }
@@ -122,8 +119,7 @@ void udamos_flusher_hint(struct udamos_flusher *f, const struct udamos_snapshot 
 		uint32_t t = snaps[i].target;
 
 		if (t < f->nr)
-			f->have[t] = udamos_flush_pick(&snaps[i], udamos_huge_size(), &f->pick[t],
-						       &f->window[t]);
+			udamos_flush_pick(&snaps[i], udamos_huge_size(), &f->pick[t], &f->plan[t]);
 	}
 }
 
@@ -146,10 +142,11 @@ void udamos_flusher_tick(struct udamos_flusher *f)
 	f->next_us = now + f->period_us;
 	for (size_t i = 0; i < f->nr; i++) {
 		struct udamos_target *t = &f->targets[i];
+		uint64_t window;
 
-		if (t->gone || !f->have[i])
+		if (t->gone || !udamos_flush_plan_next(&f->plan[i], &window))
 			continue;
-		if (udamos_tlb_flush(t->pidfd, f->window[i], udamos_huge_size()) == -ESRCH)
+		if (udamos_tlb_flush(t->pidfd, window, udamos_huge_size()) == -ESRCH)
 			t->gone = true;
 		else
 			f->flushes++;

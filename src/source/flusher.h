@@ -58,8 +58,7 @@ struct udamos_flusher {
 	struct udamos_blindspot spot;
 	uint64_t period_us, next_us;
 	uint64_t flushes;		/* flush calls made, all targets */
-	uint64_t *window;		/* per target; valid where have[] */
-	bool *have;
+	struct udamos_flush_plan *plan;	/* per target */
 	struct udamos_flush_pick *pick;
 };
 

@@ -8,6 +8,13 @@
 
 #define W MiB(2)
 
+/* A snapshot's plan, and its first window. */
+static bool pick(const struct udamos_snapshot *sn, struct udamos_flush_pick *st,
+		 struct udamos_flush_plan *plan, uint64_t *w)
+{
+	return udamos_flush_pick(sn, W, st, plan) && udamos_flush_plan_next(plan, w);
+}
+
 static void test_hottest_window_whole_and_aligned(void **state)
 {
 	struct udamos_region r[] = {
@@ -15,33 +22,50 @@ static void test_hottest_window_whole_and_aligned(void **state)
 	};
 	struct udamos_snapshot sn = { .nr_regions = 3, .regions = r };
 	struct udamos_flush_pick st = { 0 };
+	struct udamos_flush_plan plan;
 	uint64_t w = 1;
 
 	(void)state;
-	assert_true(udamos_flush_pick(&sn, W, &st, &w));
-	/* The first of the hottest, at a window boundary. */
+	assert_true(pick(&sn, &st, &plan, &w));
+	/* The first of the hottest, at a window boundary, flush after flush. */
+	assert_int_equal(w, 4 * W);
+	assert_int_equal(plan.n, 1);
+	assert_true(udamos_flush_plan_next(&plan, &w));
 	assert_int_equal(w, 4 * W);
 	r[1].start = 4 * W + 4096;	/* an unaligned region still gives a whole window */
-	assert_true(udamos_flush_pick(&sn, W, &st, &w));
+	assert_true(pick(&sn, &st, &plan, &w));
 	assert_int_equal(w, 4 * W);
 }
 
+/*
+ * Nothing reads hot: one snapshot lasts several flushes, and each takes
+ * the next window in turn (a window that flushes nothing must not be
+ * tried again and again until the next snapshot), wrapping around; the
+ * next snapshot goes on from there.
+ */
 static void test_nothing_hot_takes_windows_in_turn(void **state)
 {
 	struct udamos_region r[] = { { 0, 2 * W, 0, 0 }, { 10 * W, 11 * W, 0, 0 } };
 	struct udamos_snapshot sn = { .nr_regions = 2, .regions = r };
 	struct udamos_flush_pick st = { 0 };
+	struct udamos_flush_plan plan;
 	uint64_t w, seen[4];
 
 	(void)state;
-	for (int i = 0; i < 4; i++) {
-		assert_true(udamos_flush_pick(&sn, W, &st, &w));
-		seen[i] = w;
-	}
+	assert_true(udamos_flush_pick(&sn, W, &st, &plan));
+	for (int i = 0; i < 4; i++)
+		assert_true(udamos_flush_plan_next(&plan, &seen[i]));
 	assert_int_equal(seen[0], 0);
 	assert_int_equal(seen[1], W);
 	assert_int_equal(seen[2], 10 * W);
 	assert_int_equal(seen[3], 0);	/* wrapped around */
+	/* Eight windows planned end at 2W; a bigger second region, and the
+	 * next plan goes on from there. */
+	r[1].end = 20 * W;
+	assert_true(pick(&sn, &st, &plan, &w));
+	assert_int_equal(w, 10 * W);
+	assert_true(udamos_flush_plan_next(&plan, &w));
+	assert_int_equal(w, 11 * W);
 }
 
 /*
@@ -64,7 +88,8 @@ static void test_flush_follows_pages_in_use_not_smoothed_rate(void **state)
 	struct udamos_window_ages ages = { 0 };
 	struct udamos_snapshot sn = { 0 };
 	struct udamos_flush_pick st = { 0 };
-	uint64_t w, picks[3];
+	struct udamos_flush_plan plan;
+	uint64_t w, picks[2];
 
 	(void)state;
 	assert_int_equal(udamos_projection_build(&p, e, 2), 0);
@@ -75,17 +100,20 @@ static void test_flush_follows_pages_in_use_not_smoothed_rate(void **state)
 
 		assert_int_equal(udamos_projection_run(&p, phys, 2, &ages,
 						       UDAMOS_PROJ_RATE_SMOOTHED, &sn), 0);
-		assert_true(udamos_flush_pick(&sn, W, &st, &w));
+		assert_true(pick(&sn, &st, &plan, &w));
 		if (i == 4) {
 			/* A still reads hotter smoothed; B is the one in use. */
 			assert_true(sn.regions[0].nr_accesses > sn.regions[1].nr_accesses);
 			assert_int_equal(w, W);
 		}
-		if (i >= 4)
-			picks[i - 4] = w;
+		if (i >= 5) {
+			/* Nothing seen since: windows in turn, not A, which
+			 * still reads hot smoothed, flush after flush. */
+			picks[0] = w;
+			assert_true(udamos_flush_plan_next(&plan, &picks[1]));
+			assert_int_not_equal(picks[0], picks[1]);
+		}
 	}
-	/* Nothing seen since: windows in turn, not A, smoothed-hot, each time. */
-	assert_int_not_equal(picks[1], picks[2]);
 	udamos_snapshot_release(&sn);
 	udamos_projection_release(&p);
 	udamos_window_ages_release(&ages);
@@ -95,11 +123,13 @@ static void test_empty_snapshot_picks_nothing(void **state)
 {
 	struct udamos_snapshot sn = { 0 };
 	struct udamos_flush_pick st = { 0 };
+	struct udamos_flush_plan plan = { .n = 1 };
 	uint64_t w;
 
 	(void)state;
-	assert_false(udamos_flush_pick(&sn, W, &st, &w));
-	assert_false(udamos_flush_pick(NULL, W, &st, &w));
+	assert_false(udamos_flush_pick(&sn, W, &st, &plan));
+	assert_false(udamos_flush_plan_next(&plan, &w));
+	assert_false(udamos_flush_pick(NULL, W, &st, &plan));
 }
 
 static void test_tune_event_parses(void **state)
