@@ -588,12 +588,13 @@ static enum udamos_status loop(struct run *r)
 /* The window ages kept for these processes by an earlier run. */
 static void carry_in(struct run *r)
 {
-	for (size_t i = 0; r->cfg->carry && i < r->nr_opened; i++)
+	if (!r->cfg->carry)
+		return;
+	for (size_t i = 0; i < r->nr_opened; i++)
 		udamos_age_carry_take(r->cfg->carry, r->targets[i].pid,
 				      r->targets[i].start_ticks, &r->ages[i]);
 	/* What no target of this run took belongs to processes it left. */
-	if (r->cfg->carry)
-		udamos_age_carry_release(r->cfg->carry);
+	udamos_age_carry_release(r->cfg->carry);
 }
 
 /* Keeps the ages of the targets that live on, for the next run. */

@@ -17,14 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Process start time in clock ticks, to tell a PID's reuse apart. */
-static unsigned long long start_time_of(int pid)
-{
-	struct udamos_proc_stat st;
-
-	return udamos_read_proc_stat(pid, &st) ? 0 : st.start_ticks;
-}
-
 struct record {
 	int owner;
 	unsigned long long owner_start;
@@ -64,7 +56,7 @@ static int read_record(const char *path, struct record *r)
 
 static bool owner_alive(const struct record *r)
 {
-	return kill(r->owner, 0) == 0 && start_time_of(r->owner) == r->owner_start;
+	return kill(r->owner, 0) == 0 && udamos_proc_start_ticks(r->owner) == r->owner_start;
 }
 
 static void kd_path(char *buf, size_t len, const char *root, unsigned idx, const char *file)
@@ -206,7 +198,7 @@ int udamos_kdamond_acquire(struct udamos_kdamond *k, const char *root,
 		udamos_kdamond_release(k);
 		return fail(why, len, -ENOSPC, "internal: too many undo steps");
 	}
-	r = (struct record){ getpid(), start_time_of(getpid()), k->idx, k->nr_before, -1, "" };
+	r = (struct record){ getpid(), udamos_proc_start_ticks(getpid()), k->idx, k->nr_before, -1, "" };
 	snprintf(r.root, sizeof(r.root), "%s", root);
 	err = write_record(k->record, &r);
 	snprintf(path, sizeof(path), "%s/kdamonds/nr_kdamonds", root);

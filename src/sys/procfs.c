@@ -217,6 +217,13 @@ int udamos_read_proc_stat(pid_t pid, struct udamos_proc_stat *out)
 	return 0;
 }
 
+unsigned long long udamos_proc_start_ticks(pid_t pid)
+{
+	struct udamos_proc_stat st;
+
+	return udamos_read_proc_stat(pid, &st) ? 0 : st.start_ticks;
+}
+
 int udamos_read_meminfo(struct udamos_meminfo *out)
 {
 	static const char *const keys[] = { "MemTotal", "MemFree", "MemAvailable" };

@@ -59,6 +59,9 @@ struct udamos_proc_stat {
 
 /* From /proc/PID/stat.  0 or -errno. */
 int udamos_read_proc_stat(pid_t pid, struct udamos_proc_stat *out);
+/* Its start time in clock ticks since boot, to tell a PID's reuse apart;
+ * 0 when it cannot be read. */
+unsigned long long udamos_proc_start_ticks(pid_t pid);
 /* Total microseconds of "some" memory stall, from /proc/pressure/memory. */
 int udamos_read_mem_psi_some_us(uint64_t *out);
 /* Whether pid is a live udamos process (by its comm): what names a stale

@@ -14,7 +14,6 @@
 
 int udamos_target_open(struct udamos_target *t, pid_t pid)
 {
-	struct udamos_proc_stat st;
 	int fd;
 
 	memset(t, 0, sizeof(*t));
@@ -26,8 +25,7 @@ int udamos_target_open(struct udamos_target *t, pid_t pid)
 	t->pidfd = fd;
 	/* Read after the pidfd pins the process: a PID reused in between
 	 * only makes the two disagree, and then nothing is carried. */
-	if (!udamos_read_proc_stat(pid, &st))
-		t->start_ticks = st.start_ticks;
+	t->start_ticks = udamos_proc_start_ticks(pid);
 	/* pagemap is optional: without it the huge filter sees no huge pages. */
 	udamos_pagemap_open(&t->pm, pid, fd);
 	t->maps_fd = udamos_vma_query_open(pid, fd);
