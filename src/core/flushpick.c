@@ -4,38 +4,69 @@
  */
 #include "core/flushpick.h"
 
-/* The next window at or after the cursor, in address order, wrapping. */
-static bool next_in_turn(const struct udamos_snapshot *sn, uint64_t window_size,
-			 struct udamos_flush_pick *st, uint64_t *window)
+static uint64_t max64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * The first window at or after from that overlaps both a region and a
+ * mapped range (any region, with no ranges given); both lists sorted.
+ */
+static bool first_window_from(const struct udamos_snapshot *sn, uint64_t window_size,
+			      const struct udamos_addr_range *mapped, size_t nr_mapped,
+			      uint64_t from, uint64_t *window)
 {
 	uint64_t mask = window_size - 1;
+	size_t m = 0;
 
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < sn->nr_regions; i++) {
-			const struct udamos_region *r = &sn->regions[i];
-			uint64_t w = r->start & ~mask;
+	for (size_t i = 0; i < sn->nr_regions; i++) {
+		const struct udamos_region *r = &sn->regions[i];
+		uint64_t lo = max64(r->start, from), hi = r->end;
 
-			if (w < st->cursor)
-				w = st->cursor & ~mask;
-			if (w < r->end) {
-				*window = w;
-				st->cursor = w + window_size;
-				return true;
-			}
+		if (nr_mapped) {
+			while (m < nr_mapped && mapped[m].end <= lo)
+				m++;
+			if (m == nr_mapped)
+				return false;
+			/* Not in this region: the next region may still hold it. */
+			if (mapped[m].start >= r->end)
+				continue;
+			lo = max64(lo, mapped[m].start);
+			hi = min64(hi, mapped[m].end);
 		}
-		st->cursor = 0;
+		if (lo < hi) {
+			*window = lo & ~mask;
+			return true;
+		}
 	}
 	return false;
 }
 
-bool udamos_flush_pick(const struct udamos_snapshot *sn, uint64_t window_size,
-		       struct udamos_flush_pick *st, struct udamos_flush_plan *plan)
+/* The next window at or after the cursor, in address order, wrapping. */
+static bool next_in_turn(const struct udamos_snapshot *sn, uint64_t window_size,
+			 const struct udamos_addr_range *mapped, size_t nr_mapped,
+			 struct udamos_flush_pick *st, uint64_t *window)
+{
+	if (first_window_from(sn, window_size, mapped, nr_mapped, st->cursor, window) ||
+	    first_window_from(sn, window_size, mapped, nr_mapped, 0, window)) {
+		st->cursor = *window + window_size;
+		return true;
+	}
+	return false;
+}
+
+bool udamos_flush_peak(const struct udamos_snapshot *sn, uint64_t window_size,
+		       uint64_t *window)
 {
 	struct udamos_seen_peak peak = { 0 };
-	uint64_t mask = window_size - 1;
 
-	plan->n = plan->next = 0;
-	if (!sn || !sn->nr_regions || !window_size)
+	if (!sn || !window_size)
 		return false;
 	if (sn->seen_peak.stated)
 		peak = sn->seen_peak;
@@ -44,12 +75,25 @@ bool udamos_flush_pick(const struct udamos_snapshot *sn, uint64_t window_size,
 			if (sn->regions[i].nr_accesses > peak.nr_accesses)
 				peak = (struct udamos_seen_peak){ true, sn->regions[i].nr_accesses,
 								  sn->regions[i].start };
-	if (peak.nr_accesses) {
-		plan->window[plan->n++] = peak.addr & ~mask;
+	if (!peak.nr_accesses)
+		return false;
+	*window = peak.addr & ~(window_size - 1);
+	return true;
+}
+
+bool udamos_flush_pick(const struct udamos_snapshot *sn, uint64_t window_size,
+		       const struct udamos_addr_range *mapped, size_t nr_mapped,
+		       struct udamos_flush_pick *st, struct udamos_flush_plan *plan)
+{
+	plan->n = plan->next = 0;
+	if (!sn || !sn->nr_regions || !window_size)
+		return false;
+	if (udamos_flush_peak(sn, window_size, &plan->window[0])) {
+		plan->n = 1;
 		return true;
 	}
 	while (plan->n < UDAMOS_FLUSH_PLAN &&
-	       next_in_turn(sn, window_size, st, &plan->window[plan->n]))
+	       next_in_turn(sn, window_size, mapped, nr_mapped, st, &plan->window[plan->n]))
 		plan->n++;
 	return plan->n > 0;
 }

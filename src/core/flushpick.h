@@ -11,6 +11,11 @@
  * itself.  Before
  * anything reads hot, windows are taken in turn: pages keep the bit from
  * their first touch until something clears it, so one of them will do.
+ * In turn through the target's mappings, not through the regions alone:
+ * a vaddr region spans the gaps between mappings, and a static binary's
+ * heap lies up to a gigabyte above it, a sweep of hundreds of unmapped
+ * windows that flush nothing (the guests' forked demo stayed blind for
+ * its whole minute behind one).
  *
  * Always a whole window, aligned: MADV_COLD on part of a huge page would
  * split it.
@@ -21,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/regions.h"
 #include "udamos/snapshot.h"
 
 struct udamos_flush_pick {
@@ -43,9 +49,18 @@ struct udamos_flush_plan {
 	unsigned n, next;
 };
 
-/* Fills plan from the target's latest snapshot; false (plan empty) when
- * the snapshot has no memory at all. */
+/* The window to aim at, if the snapshot saw anything busy; false when
+ * windows must be taken in turn. */
+bool udamos_flush_peak(const struct udamos_snapshot *sn, uint64_t window_size,
+		       uint64_t *window);
+
+/*
+ * Fills plan from the target's latest snapshot and, for windows in turn,
+ * its mappings (sorted; NULL with nr_mapped 0 to take the regions alone);
+ * false (plan empty) when there is nothing to try.
+ */
 bool udamos_flush_pick(const struct udamos_snapshot *sn, uint64_t window_size,
+		       const struct udamos_addr_range *mapped, size_t nr_mapped,
 		       struct udamos_flush_pick *st, struct udamos_flush_plan *plan);
 
 /* The plan's next window, cycling; false when it is empty. */

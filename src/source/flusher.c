@@ -105,9 +105,39 @@ void udamos_flusher_release(struct udamos_flusher *f)
 {
 	free(f->plan);
 	free(f->pick);
+	free(f->mapped);
 	f->plan = NULL;
 	f->pick = NULL;
+	f->mapped = NULL;
+	f->cap_mapped = 0;
 	f->active = false;
+}
+
+/*
+ * The target's readable mappings, for windows in turn; none (the regions
+ * alone) if they cannot be read.  Read afresh: the list cached for the
+ * actuator may be a pass old, and the actuator re-reads in its own pass.
+ */
+static size_t mapped_ranges(struct udamos_flusher *f, struct udamos_target *t)
+{
+	size_t n = 0;
+
+	t->vmas_fresh = false;
+	if (udamos_target_vmas(t))
+		return 0;
+	t->vmas_fresh = false;
+	if (t->nr_vmas > f->cap_mapped) {
+		struct udamos_addr_range *m = realloc(f->mapped, t->nr_vmas * sizeof(*m));
+
+		if (!m)
+			return 0;
+		f->mapped = m;
+		f->cap_mapped = t->nr_vmas;
+	}
+	for (size_t v = 0; v < t->nr_vmas; v++)
+		if (t->vmas[v].readable)
+			f->mapped[n++] = (struct udamos_addr_range){ t->vmas[v].start, t->vmas[v].end };
+	return n;
 }
 
 void udamos_flusher_hint(struct udamos_flusher *f, const struct udamos_snapshot *snaps,
@@ -117,9 +147,15 @@ void udamos_flusher_hint(struct udamos_flusher *f, const struct udamos_snapshot 
 		return;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t t = snaps[i].target;
+		size_t nr_mapped = 0;
+		uint64_t peak;
 
-		if (t < f->nr)
-			udamos_flush_pick(&snaps[i], udamos_huge_size(), &f->pick[t], &f->plan[t]);
+		if (t >= f->nr)
+			continue;
+		if (!udamos_flush_peak(&snaps[i], udamos_huge_size(), &peak))
+			nr_mapped = mapped_ranges(f, &f->targets[t]);
+		udamos_flush_pick(&snaps[i], udamos_huge_size(), f->mapped, nr_mapped,
+				  &f->pick[t], &f->plan[t]);
 	}
 }
 

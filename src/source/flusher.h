@@ -60,6 +60,8 @@ struct udamos_flusher {
 	uint64_t flushes;		/* flush calls made, all targets */
 	struct udamos_flush_plan *plan;	/* per target */
 	struct udamos_flush_pick *pick;
+	struct udamos_addr_range *mapped;	/* scratch: one target's mappings */
+	size_t cap_mapped;
 };
 
 /* "auto", "on", "off"; 0 or -EINVAL. */

@@ -12,7 +12,7 @@
 static bool pick(const struct udamos_snapshot *sn, struct udamos_flush_pick *st,
 		 struct udamos_flush_plan *plan, uint64_t *w)
 {
-	return udamos_flush_pick(sn, W, st, plan) && udamos_flush_plan_next(plan, w);
+	return udamos_flush_pick(sn, W, NULL, 0, st, plan) && udamos_flush_plan_next(plan, w);
 }
 
 static void test_hottest_window_whole_and_aligned(void **state)
@@ -52,7 +52,7 @@ static void test_nothing_hot_takes_windows_in_turn(void **state)
 	uint64_t w, seen[4];
 
 	(void)state;
-	assert_true(udamos_flush_pick(&sn, W, &st, &plan));
+	assert_true(udamos_flush_pick(&sn, W, NULL, 0, &st, &plan));
 	for (int i = 0; i < 4; i++)
 		assert_true(udamos_flush_plan_next(&plan, &seen[i]));
 	assert_int_equal(seen[0], 0);
@@ -66,6 +66,44 @@ static void test_nothing_hot_takes_windows_in_turn(void **state)
 	assert_int_equal(w, 10 * W);
 	assert_true(udamos_flush_plan_next(&plan, &w));
 	assert_int_equal(w, 11 * W);
+}
+
+/*
+ * A vaddr region spans the gaps between mappings: a static binary's heap
+ * a gigabyte above it, then the workload's mapping.  Windows in turn are
+ * the mapped ones only, each once, whatever the gap (the old sweep went
+ * window by window through the gap and took minutes to reach the
+ * workload).
+ */
+static void test_windows_in_turn_skip_unmapped_gaps(void **state)
+{
+	struct udamos_region r[] = { { W, 600 * W, 0, 0 }, { 900 * W, 1000 * W, 0, 0 } };
+	struct udamos_addr_range maps[] = {
+		{ W, W + 4096 }, { W + 8192, 2 * W + 4096 },	/* binary, bss */
+		{ 512 * W + 4096, 512 * W + 8192 },		/* heap */
+		{ 950 * W, 953 * W },				/* workload */
+	};
+	const uint64_t want[] = { W, 2 * W, 512 * W, 950 * W, 951 * W, 952 * W, W, 2 * W };
+	struct udamos_snapshot sn = { .nr_regions = 2, .regions = r };
+	struct udamos_flush_pick st = { 0 };
+	struct udamos_flush_plan plan;
+	uint64_t w;
+
+	(void)state;
+	assert_true(udamos_flush_pick(&sn, W, maps, 4, &st, &plan));
+	assert_int_equal(plan.n, UDAMOS_FLUSH_PLAN);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_true(udamos_flush_plan_next(&plan, &w));
+		assert_int_equal(w, want[i]);
+	}
+	/* A mapping outside every region is not the monitor's to flush. */
+	maps[3] = (struct udamos_addr_range){ 700 * W, 701 * W };
+	st.cursor = 600 * W;
+	assert_true(udamos_flush_pick(&sn, W, maps, 4, &st, &plan));
+	assert_true(udamos_flush_plan_next(&plan, &w));
+	assert_int_equal(w, W);
+	/* Nothing mapped inside the regions: nothing to try. */
+	assert_false(udamos_flush_pick(&sn, W, maps + 3, 1, &st, &plan));
 }
 
 /*
@@ -127,9 +165,9 @@ static void test_empty_snapshot_picks_nothing(void **state)
 	uint64_t w;
 
 	(void)state;
-	assert_false(udamos_flush_pick(&sn, W, &st, &plan));
+	assert_false(udamos_flush_pick(&sn, W, NULL, 0, &st, &plan));
 	assert_false(udamos_flush_plan_next(&plan, &w));
-	assert_false(udamos_flush_pick(NULL, W, &st, &plan));
+	assert_false(udamos_flush_pick(NULL, W, NULL, 0, &st, &plan));
 }
 
 static void test_tune_event_parses(void **state)
@@ -153,6 +191,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hottest_window_whole_and_aligned),
 		cmocka_unit_test(test_nothing_hot_takes_windows_in_turn),
+		cmocka_unit_test(test_windows_in_turn_skip_unmapped_gaps),
 		cmocka_unit_test(test_flush_follows_pages_in_use_not_smoothed_rate),
 		cmocka_unit_test(test_empty_snapshot_picks_nothing),
 		cmocka_unit_test(test_tune_event_parses),
