@@ -167,7 +167,7 @@ char *udamos_view_metrics(const struct udamos_daemon_view *v)
 	      "Share of the targets' resident memory the monitor watches (1 with no targets).",
 	      v->resident ? (double)v->watched / (double)v->resident : 1.0);
 	counter(f, "tlb_flushes_total",
-		"TLB flushes made for the accessed-bit blind spot.", v->tlb_flushes);
+		"Blind-spot flush calls (MADV_COLD on one window) the kernel completed.", v->tlb_flushes);
 	counter(f, "aggregations_total", "Monitoring aggregations acted on.", v->aggregations);
 	counter(f, "runs_total",
 		"Runs started (a new one when targets appear or the config changes).", v->runs);

@@ -179,12 +179,14 @@ void udamos_flusher_tick(struct udamos_flusher *f)
 	for (size_t i = 0; i < f->nr; i++) {
 		struct udamos_target *t = &f->targets[i];
 		uint64_t window;
+		int err;
 
 		if (t->gone || !udamos_flush_plan_next(&f->plan[i], &window))
 			continue;
-		if (udamos_tlb_flush(t->pidfd, window, udamos_huge_size()) == -ESRCH)
+		err = udamos_tlb_flush(t->pidfd, window, udamos_huge_size());
+		if (err == -ESRCH)
 			t->gone = true;
-		else
+		else if (!err)
 			f->flushes++;
 	}
 }

@@ -57,7 +57,11 @@ struct udamos_flusher {
 	bool active;
 	struct udamos_blindspot spot;
 	uint64_t period_us, next_us;
-	uint64_t flushes;		/* flush calls made, all targets */
+	/* Calls the kernel completed, all targets: one on a window partly
+	 * unmapped or not advisable fails and is not counted.  One completed
+	 * may still have flushed nothing (no accessed bit left in its
+	 * window); the kernel does not say. */
+	uint64_t flushes;
 	struct udamos_flush_plan *plan;	/* per target */
 	struct udamos_flush_pick *pick;
 	struct udamos_addr_range *mapped;	/* scratch: one target's mappings */
