@@ -52,17 +52,22 @@ struct udamos_region {
 
 /*
  * Where a source saw accesses in one aggregation, before any smoothing:
- * the window read busiest.  Projection through physical regions gives the
- * regions smoothed rates (core/projection.h), and a smoothed rate stays
- * up for aggregations after its pages went quiet; what needs the pages in
- * use right now (the blind-spot flush, source/flusher.h) asks this.
- * Sources whose regions carry the rate as seen leave it unstated.
+ * the windows read busiest.  Projection through physical regions gives
+ * the regions smoothed rates (core/projection.h), and a smoothed rate
+ * stays up for aggregations after its pages went quiet; what needs the
+ * pages in use right now (the blind-spot flush, source/flusher.h) asks
+ * this.  Sources whose regions carry the rate as seen leave it unstated.
  */
+#define UDAMOS_SEEN_PEAKS 8
 struct udamos_seen_peak {
 	bool stated;
 	uint32_t nr_accesses;	/* 0: nothing seen in this aggregation */
-	uint64_t addr;
+	uint32_t n;		/* the first n windows, in address order, */
+	uint64_t addr[UDAMOS_SEEN_PEAKS];	/* that read nr_accesses */
 };
+
+/* Counts a window read at nr_accesses into the peak. */
+void udamos_seen_peak_note(struct udamos_seen_peak *p, uint32_t nr_accesses, uint64_t addr);
 
 struct udamos_snapshot {
 	uint32_t target;	/* index in the run's target list */

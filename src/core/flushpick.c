@@ -61,37 +61,41 @@ static bool next_in_turn(const struct udamos_snapshot *sn, uint64_t window_size,
 	return false;
 }
 
-bool udamos_flush_peak(const struct udamos_snapshot *sn, uint64_t window_size,
-		       uint64_t *window)
+/* The windows read busiest as seen: the source's, or the regions'. */
+static struct udamos_seen_peak peak_of(const struct udamos_snapshot *sn)
 {
-	struct udamos_seen_peak peak = { 0 };
+	struct udamos_seen_peak peak = { .stated = true };
 
-	if (!sn || !window_size)
-		return false;
 	if (sn->seen_peak.stated)
-		peak = sn->seen_peak;
-	else
-		for (size_t i = 0; i < sn->nr_regions; i++)
-			if (sn->regions[i].nr_accesses > peak.nr_accesses)
-				peak = (struct udamos_seen_peak){ true, sn->regions[i].nr_accesses,
-								  sn->regions[i].start };
-	if (!peak.nr_accesses)
-		return false;
-	*window = peak.addr & ~(window_size - 1);
-	return true;
+		return sn->seen_peak;
+	for (size_t i = 0; i < sn->nr_regions; i++)
+		udamos_seen_peak_note(&peak, sn->regions[i].nr_accesses, sn->regions[i].start);
+	return peak;
+}
+
+bool udamos_flush_has_peak(const struct udamos_snapshot *sn)
+{
+	return sn && peak_of(sn).nr_accesses;
 }
 
 bool udamos_flush_pick(const struct udamos_snapshot *sn, uint64_t window_size,
 		       const struct udamos_addr_range *mapped, size_t nr_mapped,
 		       struct udamos_flush_pick *st, struct udamos_flush_plan *plan)
 {
+	struct udamos_seen_peak peak;
+
 	plan->n = plan->next = 0;
 	if (!sn || !sn->nr_regions || !window_size)
 		return false;
-	if (udamos_flush_peak(sn, window_size, &plan->window[0])) {
-		plan->n = 1;
-		return true;
+	peak = peak_of(sn);
+	for (uint32_t i = 0; i < peak.n && plan->n < UDAMOS_FLUSH_PLAN; i++) {
+		uint64_t w = peak.addr[i] & ~(window_size - 1);
+
+		if (!plan->n || plan->window[plan->n - 1] != w)
+			plan->window[plan->n++] = w;
 	}
+	if (plan->n)
+		return true;
 	while (plan->n < UDAMOS_FLUSH_PLAN &&
 	       next_in_turn(sn, window_size, mapped, nr_mapped, st, &plan->window[plan->n]))
 		plan->n++;

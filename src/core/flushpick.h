@@ -2,13 +2,19 @@
 /*
  * Which window of a target the blind-spot flush is aimed at (see
  * sys/blindspot.h).  The kernel flushes only when it clears an accessed
- * bit in the range, so the range must hold pages in use now: the window
+ * bit in the range, so the range must hold pages in use now: the windows
  * the monitor saw busiest in its last aggregation, as seen, not as
  * smoothed (a smoothed rate outlives the pages' use by aggregations, and
  * a flush aimed at a window gone quiet clears nothing and flushes
  * nothing, which leaves the monitor blind).  A hot window's pages are
  * marked accessed again right after each flush, so aiming there sustains
- * itself.  Before
+ * itself, with one exception: the monitor's own check clears the bit of
+ * the page it samples, without a flush.  In a window of small pages that
+ * is one page of 512; in a window that is one huge page it is the whole
+ * window, and a flush aimed there next finds nothing to clear, flushes
+ * nothing, and from then on nothing in the target is marked again.  So
+ * the aim goes round the busiest windows, up to eight, one per flush: one
+ * stuck window costs one flush, not the monitor's sight.  Before
  * anything reads hot, windows are taken in turn: pages keep the bit from
  * their first touch until something clears it, so one of them will do.
  * In turn through the target's mappings, not through the regions alone:
@@ -35,7 +41,7 @@ struct udamos_flush_pick {
 
 /*
  * The windows to flush through until the next snapshot, used in turn, one
- * per flush: the busiest alone; or, while nothing reads busy, the next
+ * per flush: the busiest ones; or, while nothing reads busy, the next
  * ones in turn.  One snapshot lasts several flushes (a 10 s aggregation,
  * five), and a window with no accessed bits left (or shared with another
  * process, which MADV_COLD skips, or unmapped) flushes nothing: trying
@@ -49,10 +55,9 @@ struct udamos_flush_plan {
 	unsigned n, next;
 };
 
-/* The window to aim at, if the snapshot saw anything busy; false when
- * windows must be taken in turn. */
-bool udamos_flush_peak(const struct udamos_snapshot *sn, uint64_t window_size,
-		       uint64_t *window);
+/* Did the snapshot see anything busy?  If not, windows are taken in
+ * turn, and udamos_flush_pick() wants the target's mappings. */
+bool udamos_flush_has_peak(const struct udamos_snapshot *sn);
 
 /*
  * Fills plan from the target's latest snapshot and, for windows in turn,

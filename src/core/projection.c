@@ -325,8 +325,7 @@ int udamos_projection_run(struct udamos_projection *p, const struct udamos_regio
 			.nr_accesses = (uint32_t)((w->sum_nr + w->pages / 2) / w->pages),
 			.age = (uint32_t)(w->sum_age / w->pages),
 		};
-		if (r.nr_accesses > peak.nr_accesses)
-			peak = (struct udamos_seen_peak){ true, r.nr_accesses, r.start };
+		udamos_seen_peak_note(&peak, r.nr_accesses, r.start);
 		if (ages) {
 			struct udamos_window_age *wa = &next.w[next.n++];
 

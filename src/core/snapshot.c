@@ -30,3 +30,15 @@ void udamos_snapshot_release(struct udamos_snapshot *snap)
 	snap->regions = NULL;
 	snap->nr_regions = 0;
 }
+
+void udamos_seen_peak_note(struct udamos_seen_peak *p, uint32_t nr_accesses, uint64_t addr)
+{
+	if (!nr_accesses || nr_accesses < p->nr_accesses)
+		return;
+	if (nr_accesses > p->nr_accesses) {
+		p->nr_accesses = nr_accesses;
+		p->n = 0;
+	}
+	if (p->n < UDAMOS_SEEN_PEAKS)
+		p->addr[p->n++] = addr;
+}

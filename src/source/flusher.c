@@ -148,11 +148,10 @@ void udamos_flusher_hint(struct udamos_flusher *f, const struct udamos_snapshot 
 	for (size_t i = 0; i < n; i++) {
 		uint32_t t = snaps[i].target;
 		size_t nr_mapped = 0;
-		uint64_t peak;
 
 		if (t >= f->nr)
 			continue;
-		if (!udamos_flush_peak(&snaps[i], udamos_huge_size(), &peak))
+		if (!udamos_flush_has_peak(&snaps[i]))
 			nr_mapped = mapped_ranges(f, &f->targets[t]);
 		udamos_flush_pick(&snaps[i], udamos_huge_size(), f->mapped, nr_mapped,
 				  &f->pick[t], &f->plan[t]);

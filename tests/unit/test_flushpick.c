@@ -27,9 +27,11 @@ static void test_hottest_window_whole_and_aligned(void **state)
 
 	(void)state;
 	assert_true(pick(&sn, &st, &plan, &w));
-	/* The first of the hottest, at a window boundary, flush after flush. */
+	/* The hottest, each at a window boundary, in turn. */
 	assert_int_equal(w, 4 * W);
-	assert_int_equal(plan.n, 1);
+	assert_int_equal(plan.n, 2);
+	assert_true(udamos_flush_plan_next(&plan, &w));
+	assert_int_equal(w, 6 * W);
 	assert_true(udamos_flush_plan_next(&plan, &w));
 	assert_int_equal(w, 4 * W);
 	r[1].start = 4 * W + 4096;	/* an unaligned region still gives a whole window */
@@ -66,6 +68,45 @@ static void test_nothing_hot_takes_windows_in_turn(void **state)
 	assert_int_equal(w, 10 * W);
 	assert_true(udamos_flush_plan_next(&plan, &w));
 	assert_int_equal(w, 11 * W);
+}
+
+/*
+ * A hot set collapsed into huge pages: each window is one page, and the
+ * monitor's check clears the accessed bit of the one it samples without
+ * a flush, so a flush aimed at that window alone would clear nothing and
+ * flush nothing from then on.  The aim goes round the windows the source
+ * saw busiest, in address order, at most the plan's length.
+ */
+static void test_aim_goes_round_busiest_windows(void **state)
+{
+	struct udamos_region r[] = { { 0, 40 * W, 5, 3 } };
+	struct udamos_snapshot sn = { .nr_regions = 1, .regions = r };
+	struct udamos_flush_pick st = { 0 };
+	struct udamos_flush_plan plan;
+	uint64_t w, seen[UDAMOS_FLUSH_PLAN + 1];
+
+	(void)state;
+	sn.seen_peak.stated = true;
+	for (uint64_t i = 0; i < 40; i++)	/* one lukewarm, the rest busiest */
+		udamos_seen_peak_note(&sn.seen_peak, i == 1 ? 2 : 5, i * W);
+	assert_int_equal(sn.seen_peak.nr_accesses, 5);
+	assert_int_equal(sn.seen_peak.n, UDAMOS_SEEN_PEAKS);
+	assert_true(udamos_flush_has_peak(&sn));
+	assert_true(udamos_flush_pick(&sn, W, NULL, 0, &st, &plan));
+	for (int i = 0; i <= UDAMOS_FLUSH_PLAN; i++)
+		assert_true(udamos_flush_plan_next(&plan, &seen[i]));
+	assert_int_equal(seen[0], 0);
+	assert_int_equal(seen[1], 2 * W);	/* not the lukewarm one */
+	assert_int_equal(seen[UDAMOS_FLUSH_PLAN - 1], UDAMOS_FLUSH_PLAN * W);
+	assert_int_equal(seen[UDAMOS_FLUSH_PLAN], 0);
+	/* A busier window starts the list again. */
+	udamos_seen_peak_note(&sn.seen_peak, 7, 30 * W);
+	assert_true(pick(&sn, &st, &plan, &w));
+	assert_int_equal(plan.n, 1);
+	assert_int_equal(w, 30 * W);
+	/* Nothing seen: nothing to aim at. */
+	sn.seen_peak = (struct udamos_seen_peak){ .stated = true };
+	assert_false(udamos_flush_has_peak(&sn));
 }
 
 /*
@@ -192,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_hottest_window_whole_and_aligned),
 		cmocka_unit_test(test_nothing_hot_takes_windows_in_turn),
 		cmocka_unit_test(test_windows_in_turn_skip_unmapped_gaps),
+		cmocka_unit_test(test_aim_goes_round_busiest_windows),
 		cmocka_unit_test(test_flush_follows_pages_in_use_not_smoothed_rate),
 		cmocka_unit_test(test_empty_snapshot_picks_nothing),
 		cmocka_unit_test(test_tune_event_parses),
