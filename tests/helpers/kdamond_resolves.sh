@@ -7,7 +7,7 @@
 # Such a machine cannot test how well udamos collapses through that
 # kdamond, only that it reads it and never writes.
 #
-# Runs a 1 GiB workload with 256 MiB hot for five of the kdamond's
+# Runs a 1 GiB workload with 256 MiB hot for six of the kdamond's
 # aggregations through udamos's shared source; exit 0 if regions reading
 # hot (>= 50% of what the monitor can see) add up to half the hot set or
 # more, 1 if not.  What it can see is the run's max_nr_accesses, not
@@ -15,7 +15,8 @@
 # the kdamond's samples see a page (source/flusher.h), the first
 # aggregation, before the flusher has a window to aim at, sees none, and
 # a window's rate through physical regions is smoothed from idle
-# (core/projection.h): three more to read hot.
+# (core/projection.h): four more to read hot (the rate is in whole
+# samples, rounded down).
 # Half, not less: what it resolves moves from minute to minute (80 MiB
 # here, then nothing for the next test's target), so only a clear answer
 # counts.  Prints one line saying which, with the kdamond's range and
@@ -23,7 +24,7 @@
 #
 # With UDAMOS_GATE_CACHE set (scripts/test sets it for one suite run), an
 # answer up to 4 minutes old is given again: the tests of one suite run
-# ask within minutes of each other, and each asking costs 30 s.
+# ask within minutes of each other, and each asking costs 33 s.
 # Usage: kdamond_resolves.sh UDAMOS WORKLOAD
 set -u
 UDAMOS=$1 WORKLOAD=$2
@@ -53,7 +54,7 @@ maxr=$(cat $k/contexts/0/monitoring_attrs/nr_regions/max)
 	page_rate=0 move_after_us=0 move_offset=0 nohuge_offset_plus1=0 flags=0 3<>/dev/zero &
 w=$!
 sleep 2
-secs=$(( 5 * aggr / 1000000 + 3 ))
+secs=$(( 6 * aggr / 1000000 + 3 ))
 hot_mib=$("$UDAMOS" run --pid $w --source shared --duration $secs --damos_action stat --json 2>/dev/null |
 	python3 -c '
 import json, sys
