@@ -23,13 +23,13 @@
 # regions.
 #
 # With UDAMOS_GATE_CACHE set (scripts/test sets it for one suite run), an
-# answer up to 4 minutes old is given again: the tests of one suite run
+# answer up to 5 minutes old is given again: the tests of one suite run
 # ask within minutes of each other, and each asking costs 33 s.
 # Usage: kdamond_resolves.sh UDAMOS WORKLOAD
 set -u
 UDAMOS=$1 WORKLOAD=$2
 cache=${UDAMOS_GATE_CACHE:-}
-if [ -n "$cache" ] && [ -n "$(find "$cache" -newermt '-240 seconds' 2>/dev/null)" ]; then
+if [ -n "$cache" ] && [ -n "$(find "$cache" -newermt '-300 seconds' 2>/dev/null)" ]; then
 	read -r rc line <"$cache"
 	echo "$line (asked $(( $(date +%s) - $(stat -c %Y "$cache") )) s ago)"
 	exit "$rc"
