@@ -61,6 +61,9 @@ struct bench_env {
 	char source_note[512];
 	struct udamos_guard guard;
 	bool verbose;
+	/* More options for every udamos run, after the benchmark's own
+	 * (NULL-terminated, or NULL): a scheme or quota under trial. */
+	const char *const *udamos_args;
 };
 
 /* Saves THP and khugepaged settings in the guard and arms it.  0 or -errno. */

@@ -98,6 +98,8 @@ pid_t bench_udamos_start(const struct bench_env *env, pid_t pid, unsigned durati
 
 		for (; extra && *extra && n < 31; extra++)
 			argv[n++] = *extra;
+		for (extra = env->udamos_args; extra && *extra && n < 31; extra++)
+			argv[n++] = *extra;
 		execv(env->udamos, (char *const *)argv);
 		_exit(127);
 	}

@@ -12,12 +12,13 @@
  *
  * usage: latency --udamos BIN --probe BIN [--reps N] [--seconds S]
  *                [--footprint MIB] [--hot MIB] [--json] [--budget TIME]...
- *                [--only DIGITS] [--redis KEYS]
+ *                [--only DIGITS] [--redis KEYS] [--udamos-arg ARG]...
  * --budget adds an oracle-fed udamos at that --mmap_lock_budget (the
  * defaults' figures come from these); --only keeps never and the base
  * configurations numbered (1 always, 2 khugepaged, 3 udamos, 4 udamos
  * oracle-fed, 5 kernel recipe oracle-fed, 6 kernel recipe); --redis runs
- * Redis with KEYS 2000-byte values instead of the probe (redis_rounds()).
+ * Redis with KEYS 2000-byte values instead of the probe (redis_rounds());
+ * --udamos-arg adds ARG to every udamos run's options (e.g. --schemes F).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -385,6 +386,8 @@ int main(int argc, char **argv)
 	const char *only = NULL;
 	uint64_t redis_keys = 0;
 	bool json = false;
+	const char *udamos_args[9] = { NULL };
+	size_t nr_udamos_args = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--udamos") && i + 1 < argc)
@@ -403,6 +406,8 @@ int main(int argc, char **argv)
 			json = true;
 		else if (!strcmp(argv[i], "--redis") && i + 1 < argc)
 			redis_keys = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--udamos-arg") && i + 1 < argc && nr_udamos_args < 8)
+			udamos_args[nr_udamos_args++] = argv[++i];
 		else if (!strcmp(argv[i], "--budget") && i + 1 < argc && nr_cfgs < MAX_CFGS) {
 			/* One more oracle-fed udamos at this mmap_lock budget. */
 			struct lat_cfg *c = &cfgs[nr_cfgs++];
@@ -427,6 +432,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	env.udamos = udamos_bin;
+	env.udamos_args = udamos_args;
 	if (redis_keys) {
 		int rc;
 

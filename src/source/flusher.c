@@ -120,24 +120,9 @@ void udamos_flusher_release(struct udamos_flusher *f)
  */
 static size_t mapped_ranges(struct udamos_flusher *f, struct udamos_target *t)
 {
-	size_t n = 0;
+	size_t n;
 
-	t->vmas_fresh = false;
-	if (udamos_target_vmas(t))
-		return 0;
-	t->vmas_fresh = false;
-	if (t->nr_vmas > f->cap_mapped) {
-		struct udamos_addr_range *m = realloc(f->mapped, t->nr_vmas * sizeof(*m));
-
-		if (!m)
-			return 0;
-		f->mapped = m;
-		f->cap_mapped = t->nr_vmas;
-	}
-	for (size_t v = 0; v < t->nr_vmas; v++)
-		if (t->vmas[v].readable)
-			f->mapped[n++] = (struct udamos_addr_range){ t->vmas[v].start, t->vmas[v].end };
-	return n;
+	return udamos_target_ranges_now(t, true, &f->mapped, &f->cap_mapped, &n) ? 0 : n;
 }
 
 void udamos_flusher_hint(struct udamos_flusher *f, const struct udamos_snapshot *snaps,

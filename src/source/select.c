@@ -36,19 +36,15 @@ bool udamos_source_spec_valid(const char *spec)
 static int live_ranges(void *ctx, uint32_t t, struct udamos_addr_range **out, size_t *n)
 {
 	struct udamos_target *target = &((struct udamos_target *)ctx)[t];
-	struct udamos_addr_range *maps, three[3];
-	int err = udamos_target_vmas(target);
-	size_t nr;
+	struct udamos_addr_range *maps = NULL, three[3];
+	size_t cap = 0, nr_maps = 0, nr;
+	int err = udamos_target_ranges_now(target, false, &maps, &cap, &nr_maps);
 
-	if (err)
+	if (err) {
+		free(maps);
 		return err;
-	target->vmas_fresh = false;	/* the actuator re-reads in its own pass */
-	maps = malloc((target->nr_vmas ? target->nr_vmas : 1) * sizeof(*maps));
-	if (!maps)
-		return -ENOMEM;
-	for (size_t i = 0; i < target->nr_vmas; i++)
-		maps[i] = (struct udamos_addr_range){ target->vmas[i].start, target->vmas[i].end };
-	nr = udamos_ranges_from_mappings(maps, target->nr_vmas, three);
+	}
+	nr = udamos_ranges_from_mappings(maps, nr_maps, three);
 	free(maps);
 	*out = malloc((nr ? nr : 1) * sizeof(**out));
 	if (!*out)

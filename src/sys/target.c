@@ -159,6 +159,32 @@ int udamos_target_vmas(struct udamos_target *t)
 	return 0;
 }
 
+int udamos_target_ranges_now(struct udamos_target *t, bool readable_only,
+			     struct udamos_addr_range **buf, size_t *cap, size_t *n)
+{
+	int err;
+
+	t->vmas_fresh = false;
+	err = udamos_target_vmas(t);
+	t->vmas_fresh = false;
+	if (err)
+		return err;
+	if (t->nr_vmas > *cap) {
+		struct udamos_addr_range *grown = realloc(*buf, t->nr_vmas * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		*buf = grown;
+		*cap = t->nr_vmas;
+	}
+	*n = 0;
+	for (size_t v = 0; v < t->nr_vmas; v++)
+		if (!readable_only || t->vmas[v].readable)
+			(*buf)[(*n)++] = (struct udamos_addr_range){ t->vmas[v].start,
+								     t->vmas[v].end };
+	return 0;
+}
+
 size_t udamos_target_vma_from(const struct udamos_target *t, uint64_t addr)
 {
 	return first_ending_above(t->vmas, t->nr_vmas, addr);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/regions.h"
 #include "sys/pagemap.h"
 #include "sys/procfs.h"
 
@@ -58,6 +59,15 @@ size_t udamos_target_vma_from(const struct udamos_target *t, uint64_t addr);
  * -ESRCH (gone), or another -errno.
  */
 int udamos_target_vma_at(struct udamos_target *t, uint64_t addr, struct udamos_vma *out);
+
+/*
+ * The mappings as they are now, as address ranges (the readable ones only
+ * if readable_only), into *buf, grown as needed and the caller's to free.
+ * The list is read afresh and left stale for the next user: the pass that
+ * acts on the target starts later.  0, -ESRCH (gone) or another -errno.
+ */
+int udamos_target_ranges_now(struct udamos_target *t, bool readable_only,
+			     struct udamos_addr_range **buf, size_t *cap, size_t *n);
 
 /* Starts a pass: mappings looked up or read before may have changed. */
 void udamos_target_new_pass(struct udamos_target *t);
