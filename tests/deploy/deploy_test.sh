@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # What can be checked of deploy/ here, without systemd as init, a
 # Kubernetes cluster or a container engine: the unit passes
-# `systemd-analyze verify`; the example config and the ConfigMap's pass
-# `udamos daemon --check`; the DaemonSet carries what the daemon needs
+# `systemd-analyze verify`; the example config, the ConfigMap's and the
+# example scheme files pass `udamos daemon --check`; the DaemonSet carries what the daemon needs
 # (hostPID, the three capabilities and no others, /sys, /run/udamos, the
 # config); the Containerfile builds this tree's udamos and runs the
 # daemon; the man pages render without warnings; bash completion
@@ -33,6 +33,20 @@ done
 # 2. The example configs.
 "$UDAMOS" daemon --check --config "$SRC/deploy/udamos.json" >"$tmp/out" 2>&1 &&
 	ok "deploy/udamos.json: $(cat "$tmp/out")" || fail "deploy/udamos.json: $(cat "$tmp/out")"
+
+# The example scheme files (examples/schemes/), as a context's schemes:
+# the daemon checks them as `udamos run --schemes` reads them.
+for f in "$SRC"/examples/schemes/*.json; do
+	python3 - "$f" >"$tmp/ex.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s = s["schemes"] if isinstance(s, dict) else s
+print(json.dumps({"contexts": [{"name": "example", "targets": {"comm": "example"},
+                                "schemes": s}]}))
+PY
+	"$UDAMOS" daemon --check --config "$tmp/ex.json" >"$tmp/out" 2>&1 &&
+		ok "${f#"$SRC"/}: $(cat "$tmp/out")" || fail "${f#"$SRC"/}: $(cat "$tmp/out")"
+done
 
 # 3. The DaemonSet and its ConfigMap.
 python3 - "$SRC/deploy/kubernetes/udamos.yaml" "$tmp/cm.json" <<'PY' || failures=$((failures + 1))
