@@ -179,13 +179,13 @@ static void push(struct batch *b, uint64_t start, uint64_t len, uint64_t zero_fi
 static bool lock_allowance_left(struct batch *b)
 {
 	struct udamos_target_cost *c = b->cost;
-	uint64_t now = udamos_now_ns(), rate = b->a->lock_ns_per_s;
+	uint64_t now = udamos_now_ns(), rate = c->lock_ns_per_s;
+	unsigned span = c->lock_span_s ? c->lock_span_s : UDAMOS_QUOTA_MAX_SPAN;
 	int64_t cap;
 
 	if (!rate)
 		return true;
-	cap = (int64_t)(rate > INT64_MAX / UDAMOS_QUOTA_MAX_SPAN ? INT64_MAX :
-			rate * UDAMOS_QUOTA_MAX_SPAN);
+	cap = (int64_t)(rate > INT64_MAX / span ? INT64_MAX : rate * span);
 	if (!c->started) {
 		c->started = true;
 		c->tokens_ns = (int64_t)(rate < (uint64_t)cap ? rate : (uint64_t)cap);
@@ -373,10 +373,13 @@ int udamos_madvise_init(struct udamos_madvise_actuator *a, struct udamos_target 
 	memset(a, 0, sizeof(*a));
 	a->targets = targets;
 	a->nr_targets = nr_targets;
-	a->lock_ns_per_s = lock_ns_per_s;
 	a->bloat_budget = bloat_budget;
 	a->cost = calloc(nr_targets ? nr_targets : 1, sizeof(*a->cost));
-	return a->cost ? 0 : -ENOMEM;
+	if (!a->cost)
+		return -ENOMEM;
+	for (size_t i = 0; i < nr_targets; i++)
+		a->cost[i].lock_ns_per_s = lock_ns_per_s;
+	return 0;
 }
 
 void udamos_madvise_apply(void *ctx, const struct udamos_apply_req *req,
@@ -397,7 +400,7 @@ void udamos_madvise_apply(void *ctx, const struct udamos_apply_req *req,
 
 	if (req->budget_ns < UINT64_MAX - t0)
 		b.deadline_ns = t0 + req->budget_ns;
-	b.one_by_one = b.deadline_ns || a->lock_ns_per_s;
+	b.one_by_one = b.deadline_ns || b.cost->lock_ns_per_s;
 	if (b.advice < 0 && action != UDAMOS_ACTION_STAT) {
 		fail(res, EINVAL);
 		return;

@@ -33,6 +33,11 @@ struct udamos_target_cost {
 	 * because the per-second allowance was spent. */
 	uint64_t lock_ns;
 	uint64_t nr_paced;
+	/* Its allowance, ns of process_madvise() per second (0: none);
+	 * the actuator's until the caller paces it (core/lockpace.h). */
+	uint64_t lock_ns_per_s;
+	/* Seconds of allowance it may save up (0: UDAMOS_QUOTA_MAX_SPAN). */
+	unsigned lock_span_s;
 	int64_t tokens_ns;		/* allowance left; negative: in debt */
 	uint64_t refilled_ns;
 	bool started;
@@ -41,16 +46,16 @@ struct udamos_target_cost {
 struct udamos_madvise_actuator {
 	struct udamos_target *targets;	/* borrowed */
 	size_t nr_targets;
-	/* Per-target limits: ns of process_madvise() time per second
-	 * (0: none), and bytes of collapse bloat (UINT64_MAX: none). */
-	uint64_t lock_ns_per_s;
+	/* Per-target limit: bytes of collapse bloat (UINT64_MAX: none).
+	 * Each target's lock allowance is in its cost. */
 	uint64_t bloat_budget;
 	struct udamos_target_cost *cost;	/* nr_targets of them, or NULL */
 	struct udamos_refusal *refused;
 	size_t nr_refused, cap_refused;
 };
 
-/* Allocates the per-target costs; 0 or -ENOMEM. */
+/* Allocates the per-target costs, each with lock_ns_per_s of allowance
+ * (ns of process_madvise() per second; 0: none).  0 or -ENOMEM. */
 int udamos_madvise_init(struct udamos_madvise_actuator *a, struct udamos_target *targets,
 			size_t nr_targets, uint64_t lock_ns_per_s, uint64_t bloat_budget);
 

@@ -69,6 +69,9 @@ void cli_target_costs_json(struct json_object *j, const struct udamos_run_target
 			       json_object_new_uint64(t->nr_bloat_skipped));
 	json_object_object_add(j, "madvise_ms", json_object_new_double((double)t->lock_ns / 1e6));
 	json_object_object_add(j, "paced", json_object_new_uint64(t->nr_paced));
+	json_object_object_add(j, "mmap_lock_budget_ms",
+			       json_object_new_double((double)t->lock_allowance_ns / 1e6));
+	json_object_object_add(j, "churn_readings", json_object_new_uint64(t->nr_churn_readings));
 	json_object_object_add(j, "maps_reads", json_object_new_uint64(t->nr_maps_reads));
 	json_object_object_add(j, "vma_lookups", json_object_new_uint64(t->nr_vma_lookups));
 }
@@ -80,11 +83,13 @@ void cli_target_costs_text(FILE *f, const struct udamos_run_target *t, uint64_t 
 	if (!bloat_budget)
 		bloat_budget = UDAMOS_DEFAULT_BLOAT_HUGE_PAGES * udamos_huge_size();
 	fprintf(f, "target %d: collapse added %s of zeroed pages (budget %s%s); "
-		"process_madvise took %.1f ms, paced %" PRIu64 " times; mappings: %" PRIu64
-		" full reads, %" PRIu64 " lookups\n", t->pid,
+		"process_madvise took %.1f ms, paced %" PRIu64 " times (allowance %.0f ms/s at "
+		"the end%s); mappings: %" PRIu64 " full reads, %" PRIu64 " lookups\n", t->pid,
 		udamos_fmt_size(t->bloat, a, sizeof(a)),
 		bloat_budget == UINT64_MAX ? "none" : udamos_fmt_size(bloat_budget, b, sizeof(b)),
 		t->nr_bloat_skipped ? ", reached" : "", (double)t->lock_ns / 1e6, t->nr_paced,
+		(double)t->lock_allowance_ns / 1e6,
+		t->nr_churn_readings ? "; it churned its mappings" : "",
 		t->nr_maps_reads, t->nr_vma_lookups);
 }
 

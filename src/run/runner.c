@@ -16,12 +16,15 @@
 #include "action/madvise.h"
 #include "core/coverage.h"
 #include "core/kscheme.h"
+#include "core/lockpace.h"
+#include "core/quota.h"
 #include "core/units.h"
 #include "run/sysenv.h"
 #include "source/select.h"
 #include "sys/damon.h"
 #include "sys/clock.h"
 #include "sys/pidfd.h"
+#include "sys/procfs.h"
 #include "udamos/engine.h"
 
 volatile int udamos_stop_requested;
@@ -61,6 +64,10 @@ struct run {
 	uint64_t next_measure_us;
 	/* Per target, given to the source: what cfg->carry held. */
 	struct udamos_window_ages ages[UDAMOS_MAX_TARGETS];
+	/* Per target, its lock allowance from its faults, where the
+	 * allowance is the default's (an explicit one is fixed). */
+	struct udamos_lock_pace pace[UDAMOS_MAX_TARGETS];
+	bool paced_by_faults;
 };
 
 static enum udamos_status say(struct run *r, enum udamos_status st, const char *fmt, ...)
@@ -436,6 +443,28 @@ static uint64_t lock_limit(const struct udamos_run_cfg *cfg)
 	return cfg->lock_ns_per_s == UINT64_MAX ? 0 : cfg->lock_ns_per_s;
 }
 
+/* Each target's allowance from its minor faults since the last reading,
+ * once per aggregation.  A reading of a process that is not the target
+ * any more (its PID reused) is not taken. */
+static void pace_targets(struct run *r, struct udamos_madvise_actuator *act)
+{
+	uint64_t now = udamos_now_us();
+
+	if (!r->paced_by_faults)
+		return;
+	for (size_t i = 0; i < r->nr_opened; i++) {
+		struct udamos_target *t = &r->targets[i];
+		struct udamos_proc_stat st;
+
+		if (t->gone || udamos_read_proc_stat(t->pid, &st) ||
+		    (t->start_ticks && st.start_ticks != t->start_ticks))
+			continue;
+		act->cost[i].lock_ns_per_s = udamos_lock_pace_feed(&r->pace[i], st.minflt, now);
+		act->cost[i].lock_span_s = udamos_lock_pace_span(&r->pace[i], now,
+								 UDAMOS_QUOTA_MAX_SPAN);
+	}
+}
+
 static void action_costs(struct run *r, const struct udamos_madvise_actuator *act)
 {
 	for (size_t i = 0; i < r->nr_opened; i++) {
@@ -446,6 +475,8 @@ static void action_costs(struct run *r, const struct udamos_madvise_actuator *ac
 		rt->nr_bloat_skipped = c->nr_bloat_skipped;
 		rt->lock_ns = c->lock_ns;
 		rt->nr_paced = c->nr_paced;
+		rt->lock_allowance_ns = c->lock_ns_per_s;
+		rt->nr_churn_readings = r->pace[i].nr_churn_readings;
 		rt->nr_maps_reads = r->targets[i].nr_maps_reads;
 		rt->nr_vma_lookups = r->targets[i].nr_vma_lookups;
 	}
@@ -518,6 +549,10 @@ static enum udamos_status loop(struct run *r)
 				r->cfg->bloat_budget ? r->cfg->bloat_budget :
 				UDAMOS_DEFAULT_BLOAT_HUGE_PAGES * udamos_huge_size()))
 		return say(r, UDAMOS_ERR_RUNTIME, "out of memory");
+	r->paced_by_faults = !r->cfg->lock_ns_per_s;
+	for (size_t i = 0; i < r->nr_opened; i++)
+		udamos_lock_pace_init(&r->pace[i], UDAMOS_DEFAULT_LOCK_NS_PER_S,
+				      UDAMOS_CHURN_LOCK_NS_PER_S);
 	udamos_engine_init(&e, r->cfg->schemes, r->cfg->nr_schemes,
 			   (struct udamos_actuator){ udamos_madvise_apply, &act }, env);
 	for (;;) {
@@ -547,6 +582,7 @@ static enum udamos_status loop(struct run *r)
 			st = say(r, UDAMOS_ERR_RUNTIME, "recording failed: %s", strerror(-err));
 			break;
 		}
+		pace_targets(r, &act);
 		udamos_madvise_begin_pass(&act);
 		err = udamos_engine_feed(&e, snaps, nr);
 		if (err) {

@@ -61,8 +61,10 @@ struct udamos_run_cfg {
 	struct udamos_age_carry *carry;
 };
 
-/* The defaults, chosen from bench/latency's figures (docs/performance.md). */
+/* The defaults, chosen from bench/latency's figures (docs/performance.md):
+ * the allowance, and the one a target that churns its mappings gets. */
 #define UDAMOS_DEFAULT_LOCK_NS_PER_S (200ULL * 1000 * 1000)
+#define UDAMOS_CHURN_LOCK_NS_PER_S (50ULL * 1000 * 1000)
 #define UDAMOS_DEFAULT_BLOAT_HUGE_PAGES 32
 
 struct udamos_run_target {
@@ -78,6 +80,9 @@ struct udamos_run_target {
 	/* What acting cost it (action/madvise.h has the meanings). */
 	uint64_t bloat, nr_bloat_skipped;
 	uint64_t lock_ns, nr_paced;
+	/* Its allowance at the end (ns per second; 0: none), and how many
+	 * readings of its faults found it churning (core/lockpace.h). */
+	uint64_t lock_allowance_ns, nr_churn_readings;
 	uint64_t nr_maps_reads, nr_vma_lookups;
 	/* At the last measurement (cfg target_stats_us): its memory, and its
 	 * hot set as the first collapse scheme acting on it calls hot. */

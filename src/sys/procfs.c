@@ -194,7 +194,7 @@ int udamos_read_thp_enabled(pid_t pid, int pidfd)
 int udamos_read_proc_stat(pid_t pid, struct udamos_proc_stat *out)
 {
 	char path[64], buf[1024], *p;
-	unsigned long long utime, stime;
+	unsigned long long utime, stime, minflt;
 	long hz = sysconf(_SC_CLK_TCK);
 	FILE *f;
 	size_t n;
@@ -210,10 +210,11 @@ int udamos_read_proc_stat(pid_t pid, struct udamos_proc_stat *out)
 	 * counted from after the last ')'. */
 	p = strrchr(buf, ')');
 	if (!p || hz <= 0 ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d "
-		   "%*d %*d %*d %*d %llu", &utime, &stime, &out->start_ticks) != 3)
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %llu %*u %*u %*u %llu %llu %*d %*d "
+		   "%*d %*d %*d %*d %llu", &minflt, &utime, &stime, &out->start_ticks) != 4)
 		return -EINVAL;
 	out->cpu_us = (utime + stime) * 1000000ULL / (uint64_t)hz;
+	out->minflt = minflt;
 	return 0;
 }
 

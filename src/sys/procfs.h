@@ -55,6 +55,7 @@ int udamos_read_meminfo(struct udamos_meminfo *out);
 struct udamos_proc_stat {
 	uint64_t cpu_us;		/* user + system time */
 	unsigned long long start_ticks;	/* start time, tells PID reuse apart */
+	uint64_t minflt;		/* minor faults, all its threads */
 };
 
 /* From /proc/PID/stat.  0 or -errno. */

@@ -115,6 +115,31 @@ if [ "$(id -u)" = 0 ]; then
 		"does not accept MADV_COLLAPSE.*Linux 6.1 or newer.*CONFIG_TRANSPARENT_HUGEPAGE" \
 		"$NO_COLLAPSE" "$UDAMOS" run --pid "$target" --source "$src" --duration 2
 
+	# The lock allowance follows the target's faults (core/lockpace.h):
+	# one that maps and faults in fresh memory all the time gets the slow
+	# one, a quiet one the fast one.  The churner maps 1 MiB, writes it
+	# (256 faults) and unmaps it, over and over.
+	python3 -c '
+import mmap
+x = b"x" * (1 << 20)
+while True:
+    m = mmap.mmap(-1, 1 << 20)
+    m.write(x)
+    m.close()' & churner=$!
+	for pid in $churner "$target"; do
+		"$UDAMOS" run --pid $pid --source "$src" --duration 2 --json --quiet >"$tmp/out" 2>"$tmp/err"
+		python3 - "$tmp/out" $([ $pid = $churner ] && echo 50 || echo 200) <<'PY' ||
+import json, sys
+t = json.load(open(sys.argv[1]))["targets"][0]
+want = float(sys.argv[2])
+assert t["mmap_lock_budget_ms"] == want and (t["churn_readings"] > 0) == (want < 200), t
+print(f"ok: PID {t['pid']}: allowance {t['mmap_lock_budget_ms']:.0f} ms/s, "
+      f"{t['churn_readings']} readings churning")
+PY
+			fail "allowance of PID $pid: $(cat "$tmp/out" "$tmp/err")"
+	done
+	kill $churner
+
 	# A target that exits mid-run: reported once, run ends, exit 0.
 	sleep 1 & short=$!
 	start=$(date +%s)

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Collapse's pace in one target from its minor-fault rate (lockpace.h).
+ */
+#include "core/lockpace.h"
+
+void udamos_lock_pace_init(struct udamos_lock_pace *p, uint64_t fast_ns, uint64_t churn_ns)
+{
+	*p = (struct udamos_lock_pace){ .fast_ns = fast_ns, .churn_ns = churn_ns };
+}
+
+uint64_t udamos_lock_pace_now(const struct udamos_lock_pace *p, uint64_t now_us)
+{
+	return p->churn_until_us && now_us < p->churn_until_us ? p->churn_ns : p->fast_ns;
+}
+
+unsigned udamos_lock_pace_span(const struct udamos_lock_pace *p, uint64_t now_us,
+			       unsigned span_max)
+{
+	return udamos_lock_pace_now(p, now_us) == p->fast_ns ? span_max : 1;
+}
+
+uint64_t udamos_lock_pace_feed(struct udamos_lock_pace *p, uint64_t minflt, uint64_t now_us)
+{
+	if (p->last_us && now_us > p->last_us && minflt >= p->last_minflt) {
+		uint64_t faults = minflt - p->last_minflt, dt = now_us - p->last_us;
+
+		/* faults / (dt / 1e6) >= threshold, without dividing */
+		if ((unsigned __int128)faults * 1000000ULL >=
+		    (unsigned __int128)UDAMOS_CHURN_FAULTS_PER_S * dt) {
+			p->churn_until_us = now_us + UDAMOS_CHURN_HOLD_US;
+			p->nr_churn_readings++;
+		}
+	}
+	/* A count that went down is another process's (a reused PID): it
+	 * restarts the baseline. */
+	p->last_minflt = minflt;
+	p->last_us = now_us;
+	return udamos_lock_pace_now(p, now_us);
+}

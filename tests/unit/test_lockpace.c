@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Collapse's pace from the target's minor-fault rate. */
+#include "test.h"
+
+#include "core/lockpace.h"
+
+#define FAST 200000000ULL	/* 200 ms per second */
+#define SLOW 50000000ULL	/* 50 ms per second */
+#define S 1000000ULL		/* one second, in us */
+
+static void test_quiet_target_gets_the_fast_pace(void **state)
+{
+	struct udamos_lock_pace p;
+
+	(void)state;
+	udamos_lock_pace_init(&p, FAST, SLOW);
+	/* The first reading is a baseline, whatever the count. */
+	assert_int_equal(udamos_lock_pace_feed(&p, 5000000, 1 * S), FAST);
+	/* A server reading what it holds: 10 faults a second. */
+	for (uint64_t t = 2; t < 60; t++)
+		assert_int_equal(udamos_lock_pace_feed(&p, 5000000 + 10 * t, t * S), FAST);
+	assert_int_equal(p.nr_churn_readings, 0);
+}
+
+static void test_churning_target_gets_the_slow_pace_then_fast_again(void **state)
+{
+	struct udamos_lock_pace p;
+	uint64_t faults = 0, t = 1;
+
+	(void)state;
+	udamos_lock_pace_init(&p, FAST, SLOW);
+	udamos_lock_pace_feed(&p, faults, t * S);
+	/* The probe's 64 faults every 2 ms: 32000 a second, read every 5 s. */
+	for (int i = 0; i < 3; i++) {
+		t += 5;
+		faults += 5 * 32000;
+		assert_int_equal(udamos_lock_pace_feed(&p, faults, t * S), SLOW);
+	}
+	/* Churning, it saves up no more than a second of allowance. */
+	assert_int_equal(udamos_lock_pace_span(&p, t * S, 10), 1);
+	/* Quiet again: held slow for the hold, then fast. */
+	t += 5;
+	assert_int_equal(udamos_lock_pace_feed(&p, faults, t * S), SLOW);
+	assert_int_equal(udamos_lock_pace_now(&p, t * S + UDAMOS_CHURN_HOLD_US), FAST);
+	t += 10;
+	assert_int_equal(udamos_lock_pace_feed(&p, faults, t * S), FAST);
+	assert_int_equal(udamos_lock_pace_span(&p, t * S, 10), 10);
+	assert_int_equal(p.nr_churn_readings, 3);
+}
+
+static void test_rate_at_the_threshold_counts(void **state)
+{
+	struct udamos_lock_pace p;
+
+	(void)state;
+	udamos_lock_pace_init(&p, FAST, SLOW);
+	udamos_lock_pace_feed(&p, 0, S);
+	/* Just under, over 100 ms (one aggregation of a kdamond of our own). */
+	assert_int_equal(udamos_lock_pace_feed(&p, UDAMOS_CHURN_FAULTS_PER_S / 10 - 1,
+					       S + S / 10), FAST);
+	assert_int_equal(udamos_lock_pace_feed(&p, 2 * (UDAMOS_CHURN_FAULTS_PER_S / 10) - 1,
+					       S + 2 * (S / 10)), SLOW);
+}
+
+static void test_count_going_down_restarts_the_baseline(void **state)
+{
+	struct udamos_lock_pace p;
+
+	(void)state;
+	udamos_lock_pace_init(&p, FAST, SLOW);
+	udamos_lock_pace_feed(&p, 900000, S);
+	/* Another process under the PID: its count is no rate against ours. */
+	assert_int_equal(udamos_lock_pace_feed(&p, 100, 2 * S), FAST);
+	assert_int_equal(udamos_lock_pace_feed(&p, 150, 3 * S), FAST);
+	assert_int_equal(p.nr_churn_readings, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quiet_target_gets_the_fast_pace),
+		cmocka_unit_test(test_churning_target_gets_the_slow_pace_then_fast_again),
+		cmocka_unit_test(test_rate_at_the_threshold_counts),
+		cmocka_unit_test(test_count_going_down_restarts_the_baseline),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
