@@ -117,7 +117,7 @@ uint64_t bench_cpu_us(pid_t pid)
 {
 	struct udamos_proc_stat st;
 
-	return udamos_read_proc_stat(pid, &st) ? 0 : st.cpu_us;
+	return udamos_read_proc_stat(pid, -1, &st) ? 0 : st.cpu_us;
 }
 
 void bench_udamos_finish(pid_t child, int out_fd, struct bench_trial *tr)

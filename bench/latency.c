@@ -406,8 +406,14 @@ int main(int argc, char **argv)
 			json = true;
 		else if (!strcmp(argv[i], "--redis") && i + 1 < argc)
 			redis_keys = strtoull(argv[++i], NULL, 10);
-		else if (!strcmp(argv[i], "--udamos-arg") && i + 1 < argc && nr_udamos_args < 8)
+		else if (!strcmp(argv[i], "--udamos-arg") && i + 1 < argc) {
+			if (nr_udamos_args == 8) {
+				fprintf(stderr, "latency: --udamos-arg: at most 8; put the rest "
+					"in a --schemes file\n");
+				return 2;
+			}
 			udamos_args[nr_udamos_args++] = argv[++i];
+		}
 		else if (!strcmp(argv[i], "--budget") && i + 1 < argc && nr_cfgs < MAX_CFGS) {
 			/* One more oracle-fed udamos at this mmap_lock budget. */
 			struct lat_cfg *c = &cfgs[nr_cfgs++];

@@ -9,15 +9,20 @@ void udamos_lock_pace_init(struct udamos_lock_pace *p, uint64_t fast_ns, uint64_
 	*p = (struct udamos_lock_pace){ .fast_ns = fast_ns, .churn_ns = churn_ns };
 }
 
+static bool churning(const struct udamos_lock_pace *p, uint64_t now_us)
+{
+	return p->churn_until_us && now_us < p->churn_until_us;
+}
+
 uint64_t udamos_lock_pace_now(const struct udamos_lock_pace *p, uint64_t now_us)
 {
-	return p->churn_until_us && now_us < p->churn_until_us ? p->churn_ns : p->fast_ns;
+	return churning(p, now_us) ? p->churn_ns : p->fast_ns;
 }
 
 unsigned udamos_lock_pace_span(const struct udamos_lock_pace *p, uint64_t now_us,
 			       unsigned span_max)
 {
-	return udamos_lock_pace_now(p, now_us) == p->fast_ns ? span_max : 1;
+	return churning(p, now_us) ? 1 : span_max;
 }
 
 uint64_t udamos_lock_pace_feed(struct udamos_lock_pace *p, uint64_t minflt, uint64_t now_us)

@@ -444,8 +444,7 @@ static uint64_t lock_limit(const struct udamos_run_cfg *cfg)
 }
 
 /* Each target's allowance from its minor faults since the last reading,
- * once per aggregation.  A reading of a process that is not the target
- * any more (its PID reused) is not taken. */
+ * once per aggregation, read through its pidfd. */
 static void pace_targets(struct run *r, struct udamos_madvise_actuator *act)
 {
 	uint64_t now = udamos_now_us();
@@ -456,8 +455,7 @@ static void pace_targets(struct run *r, struct udamos_madvise_actuator *act)
 		struct udamos_target *t = &r->targets[i];
 		struct udamos_proc_stat st;
 
-		if (t->gone || udamos_read_proc_stat(t->pid, &st) ||
-		    (t->start_ticks && st.start_ticks != t->start_ticks))
+		if (t->gone || udamos_read_proc_stat(t->pid, t->pidfd, &st))
 			continue;
 		act->cost[i].lock_ns_per_s = udamos_lock_pace_feed(&r->pace[i], st.minflt, now);
 		act->cost[i].lock_span_s = udamos_lock_pace_span(&r->pace[i], now,

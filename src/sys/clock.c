@@ -37,7 +37,7 @@ uint64_t udamos_self_cpu_us(void)
 int udamos_pid_cpu_us(int pid, uint64_t *out)
 {
 	struct udamos_proc_stat st;
-	int err = udamos_read_proc_stat(pid, &st);
+	int err = udamos_read_proc_stat(pid, -1, &st);
 
 	if (!err)
 		*out = st.cpu_us;

@@ -191,7 +191,7 @@ int udamos_read_thp_enabled(pid_t pid, int pidfd)
 	return val;
 }
 
-int udamos_read_proc_stat(pid_t pid, struct udamos_proc_stat *out)
+int udamos_read_proc_stat(pid_t pid, int pidfd, struct udamos_proc_stat *out)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long utime, stime, minflt;
@@ -199,10 +199,16 @@ int udamos_read_proc_stat(pid_t pid, struct udamos_proc_stat *out)
 	FILE *f;
 	size_t n;
 
+	/* Not open_target(): a process that is gone reads as -ENOENT here,
+	 * as callers of udamos_pid_cpu_us() are told. */
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
+	if (pidfd >= 0 && !udamos_pidfd_alive(pidfd)) {
+		fclose(f);
+		return -ESRCH;
+	}
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
@@ -222,7 +228,7 @@ unsigned long long udamos_proc_start_ticks(pid_t pid)
 {
 	struct udamos_proc_stat st;
 
-	return udamos_read_proc_stat(pid, &st) ? 0 : st.start_ticks;
+	return udamos_read_proc_stat(pid, -1, &st) ? 0 : st.start_ticks;
 }
 
 int udamos_read_meminfo(struct udamos_meminfo *out)

@@ -58,8 +58,10 @@ struct udamos_proc_stat {
 	uint64_t minflt;		/* minor faults, all its threads */
 };
 
-/* From /proc/PID/stat.  0 or -errno. */
-int udamos_read_proc_stat(pid_t pid, struct udamos_proc_stat *out);
+/* From /proc/PID/stat; with a pidfd (else -1), only while that process
+ * lives, so a reused PID is never read for it.  0, -ENOENT (no such
+ * process), -ESRCH (the pidfd's process is gone) or another -errno. */
+int udamos_read_proc_stat(pid_t pid, int pidfd, struct udamos_proc_stat *out);
 /* Its start time in clock ticks since boot, to tell a PID's reuse apart;
  * 0 when it cannot be read. */
 unsigned long long udamos_proc_start_ticks(pid_t pid);
