@@ -20,6 +20,7 @@
 
 #include "core/filter.h"
 #include "core/hugewin.h"
+#include "core/lockpace.h"
 #include "core/quota.h"
 #include "core/vec.h"
 #include "sys/clock.h"
@@ -42,6 +43,7 @@ struct batch {
 	/* Windows go one call each (the time quota or the lock allowance
 	 * can stop udamos between any two of them). */
 	bool one_by_one;
+	uint64_t waited_ns;	/* spacing, not charged to the time quota */
 };
 
 int udamos_action_advice(enum udamos_action action)
@@ -117,6 +119,9 @@ static void flush(struct batch *b)
 
 		b->cost->lock_ns += took;
 		b->cost->tokens_ns -= (int64_t)took;
+		if (b->cost->spaced)
+			b->cost->resume_ns = t0 + took +
+				udamos_lock_pace_gap_ns(took, b->cost->lock_ns_per_s);
 		if (r > 0) {
 			b->res->sz_applied += (uint64_t)r;
 			if (b->advice == MADV_COLLAPSE || b->advice == MADV_PAGEOUT)
@@ -211,6 +216,27 @@ static bool must_stop(struct batch *b)
 		return true;
 	}
 	return false;
+}
+
+/*
+ * Waits for a spaced target's next turn.  false when udamos is asked to
+ * stop meanwhile.  The wait is not work: the time quota's deadline moves
+ * with it.
+ */
+static bool wait_turn(struct batch *b)
+{
+	uint64_t now = udamos_now_ns(), until = b->cost->resume_ns;
+	bool woke;
+
+	if (!b->cost->spaced || until <= now)
+		return true;
+	woke = !udamos_sleep_until_us((until + 999) / 1000, b->a->stop);
+	now = udamos_now_ns() - now;
+	b->waited_ns += now;
+	b->cost->spacing_ns += now;
+	if (b->deadline_ns)
+		b->deadline_ns += now;
+	return woke;
 }
 
 static bool has_filter(const struct udamos_apply_req *req, enum udamos_filter_type type)
@@ -320,6 +346,11 @@ static void collapse(const struct udamos_apply_req *req, struct batch *b,
 			w += huge;
 			continue;
 		}
+		if (!wait_turn(b)) {
+			b->res->stopped = true;
+			b->res->stopped_at = w;
+			return;
+		}
 		b->res->sz_filter_passed += huge;
 		push(b, w, huge, zero_fill);
 		w += huge;
@@ -419,5 +450,5 @@ void udamos_madvise_apply(void *ctx, const struct udamos_apply_req *req,
 		per_piece(req, &b, &wf);
 	if (b.advice >= 0)
 		flush(&b);
-	res->elapsed_ns = udamos_now_ns() - t0;
+	res->elapsed_ns = udamos_now_ns() - t0 - b.waited_ns;
 }

@@ -38,6 +38,12 @@ struct udamos_target_cost {
 	uint64_t lock_ns_per_s;
 	/* Seconds of allowance it may save up (0: UDAMOS_QUOTA_MAX_SPAN). */
 	unsigned lock_span_s;
+	/* Its collapse calls spaced out by the allowance, not only counted
+	 * (udamos_lock_pace_spaced()): none before resume_ns; time spent
+	 * waiting so, in all. */
+	bool spaced;
+	uint64_t resume_ns;
+	uint64_t spacing_ns;
 	int64_t tokens_ns;		/* allowance left; negative: in debt */
 	uint64_t refilled_ns;
 	bool started;
@@ -52,6 +58,8 @@ struct udamos_madvise_actuator {
 	struct udamos_target_cost *cost;	/* nr_targets of them, or NULL */
 	struct udamos_refusal *refused;
 	size_t nr_refused, cap_refused;
+	/* Set by a signal handler: a wait between spaced calls ends. */
+	volatile int *stop;
 };
 
 /* Allocates the per-target costs, each with lock_ns_per_s of allowance

@@ -20,9 +20,29 @@ uint64_t udamos_lock_pace_now(const struct udamos_lock_pace *p, uint64_t now_us)
 }
 
 unsigned udamos_lock_pace_span(const struct udamos_lock_pace *p, uint64_t now_us,
-			       unsigned span_max)
+			       unsigned span_max, uint64_t aggr_us)
 {
-	return churning(p, now_us) ? 1 : span_max;
+	uint64_t half_s = aggr_us / 2000000;
+
+	if (!churning(p, now_us))
+		return span_max;
+	return half_s < 1 ? 1 : half_s > span_max ? span_max : (unsigned)half_s;
+}
+
+bool udamos_lock_pace_spaced(const struct udamos_lock_pace *p, uint64_t now_us)
+{
+	return churning(p, now_us);
+}
+
+uint64_t udamos_lock_pace_gap_ns(uint64_t took_ns, uint64_t ns_per_s)
+{
+	const uint64_t second = 1000000000ULL;
+	unsigned __int128 gap;
+
+	if (!ns_per_s || ns_per_s >= second)
+		return 0;
+	gap = (unsigned __int128)took_ns * (second - ns_per_s) / ns_per_s;
+	return gap > UINT64_MAX ? UINT64_MAX : (uint64_t)gap;
 }
 
 uint64_t udamos_lock_pace_feed(struct udamos_lock_pace *p, uint64_t minflt, uint64_t now_us)

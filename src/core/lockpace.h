@@ -8,7 +8,7 @@
  * nothing to a fast pace; one that does waits a whole copy at its p99
  * unless the pace is slow (docs/performance.md: at 200 ms of
  * process_madvise() per second the probe's mmap p99 was 75-110 times
- * THP=never's, at 50 ms 0.94).  The cheap sign of such a target is its
+ * THP=never's, at 50 ms 0.94-1.24, at 25 ms spaced 1.06).  The cheap sign of such a target is its
  * rate of minor faults: an allocator that maps, trims and purges faults
  * its pages back in, while a server reading what it holds barely faults.
  */
@@ -45,13 +45,30 @@ uint64_t udamos_lock_pace_feed(struct udamos_lock_pace *p, uint64_t minflt, uint
 uint64_t udamos_lock_pace_now(const struct udamos_lock_pace *p, uint64_t now_us);
 
 /*
- * How many seconds of allowance a target may save up, at now_us.  Saved
- * allowance is spent at once at the next apply, and a monitor that
- * aggregates every 5 s would have a churning target's mmap and munmap
- * wait through a burst of five seconds' collapse: so a churning target
- * saves none beyond one second, and a quiet one up to span_max.
+ * How many seconds of allowance a target may save up, at now_us, under a
+ * monitor that applies every aggr_us.  A quiet one saves up to span_max.
+ * A churning one's calls are spaced (below), so spending what it saved
+ * takes as long as it took to save: it saves up half the interval's
+ * worth, at least a second, and an apply spends it in about half the
+ * interval, leaving the other half to monitoring.
  */
 unsigned udamos_lock_pace_span(const struct udamos_lock_pace *p, uint64_t now_us,
-			       unsigned span_max);
+			       unsigned span_max, uint64_t aggr_us);
+
+/*
+ * Whether a target's calls are to be spaced out, at now_us: a churning
+ * one's are.  An allowance alone is a count per second, and the calls it
+ * lets through still come back to back (a window after a window, all
+ * of them at an apply), each one a wait for every mmap the target makes
+ * meanwhile; spaced, the lock is held at most the allowance's share of
+ * any stretch of time, and an mmap waits for one window at the most.
+ */
+bool udamos_lock_pace_spaced(const struct udamos_lock_pace *p, uint64_t now_us);
+
+/*
+ * How long to wait after a call that took took_ns before the next, so
+ * that calls take ns_per_s of each second (0 or a whole second: no wait).
+ */
+uint64_t udamos_lock_pace_gap_ns(uint64_t took_ns, uint64_t ns_per_s);
 
 #endif

@@ -444,8 +444,8 @@ static uint64_t lock_limit(const struct udamos_run_cfg *cfg)
 }
 
 /* Each target's allowance from its minor faults since the last reading,
- * once per aggregation, read through its pidfd. */
-static void pace_targets(struct run *r, struct udamos_madvise_actuator *act)
+ * once per aggregation (every aggr_us), read through its pidfd. */
+static void pace_targets(struct run *r, struct udamos_madvise_actuator *act, uint64_t aggr_us)
 {
 	uint64_t now = udamos_now_us();
 
@@ -459,7 +459,8 @@ static void pace_targets(struct run *r, struct udamos_madvise_actuator *act)
 			continue;
 		act->cost[i].lock_ns_per_s = udamos_lock_pace_feed(&r->pace[i], st.minflt, now);
 		act->cost[i].lock_span_s = udamos_lock_pace_span(&r->pace[i], now,
-								 UDAMOS_QUOTA_MAX_SPAN);
+								 UDAMOS_QUOTA_MAX_SPAN, aggr_us);
+		act->cost[i].spaced = udamos_lock_pace_spaced(&r->pace[i], now);
 	}
 }
 
@@ -475,6 +476,7 @@ static void action_costs(struct run *r, const struct udamos_madvise_actuator *ac
 		rt->nr_paced = c->nr_paced;
 		rt->lock_allowance_ns = c->lock_ns_per_s;
 		rt->nr_churn_readings = r->pace[i].nr_churn_readings;
+		rt->lock_spacing_ns = c->spacing_ns;
 		rt->nr_maps_reads = r->targets[i].nr_maps_reads;
 		rt->nr_vma_lookups = r->targets[i].nr_vma_lookups;
 	}
@@ -547,6 +549,7 @@ static enum udamos_status loop(struct run *r)
 				r->cfg->bloat_budget ? r->cfg->bloat_budget :
 				UDAMOS_DEFAULT_BLOAT_HUGE_PAGES * udamos_huge_size()))
 		return say(r, UDAMOS_ERR_RUNTIME, "out of memory");
+	act.stop = &udamos_stop_requested;
 	r->paced_by_faults = !r->cfg->lock_ns_per_s;
 	for (size_t i = 0; i < r->nr_opened; i++)
 		udamos_lock_pace_init(&r->pace[i], UDAMOS_DEFAULT_LOCK_NS_PER_S,
@@ -580,7 +583,7 @@ static enum udamos_status loop(struct run *r)
 			st = say(r, UDAMOS_ERR_RUNTIME, "recording failed: %s", strerror(-err));
 			break;
 		}
-		pace_targets(r, &act);
+		pace_targets(r, &act, nr ? snaps[0].aggr_us : 0);
 		udamos_madvise_begin_pass(&act);
 		err = udamos_engine_feed(&e, snaps, nr);
 		if (err) {

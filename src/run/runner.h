@@ -64,7 +64,7 @@ struct udamos_run_cfg {
 /* The defaults, chosen from bench/latency's figures (docs/performance.md):
  * the allowance, and the one a target that churns its mappings gets. */
 #define UDAMOS_DEFAULT_LOCK_NS_PER_S (200ULL * 1000 * 1000)
-#define UDAMOS_CHURN_LOCK_NS_PER_S (50ULL * 1000 * 1000)
+#define UDAMOS_CHURN_LOCK_NS_PER_S (25ULL * 1000 * 1000)
 #define UDAMOS_DEFAULT_BLOAT_HUGE_PAGES 32
 
 struct udamos_run_target {
@@ -83,6 +83,8 @@ struct udamos_run_target {
 	/* Its allowance at the end (ns per second; 0: none), and how many
 	 * readings of its faults found it churning (core/lockpace.h). */
 	uint64_t lock_allowance_ns, nr_churn_readings;
+	/* Time its collapse calls were held apart for it (spaced). */
+	uint64_t lock_spacing_ns;
 	uint64_t nr_maps_reads, nr_vma_lookups;
 	/* At the last measurement (cfg target_stats_us): its memory, and its
 	 * hot set as the first collapse scheme acting on it calls hot. */

@@ -117,28 +117,49 @@ if [ "$(id -u)" = 0 ]; then
 
 	# The lock allowance follows the target's faults (core/lockpace.h):
 	# one that maps and faults in fresh memory all the time gets the slow
-	# one, a quiet one the fast one.  The churner maps 1 MiB, writes it
-	# (256 faults) and unmaps it, over and over.
-	python3 -c '
-import mmap
+	# one, with its collapse calls spaced out, and a quiet one the fast
+	# one, not spaced.  Each holds 64 MiB written once, which the oracle
+	# (named: this is about pacing, not monitoring) calls hot; the churner
+	# also maps 1 MiB, writes it (256 faults) and unmaps it, over and over.
+	for kind in churn quiet; do
+		python3 - $kind >"$tmp/addr" <<'PY' & holder=$!
+import ctypes, mmap, sys, time
+private = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS	# an allocator's memory, not shmem
+hot = mmap.mmap(-1, 64 << 20, flags=private)
+hot.write(b"h" * (64 << 20))
+print(hex(ctypes.addressof(ctypes.c_char.from_buffer(hot))), flush=True)
 x = b"x" * (1 << 20)
-while True:
-    m = mmap.mmap(-1, 1 << 20)
+while sys.argv[1] == "churn":
+    m = mmap.mmap(-1, 1 << 20, flags=private)
     m.write(x)
-    m.close()' & churner=$!
-	for pid in $churner "$target"; do
-		"$UDAMOS" run --pid $pid --source "$src" --duration 2 --json --quiet >"$tmp/out" 2>"$tmp/err"
-		python3 - "$tmp/out" $([ $pid = $churner ] && echo 50 || echo 200) <<'PY' ||
-import json, sys
-t = json.load(open(sys.argv[1]))["targets"][0]
-want = float(sys.argv[2])
-assert t["mmap_lock_budget_ms"] == want and (t["churn_readings"] > 0) == (want < 200), t
-print(f"ok: PID {t['pid']}: allowance {t['mmap_lock_budget_ms']:.0f} ms/s, "
-      f"{t['churn_readings']} readings churning")
+    m.close()
+time.sleep(60)
 PY
-			fail "allowance of PID $pid: $(cat "$tmp/out" "$tmp/err")"
+		for _ in $(seq 50); do [ -s "$tmp/addr" ] && break; sleep 0.1; done
+		"$UDAMOS" run --pid $holder --source "oracle:hot=$(cat "$tmp/addr")+64M" \
+			--duration 8 --json --quiet >"$tmp/out" 2>"$tmp/err"
+		python3 - "$tmp/out" $kind <<'PY' ||
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = r["targets"][0]
+churn = sys.argv[2] == "churn"
+want = 25 if churn else 200
+assert t["mmap_lock_budget_ms"] == want and (t["churn_readings"] > 0) == churn, t
+huge = int(open("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size").read())
+applied = sum(s["sz_applied"] for s in r["schemes"]) // huge
+# Each call of a churning target's is followed by 39 times its length of
+# pause (25 ms/s), the last one excepted: 10 times is a safe floor.
+assert applied >= 2, f"too few collapses to judge the spacing: {applied}"
+if churn:
+    assert t["spacing_ms"] >= 10 * t["madvise_ms"], t
+else:
+    assert t["spacing_ms"] == 0, t
+print(f"ok: {sys.argv[2]}: allowance {want} ms/s, {t['churn_readings']} readings churning, "
+      f"{applied} windows collapsed in calls taking {t['madvise_ms']:.1f} ms, spaced {t['spacing_ms']:.0f} ms")
+PY
+			fail "allowance of the $kind target: $(cat "$tmp/out" "$tmp/err")"
+		kill $holder
 	done
-	kill $churner
 
 	# A target that exits mid-run: reported once, run ends, exit 0.
 	sleep 1 & short=$!

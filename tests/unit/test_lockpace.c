@@ -36,15 +36,18 @@ static void test_churning_target_gets_the_slow_pace_then_fast_again(void **state
 		faults += 5 * 32000;
 		assert_int_equal(udamos_lock_pace_feed(&p, faults, t * S), SLOW);
 	}
-	/* Churning, it saves up no more than a second of allowance. */
-	assert_int_equal(udamos_lock_pace_span(&p, t * S, 10), 1);
+	/* Churning, it saves up half an aggregation's allowance, at least
+	 * a second's, and never more than a quiet target. */
+	assert_int_equal(udamos_lock_pace_span(&p, t * S, 10, 5 * S), 2);
+	assert_int_equal(udamos_lock_pace_span(&p, t * S, 10, S / 10), 1);
+	assert_int_equal(udamos_lock_pace_span(&p, t * S, 10, 60 * S), 10);
 	/* Quiet again: held slow for the hold, then fast. */
 	t += 5;
 	assert_int_equal(udamos_lock_pace_feed(&p, faults, t * S), SLOW);
 	assert_int_equal(udamos_lock_pace_now(&p, t * S + UDAMOS_CHURN_HOLD_US), FAST);
 	t += 10;
 	assert_int_equal(udamos_lock_pace_feed(&p, faults, t * S), FAST);
-	assert_int_equal(udamos_lock_pace_span(&p, t * S, 10), 10);
+	assert_int_equal(udamos_lock_pace_span(&p, t * S, 10, 5 * S), 10);
 	assert_int_equal(p.nr_churn_readings, 3);
 }
 
@@ -75,6 +78,38 @@ static void test_count_going_down_restarts_the_baseline(void **state)
 	assert_int_equal(p.nr_churn_readings, 0);
 }
 
+static void test_churning_target_is_spaced_quiet_one_not(void **state)
+{
+	struct udamos_lock_pace p;
+	uint64_t faults = 0;
+
+	(void)state;
+	udamos_lock_pace_init(&p, FAST, SLOW);
+	udamos_lock_pace_feed(&p, faults, S);
+	assert_false(udamos_lock_pace_spaced(&p, S));
+	faults += 32000;
+	udamos_lock_pace_feed(&p, faults, 2 * S);
+	assert_true(udamos_lock_pace_spaced(&p, 2 * S));
+	assert_false(udamos_lock_pace_spaced(&p, 2 * S + UDAMOS_CHURN_HOLD_US));
+}
+
+static void test_gap_keeps_calls_to_their_share_of_time(void **state)
+{
+	const uint64_t ms = 1000000;
+
+	(void)state;
+	/* 50 ms a second: a 6 ms call is followed by 114 ms of nothing, so
+	 * the call and its gap hold the lock a twentieth of the time. */
+	assert_int_equal(udamos_lock_pace_gap_ns(6 * ms, 50 * ms), 114 * ms);
+	assert_int_equal(udamos_lock_pace_gap_ns(6 * ms, 200 * ms), 24 * ms);
+	/* No limit, or a whole second: calls may follow each other. */
+	assert_int_equal(udamos_lock_pace_gap_ns(6 * ms, 0), 0);
+	assert_int_equal(udamos_lock_pace_gap_ns(6 * ms, 1000 * ms), 0);
+	assert_int_equal(udamos_lock_pace_gap_ns(6 * ms, 2000 * ms), 0);
+	/* Absurd inputs saturate instead of wrapping. */
+	assert_true(udamos_lock_pace_gap_ns(UINT64_MAX, 1) == UINT64_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -82,6 +117,8 @@ int main(void)
 		cmocka_unit_test(test_churning_target_gets_the_slow_pace_then_fast_again),
 		cmocka_unit_test(test_rate_at_the_threshold_counts),
 		cmocka_unit_test(test_count_going_down_restarts_the_baseline),
+		cmocka_unit_test(test_churning_target_is_spaced_quiet_one_not),
+		cmocka_unit_test(test_gap_keeps_calls_to_their_share_of_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
