@@ -120,10 +120,28 @@ uint64_t bench_cpu_us(pid_t pid)
 	return udamos_read_proc_stat(pid, -1, &st) ? 0 : st.cpu_us;
 }
 
+/* With UDAMOS_BENCH_KEEP=DIR, each udamos run's --json output is kept as
+ * DIR/udamos-PID.json, to see why a figure came out as it did. */
+static void keep_output(pid_t child, const char *buf, size_t len)
+{
+	const char *dir = getenv("UDAMOS_BENCH_KEEP");
+	char path[4096];
+	FILE *f;
+
+	if (!dir || !*dir)
+		return;
+	snprintf(path, sizeof(path), "%s/udamos-%d.json", dir, (int)child);
+	f = fopen(path, "w");
+	if (!f || fwrite(buf, 1, len, f) != len)
+		fprintf(stderr, "bench: cannot keep udamos's output in %s\n", path);
+	if (f)
+		fclose(f);
+}
+
 void bench_udamos_finish(pid_t child, int out_fd, struct bench_trial *tr)
 {
 	uint64_t end_cpu = bench_cpu_us(child), end_at = udamos_now_us();
-	char buf[1 << 16];
+	static char buf[1 << 20];	/* tried_regions of a large target run long */
 	size_t len = 0;
 	ssize_t n;
 	struct rusage ru;
@@ -136,6 +154,7 @@ void bench_udamos_finish(pid_t child, int out_fd, struct bench_trial *tr)
 	close(out_fd);
 	while (wait4(child, &status, 0, &ru) < 0 && errno == EINTR)
 		;
+	keep_output(child, buf, len);
 	o = json_tokener_parse(buf);
 	if (!o || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		fprintf(stderr, "bench: udamos run ended with status %d\n",

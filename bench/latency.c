@@ -19,6 +19,7 @@
  * oracle-fed, 5 kernel recipe oracle-fed, 6 kernel recipe); --redis runs
  * Redis with KEYS 2000-byte values instead of the probe (redis_rounds());
  * --udamos-arg adds ARG to every udamos run's options (e.g. --schemes F).
+ * UDAMOS_BENCH_KEEP=DIR keeps each udamos run's --json output in DIR.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -127,10 +128,13 @@ static int write_recipe(void)
 	static char path[] = "/tmp/udamos-recipe-XXXXXX";
 	int fd = mkstemp(path);
 	/* The kernel's sample hugepage module (damon-facts.md), as udamos
-	 * schemes: applied by udamos here, since this kernel has no vaddr. */
+	 * schemes: applied by udamos here, since this kernel has no vaddr.
+	 * Its age bound is 50 aggregations of its own kdamond (100 ms):
+	 * written as the 5 s it means, since kdamond 0 aggregates every 5 s
+	 * and 50 of its aggregations would be 250 s. */
 	static const char json[] =
 		"[{\"action\": \"collapse\", \"access_pattern\": {\"sz_region\": [\"2M\", \"max\"],"
-		" \"access_rate\": [\"0\", \"max\"], \"age\": [\"50\", \"max\"]},"
+		" \"access_rate\": [\"0\", \"max\"], \"age\": [\"5s\", \"max\"]},"
 		" \"quotas\": {\"time\": \"10ms\", \"size\": \"128M\", \"reset_interval\": \"1s\","
 		" \"weights\": {\"sz\": 0, \"access_rate\": 1, \"age\": 1},"
 		" \"goals\": [{\"metric\": \"hugepage_mem_bp\", \"target\": 1000}],"

@@ -242,4 +242,25 @@ bool udamos_pattern_match(const struct udamos_pattern *p,
 			  const struct udamos_region *r,
 			  uint32_t max_nr_accesses, uint64_t aggr_us);
 
+/*
+ * The same with the lower size bound judged on extent, not on the region.
+ * A uniformly hot range is often monitored as several regions: DAMON
+ * merges no two whose sum exceeds the monitored total over
+ * min_nr_regions, and splits at random.  So where the kernel judges each
+ * region alone, a 1 MiB region at the end of a hot range would fail a
+ * 2 MiB bound however long the range, and the huge page window it ends
+ * in would be nobody's.  udamos judges the lower bound on the run of
+ * adjacent regions that all match the access rate and age around it
+ * (udamos_pattern_extents()); the upper bound stays the region's.
+ */
+bool udamos_pattern_match_extent(const struct udamos_pattern *p,
+				 const struct udamos_region *r, uint64_t extent,
+				 uint32_t max_nr_accesses, uint64_t aggr_us);
+
+/* Each region's extent in s (s->nr_regions of them, into extent): the
+ * run of adjacent regions matching p's access rate and age that holds it,
+ * or the region alone where it does not match them. */
+void udamos_pattern_extents(const struct udamos_pattern *p, const struct udamos_snapshot *s,
+			    uint64_t *extent);
+
 #endif

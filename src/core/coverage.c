@@ -5,20 +5,33 @@
 #include "core/coverage.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #include "core/hugewin.h"
+#include "core/vec.h"
 
 /* Windows checked per reading at most: a 64 GiB hot set has 32768, and
  * each check is a few pagemap reads of the target. */
 #define MAX_CHECKED 1024
 
 static bool hot_windows(const struct udamos_pattern *p, const struct udamos_snapshot *s,
-			size_t k, uint64_t *first, uint64_t *end)
+			size_t k, const uint64_t *extent, uint64_t *first, uint64_t *end)
 {
 	const struct udamos_region *r = &s->regions[k];
 
-	return udamos_pattern_match(p, r, s->max_nr_accesses, s->aggr_us) &&
+	return udamos_pattern_match_extent(p, r, extent[k], s->max_nr_accesses, s->aggr_us) &&
 	       udamos_owned_windows(r->start, r->end, first, end);
+}
+
+/* The extents of snapshot s's regions (udamos_pattern_extents()), into
+ * *buf, grown as needed.  0 or -ENOMEM. */
+static int extents_of(const struct udamos_pattern *p, const struct udamos_snapshot *s,
+		      uint64_t **buf, size_t *cap)
+{
+	if (udamos_reserve(buf, cap, s->nr_regions + 1, sizeof(**buf)))
+		return -ENOMEM;
+	udamos_pattern_extents(p, s, *buf);
+	return 0;
 }
 
 int udamos_hot_coverage(const struct udamos_pattern *p, const struct udamos_env *env,
@@ -27,28 +40,39 @@ int udamos_hot_coverage(const struct udamos_pattern *p, const struct udamos_env 
 {
 	struct udamos_pattern ageless = *p;
 	uint64_t huge_sz = udamos_huge_size(), nr = 0, stride, idx = 0, seen = 0, found = 0;
+	uint64_t *extent = NULL;
+	size_t cap = 0;
 
 	*out = (struct udamos_coverage){ 0 };
 	if (!env->huge_bytes)
 		return -ENODATA;
 	ageless.age.min = 0;
 	ageless.age.max = UINT64_MAX;
-	for (size_t i = 0; i < nr_snaps; i++)
+	for (size_t i = 0; i < nr_snaps; i++) {
+		if (extents_of(&ageless, &snaps[i], &extent, &cap)) {
+			free(extent);
+			return -ENOMEM;
+		}
 		for (size_t k = 0; k < snaps[i].nr_regions; k++) {
 			uint64_t first, end;
 
-			if (hot_windows(&ageless, &snaps[i], k, &first, &end))
+			if (hot_windows(&ageless, &snaps[i], k, extent, &first, &end))
 				nr += (end - first) / huge_sz;
 		}
+	}
 	/* Saturated: only a hostile recording gets near. */
 	out->hot = nr > UINT64_MAX / huge_sz ? UINT64_MAX : nr * huge_sz;
 	/* Beyond MAX_CHECKED, every stride-th window stands for its stride. */
 	stride = nr > MAX_CHECKED ? (nr + MAX_CHECKED - 1) / MAX_CHECKED : 1;
-	for (size_t i = 0; i < nr_snaps; i++)
+	for (size_t i = 0; i < nr_snaps; i++) {
+		if (extents_of(&ageless, &snaps[i], &extent, &cap)) {
+			free(extent);
+			return -ENOMEM;
+		}
 		for (size_t k = 0; k < snaps[i].nr_regions; k++) {
 			uint64_t first, end, w, h, n, j;
 
-			if (!hot_windows(&ageless, &snaps[i], k, &first, &end))
+			if (!hot_windows(&ageless, &snaps[i], k, extent, &first, &end))
 				continue;
 			if (stride == 1) {
 				if (!env->huge_bytes(env->ctx, snaps[i].target, first, end, &h))
@@ -66,6 +90,8 @@ int udamos_hot_coverage(const struct udamos_pattern *p, const struct udamos_env 
 			}
 			idx += n;
 		}
+	}
+	free(extent);
 	out->huge = stride == 1 ? found :
 		(uint64_t)((unsigned __int128)found * out->hot / (seen ? seen : 1));
 	return 0;

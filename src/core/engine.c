@@ -156,9 +156,9 @@ static int collect(struct udamos_engine *e, struct udamos_scheme *s,
 		   struct candidate **out, size_t *nr_out)
 {
 	bool hot = udamos_action_wants_hot(s->action);
-	size_t n = 0, cap = 0, cap_cuts = 0;
+	size_t n = 0, cap = 0, cap_cuts = 0, cap_extent = 0;
 	struct candidate *c = NULL;
-	uint64_t *cuts = NULL;
+	uint64_t *cuts = NULL, *extent = NULL;
 
 	for (size_t i = 0; i < nr_snaps; i++) {
 		const struct udamos_snapshot *sn = &snaps[i];
@@ -166,17 +166,24 @@ static int collect(struct udamos_engine *e, struct udamos_scheme *s,
 		if (udamos_engine_target_gone(e, sn->target) ||
 		    (s->targets && (sn->target >= 64 || !(s->targets >> sn->target & 1))))
 			continue;
+		if (udamos_reserve(&extent, &cap_extent, sn->nr_regions + 1, sizeof(*extent))) {
+			free(c);
+			free(cuts);
+			return -ENOMEM;
+		}
+		udamos_pattern_extents(&s->pattern, sn, extent);
 		for (size_t k = 0; k < sn->nr_regions; k++) {
 			size_t nr_cuts = reset_cuts(e, sn->target, &sn->regions[k], &cuts, &cap_cuts);
 
 			if (!nr_cuts) {
 				free(c);
 				free(cuts);
+				free(extent);
 				return -ENOMEM;
 			}
 			qsort(cuts, nr_cuts, sizeof(*cuts), cmp_u64);
 			for (size_t p = 0; p + 1 < nr_cuts; p++) {
-				struct udamos_region r = sn->regions[k];
+				struct udamos_region r = sn->regions[k], judged = r;
 
 				if (cuts[p] == cuts[p + 1])
 					continue;
@@ -184,12 +191,18 @@ static int collect(struct udamos_engine *e, struct udamos_scheme *s,
 				r.end = cuts[p + 1];
 				r.age = effective_age(e, sn->target, r.age, r.start, r.end,
 						      sn->time_us, sn->aggr_us);
-				if (!udamos_pattern_match(&s->pattern, &r, sn->max_nr_accesses,
-							  sn->aggr_us))
+				/* A reset cuts the region only to give its pieces
+				 * their own ages: the size bounds are judged on the
+				 * region (and its extent), or the sliver a reset
+				 * leaves past a 2 MiB bound would never be taken. */
+				judged.age = r.age;
+				if (!udamos_pattern_match_extent(&s->pattern, &judged, extent[k],
+								 sn->max_nr_accesses, sn->aggr_us))
 					continue;
 				if (udamos_reserve(&c, &cap, n + 1, sizeof(*c))) {
 					free(c);
 					free(cuts);
+					free(extent);
 					return -ENOMEM;
 				}
 				c[n++] = (struct candidate){
@@ -203,6 +216,7 @@ static int collect(struct udamos_engine *e, struct udamos_scheme *s,
 		}
 	}
 	free(cuts);
+	free(extent);
 	/* Ranking only matters when not everything can be applied; address
 	 * order otherwise keeps runs reproducible and cache friendly. */
 	if (n > 1 && udamos_quota_bounded(&s->quota))

@@ -269,15 +269,11 @@ int udamos_scheme_validate(const struct udamos_scheme *s, char *why,
 	return 0;
 }
 
-bool udamos_pattern_match(const struct udamos_pattern *p,
-			  const struct udamos_region *r,
-			  uint32_t max_nr_accesses, uint64_t aggr_us)
+static bool rate_and_age_match(const struct udamos_pattern *p, const struct udamos_region *r,
+			       uint32_t max_nr_accesses, uint64_t aggr_us)
 {
-	uint64_t sz = r->end - r->start;
 	uint64_t nr = r->nr_accesses;
 
-	if (sz < p->sz.min || sz > p->sz.max)
-		return false;
 	if (p->rate_unit == UDAMOS_RATE_RAW) {
 		if (nr < p->rate.min || nr > p->rate.max)
 			return false;
@@ -301,4 +297,45 @@ bool udamos_pattern_match(const struct udamos_pattern *p,
 			return false;
 	}
 	return true;
+}
+
+bool udamos_pattern_match_extent(const struct udamos_pattern *p,
+				 const struct udamos_region *r, uint64_t extent,
+				 uint32_t max_nr_accesses, uint64_t aggr_us)
+{
+	uint64_t sz = r->end - r->start;
+
+	if (extent < p->sz.min || sz > p->sz.max)
+		return false;
+	return rate_and_age_match(p, r, max_nr_accesses, aggr_us);
+}
+
+bool udamos_pattern_match(const struct udamos_pattern *p,
+			  const struct udamos_region *r,
+			  uint32_t max_nr_accesses, uint64_t aggr_us)
+{
+	return udamos_pattern_match_extent(p, r, r->end - r->start, max_nr_accesses, aggr_us);
+}
+
+void udamos_pattern_extents(const struct udamos_pattern *p, const struct udamos_snapshot *s,
+			    uint64_t *extent)
+{
+	size_t k = 0;
+
+	while (k < s->nr_regions) {
+		const struct udamos_region *r = s->regions;
+		size_t end = k + 1;
+
+		if (!rate_and_age_match(p, &r[k], s->max_nr_accesses, s->aggr_us)) {
+			extent[k] = r[k].end - r[k].start;
+			k++;
+			continue;
+		}
+		while (end < s->nr_regions && r[end].start == r[end - 1].end &&
+		       rate_and_age_match(p, &r[end], s->max_nr_accesses, s->aggr_us))
+			end++;
+		for (size_t i = k; i < end; i++)
+			extent[i] = r[end - 1].end - r[k].start;
+		k = end;
+	}
 }

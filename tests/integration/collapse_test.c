@@ -439,7 +439,9 @@ int main(int argc, char **argv)
 		 * window that the regions had not yet reached then is taken
 		 * at the next chance, 5 s on.  In 10 s, that came too late
 		 * (CI: the last hot window, its region ending 1.4 MiB short at
-		 * the one apply). */
+		 * the one apply).  A last hot window whose middle lay in a
+		 * region under 2 MiB was never taken until the size bound was
+		 * judged on the hot extent (docs/schemes.md, "Region size"). */
 		static const struct mode oracle = {
 			"the oracle (exact range): the actuator", "oracle",
 			MiB(64), MiB(16), MiB(16), MiB(20), "16", true, false, 1,

@@ -377,6 +377,55 @@ static void test_quota_cut_leaves_the_rest_old(void **state)
 	assert_int_equal(calls_of(state)->n, 3);
 }
 
+/*
+ * The end of a hot range monitored as a region too small for the size
+ * bound, next to one that is not (DAMON would not merge them past its
+ * size limit): acted on with it, as one extent, while a lone small hot
+ * region among cold ones is not.
+ */
+static void test_small_region_in_a_hot_run_is_taken(void **state)
+{
+	struct udamos_region r[] = {
+		{ 0, MiB(7) + KiB(512), 20, 10 },
+		{ MiB(7) + KiB(512), MiB(8) + KiB(512), 20, 10 },
+		{ MiB(8) + KiB(512), MiB(20), 0, 10 },
+		{ MiB(20), MiB(21), 20, 10 },
+		{ MiB(21), MiB(30), 0, 10 },
+	};
+	struct udamos_scheme *s = scheme(state, UDAMOS_ACTION_STAT);
+
+	s->pattern.sz = (struct udamos_range){ MiB(2), UDAMOS_UNLIMITED };
+	s->pattern.rate = (struct udamos_range){ 10, UDAMOS_UNLIMITED };
+	feed(state, AGGR, r, 5);
+	assert_int_equal(calls_of(state)->n, 2);
+	assert_int_equal(calls_of(state)->calls[1].start, MiB(7) + KiB(512));
+	assert_int_equal(calls_of(state)->calls[1].end, MiB(8) + KiB(512));
+}
+
+/*
+ * What an action reset is cut out of a region to age apart; the sliver
+ * left beyond it is judged by the region's size, not its own, or the
+ * window it ends in would wait for the region to move (CI: the last hot
+ * window of a range, 0.13 MiB of a 7.6 MiB region past the reset).
+ */
+static void test_sliver_past_a_reset_keeps_the_region_size(void **state)
+{
+	struct udamos_region r = { 0, MiB(7), 20, 50 };
+	struct udamos_scheme *s = scheme(state, UDAMOS_ACTION_COLD);
+
+	s->pattern.sz = (struct udamos_range){ MiB(2), UDAMOS_UNLIMITED };
+	s->pattern.age = (struct udamos_range){ 3, UDAMOS_UNLIMITED };
+	feed(state, AGGR, &r, 1);
+	assert_int_equal(calls_of(state)->n, 1);
+	/* The monitor grows the region by 128 KiB past what was acted on. */
+	r.end = MiB(7) + KiB(128);
+	r.age++;
+	feed(state, 2 * AGGR, &r, 1);
+	assert_int_equal(calls_of(state)->n, 2);
+	assert_int_equal(calls_of(state)->calls[1].start, MiB(7));
+	assert_int_equal(calls_of(state)->calls[1].end, MiB(7) + KiB(128));
+}
+
 static void test_gone_target_is_dropped(void **state)
 {
 	struct udamos_region r = { 0, MiB(2), 10, 0 };
@@ -518,6 +567,8 @@ int main(void)
 		T(test_stats_and_tried_regions),
 		T(test_action_resets_age),
 		T(test_quota_cut_leaves_the_rest_old),
+		T(test_small_region_in_a_hot_run_is_taken),
+		T(test_sliver_past_a_reset_keeps_the_region_size),
 		T(test_gone_target_is_dropped),
 		T(test_targets_mask_limits_the_scheme),
 		T(test_temporal_goal_stops_when_met),

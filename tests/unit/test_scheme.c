@@ -78,6 +78,50 @@ static void test_age_in_time_and_in_aggregations(void **state)
 	assert_false(match(&s, MiB(2), 0, 4, 20, 100000));
 }
 
+/*
+ * The lower size bound is judged on the run of adjacent regions that
+ * match the access rate and age: a hot range monitored as 7.5 MiB and
+ * 1 MiB (DAMON will not merge past total / min_nr_regions) is one 8.5 MiB
+ * extent, while a gap, or a cold neighbour, ends a run.
+ */
+static void test_extent_is_the_matching_run(void **state)
+{
+	struct udamos_region r[] = {
+		{ 0, MiB(7) + KiB(512), 20, 10 },
+		{ MiB(7) + KiB(512), MiB(8) + KiB(512), 20, 10 },
+		{ MiB(8) + KiB(512), MiB(20), 0, 10 },
+		{ MiB(20), MiB(21), 20, 10 },		/* alone among cold */
+		{ MiB(21), MiB(30), 0, 10 },
+		{ MiB(31), MiB(32), 20, 10 },		/* after a gap */
+	};
+	struct udamos_snapshot sn = { .max_nr_accesses = 20, .aggr_us = 100000,
+		.nr_regions = 6, .regions = r };
+	uint64_t extent[6];
+	struct udamos_scheme s;
+
+	(void)state;
+	udamos_scheme_init(&s, UDAMOS_ACTION_STAT);
+	s.pattern.sz = (struct udamos_range){ MiB(2), MiB(16) };
+	s.pattern.rate = (struct udamos_range){ 10, UDAMOS_UNLIMITED };
+	udamos_pattern_extents(&s.pattern, &sn, extent);
+	assert_int_equal(extent[0], MiB(8) + KiB(512));
+	assert_int_equal(extent[1], MiB(8) + KiB(512));
+	assert_int_equal(extent[2], r[2].end - r[2].start);	/* not matching: itself */
+	assert_int_equal(extent[3], MiB(1));
+	assert_int_equal(extent[5], MiB(1));
+	assert_true(udamos_pattern_match_extent(&s.pattern, &r[1], extent[1], 20, 100000));
+	assert_false(udamos_pattern_match(&s.pattern, &r[1], 20, 100000));
+	assert_false(udamos_pattern_match_extent(&s.pattern, &r[3], extent[3], 20, 100000));
+	assert_false(udamos_pattern_match_extent(&s.pattern, &r[5], extent[5], 20, 100000));
+	/* The upper bound stays the region's own: a run longer than 16 MiB
+	 * does not make its regions too large. */
+	r[2].nr_accesses = 20;
+	r[3].nr_accesses = 20;
+	udamos_pattern_extents(&s.pattern, &sn, extent);
+	assert_true(extent[3] > MiB(16));
+	assert_true(udamos_pattern_match_extent(&s.pattern, &r[3], extent[3], 20, 100000));
+}
+
 static void test_names_round_trip(void **state)
 {
 	enum udamos_action a;
@@ -150,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_rate_in_percent_is_exact_at_edges),
 		cmocka_unit_test(test_rate_raw),
 		cmocka_unit_test(test_age_in_time_and_in_aggregations),
+		cmocka_unit_test(test_extent_is_the_matching_run),
 		cmocka_unit_test(test_names_round_trip),
 		cmocka_unit_test(test_validate_names_the_problem),
 		cmocka_unit_test(test_default_collapse_is_documented_shape),
