@@ -106,6 +106,16 @@ static bool refused(struct udamos_madvise_actuator *a, uint32_t target, uint64_t
 	return false;
 }
 
+static void note_burst(struct udamos_target_cost *c, uint64_t start_ns, uint64_t took_ns)
+{
+	bool follows = c->last_end_ns && start_ns - c->last_end_ns < UDAMOS_BURST_GAP_NS;
+
+	c->burst_ns = follows ? c->burst_ns + took_ns : took_ns;
+	if (c->burst_ns > c->burst_max_ns)
+		c->burst_max_ns = c->burst_ns;
+	c->last_end_ns = start_ns + took_ns;
+}
+
 static void flush(struct batch *b)
 {
 	size_t i = 0;
@@ -119,6 +129,7 @@ static void flush(struct batch *b)
 
 		b->cost->lock_ns += took;
 		b->cost->tokens_ns -= (int64_t)took;
+		note_burst(b->cost, t0, took);
 		if (b->cost->spaced)
 			b->cost->resume_ns = t0 + took +
 				udamos_lock_pace_gap_ns(took, b->cost->lock_ns_per_s);
@@ -219,8 +230,8 @@ static bool must_stop(struct batch *b)
 }
 
 /*
- * Waits for a spaced target's next turn.  false when udamos is asked to
- * stop meanwhile.  The wait is not work: the time quota's deadline moves
+ * Waits for a spaced target's next turn.  false when that turn is past
+ * the pass's end, or udamos is asked to stop meanwhile.  The wait is not work: the time quota's deadline moves
  * with it.
  */
 static bool wait_turn(struct batch *b)
@@ -230,6 +241,10 @@ static bool wait_turn(struct batch *b)
 
 	if (!b->cost->spaced || until <= now)
 		return true;
+	if (until > b->cost->pass_until_ns) {
+		b->cost->nr_paced++;
+		return false;
+	}
 	woke = !udamos_sleep_until_us((until + 999) / 1000, b->a->stop);
 	now = udamos_now_ns() - now;
 	b->waited_ns += now;

@@ -39,15 +39,24 @@ struct udamos_target_cost {
 	/* Seconds of allowance it may save up (0: UDAMOS_QUOTA_MAX_SPAN). */
 	unsigned lock_span_s;
 	/* Its collapse calls spaced out by the allowance, not only counted
-	 * (udamos_lock_pace_spaced()): none before resume_ns; time spent
-	 * waiting so, in all. */
+	 * (udamos_lock_pace_spaced()): none before resume_ns, and a pass
+	 * waits for none due after pass_until_ns (what a wait earns back
+	 * would otherwise keep one pass going as long as windows last,
+	 * and monitoring waits for it); time spent waiting, in all. */
 	bool spaced;
-	uint64_t resume_ns;
+	uint64_t resume_ns, pass_until_ns;
 	uint64_t spacing_ns;
+	/* The longest run of calls that followed each other within
+	 * UDAMOS_BURST_GAP_NS: how long the target's mmap and munmap could
+	 * have had to wait in one stretch. */
+	uint64_t burst_ns, burst_max_ns, last_end_ns;
 	int64_t tokens_ns;		/* allowance left; negative: in debt */
 	uint64_t refilled_ns;
 	bool started;
 };
+
+/* Calls closer than this count as one stretch of lock holding. */
+#define UDAMOS_BURST_GAP_NS 1000000ULL
 
 struct udamos_madvise_actuator {
 	struct udamos_target *targets;	/* borrowed */

@@ -461,6 +461,8 @@ static void pace_targets(struct run *r, struct udamos_madvise_actuator *act, uin
 		act->cost[i].lock_span_s = udamos_lock_pace_span(&r->pace[i], now,
 								 UDAMOS_QUOTA_MAX_SPAN, aggr_us);
 		act->cost[i].spaced = udamos_lock_pace_spaced(&r->pace[i], now);
+		/* Half the interval for spaced calls, half for monitoring. */
+		act->cost[i].pass_until_ns = udamos_now_ns() + aggr_us * 1000 / 2;
 	}
 }
 
@@ -477,6 +479,7 @@ static void action_costs(struct run *r, const struct udamos_madvise_actuator *ac
 		rt->lock_allowance_ns = c->lock_ns_per_s;
 		rt->nr_churn_readings = r->pace[i].nr_churn_readings;
 		rt->lock_spacing_ns = c->spacing_ns;
+		rt->lock_burst_max_ns = c->burst_max_ns;
 		rt->nr_maps_reads = r->targets[i].nr_maps_reads;
 		rt->nr_vma_lookups = r->targets[i].nr_vma_lookups;
 	}
