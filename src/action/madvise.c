@@ -111,6 +111,8 @@ static void note_burst(struct udamos_target_cost *c, uint64_t start_ns, uint64_t
 	bool follows = c->last_end_ns && start_ns - c->last_end_ns < UDAMOS_BURST_GAP_NS;
 
 	c->burst_ns = follows ? c->burst_ns + took_ns : took_ns;
+	if (took_ns > c->call_max_ns)
+		c->call_max_ns = took_ns;
 	if (c->burst_ns > c->burst_max_ns)
 		c->burst_max_ns = c->burst_ns;
 	c->last_end_ns = start_ns + took_ns;

@@ -50,6 +50,7 @@ struct udamos_target_cost {
 	 * UDAMOS_BURST_GAP_NS: how long the target's mmap and munmap could
 	 * have had to wait in one stretch. */
 	uint64_t burst_ns, burst_max_ns, last_end_ns;
+	uint64_t call_max_ns;		/* the longest single call */
 	int64_t tokens_ns;		/* allowance left; negative: in debt */
 	uint64_t refilled_ns;
 	bool started;

@@ -77,6 +77,8 @@ void cli_target_costs_json(struct json_object *j, const struct udamos_run_target
 			       json_object_new_double((double)t->lock_spacing_ns / 1e6));
 	json_object_object_add(j, "longest_burst_ms",
 			       json_object_new_double((double)t->lock_burst_max_ns / 1e6));
+	json_object_object_add(j, "longest_call_ms",
+			       json_object_new_double((double)t->lock_call_max_ns / 1e6));
 	json_object_object_add(j, "maps_reads", json_object_new_uint64(t->nr_maps_reads));
 	json_object_object_add(j, "vma_lookups", json_object_new_uint64(t->nr_vma_lookups));
 }

@@ -480,6 +480,7 @@ static void action_costs(struct run *r, const struct udamos_madvise_actuator *ac
 		rt->nr_churn_readings = r->pace[i].nr_churn_readings;
 		rt->lock_spacing_ns = c->spacing_ns;
 		rt->lock_burst_max_ns = c->burst_max_ns;
+		rt->lock_call_max_ns = c->call_max_ns;
 		rt->nr_maps_reads = r->targets[i].nr_maps_reads;
 		rt->nr_vma_lookups = r->targets[i].nr_vma_lookups;
 	}

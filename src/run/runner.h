@@ -85,7 +85,7 @@ struct udamos_run_target {
 	uint64_t lock_allowance_ns, nr_churn_readings;
 	/* Time its collapse calls were held apart for it (spaced), and its
 	 * longest stretch of calls one after another. */
-	uint64_t lock_spacing_ns, lock_burst_max_ns;
+	uint64_t lock_spacing_ns, lock_burst_max_ns, lock_call_max_ns;
 	uint64_t nr_maps_reads, nr_vma_lookups;
 	/* At the last measurement (cfg target_stats_us): its memory, and its
 	 * hot set as the first collapse scheme acting on it calls hot. */

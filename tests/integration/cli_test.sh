@@ -153,15 +153,16 @@ for t, kind in zip(r["targets"], ["churn", "quiet"]):
     want = 25 if churn else 200
     assert t["mmap_lock_budget_ms"] == want and (t["churn_readings"] > 0) == churn, t
     applied = (t["anon_huge_after"] - t["anon_huge_before"]) // huge
-    assert applied >= 3, f"{kind}: too few collapses to judge the spacing: {applied}"
+    assert applied >= 2, f"{kind}: too few collapses to judge the spacing: {applied}"
     per_call = t["madvise_ms"] / applied
     # A churning target's calls (one window each) come one at a time,
-    # each followed by 39 times its length of nothing (25 ms/s); a quiet
-    # one's go back to back, as many as its apply has.
+    # each followed by 39 times its length of nothing (25 ms/s): its
+    # longest stretch is its longest call, however slow a loaded host
+    # makes each (CI: 25 ms).  A quiet one's go back to back.
     if churn:
-        assert t["longest_burst_ms"] <= 2.5 * per_call, t
+        assert t["longest_burst_ms"] == t["longest_call_ms"], t
     else:
-        assert t["spacing_ms"] == 0 and t["longest_burst_ms"] >= 2.5 * per_call, t
+        assert t["spacing_ms"] == 0 and t["longest_burst_ms"] > t["longest_call_ms"], t
     print(f"ok: {kind}: allowance {want} ms/s, {t['churn_readings']} readings churning, "
           f"{applied} windows collapsed in calls of {per_call:.1f} ms on average, "
           f"the longest stretch {t['longest_burst_ms']:.1f} ms")
