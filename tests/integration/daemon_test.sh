@@ -124,7 +124,15 @@ n=$(status --json | json 'len(d["targets"])')
 
 # 3. Each one's hot set becomes huge: at least half of its 128 hot windows
 #    within the time real monitoring takes here, at most 5% of cold.
+#    How much of a hot set a kdamond someone else runs singles out moves
+#    from minute to minute (the gate above asked up to 5 minutes ago, for
+#    another target): a target's figure is asserted where the daemon's
+#    monitor read half of its hot set hot ("hot" in status) at least 20 s
+#    before the deadline (the default scheme's age of 5 s, and windows
+#    taken hottest first), and skipped, saying so, where it never did.
+#    Cold memory collapsed is a precision figure: asserted either way.
 deadline=$(( $(date +%s) + settle_s ))
+declare -A resolved_at
 while [ "$(date +%s)" -lt $deadline ]; do
 	done_n=0
 	for p in "${wls[@]}"; do
@@ -132,16 +140,25 @@ while [ "$(date +%s)" -lt $deadline ]; do
 		[ "$h" -ge 64 ] && done_n=$((done_n + 1))
 	done
 	[ $done_n = 3 ] && break
+	now=$(date +%s)
+	for p in $(status --json | json '" ".join(str(t["pid"]) for t in d["targets"] if t["hot"] >= 128 << 20)'); do
+		[ -n "${resolved_at[$p]:-}" ] || resolved_at[$p]=$now
+	done
 	sleep 2
 done
 for p in "${wls[@]}"; do
 	read -r h c < <(hot_huge "$p")
+	r=${resolved_at[$p]:-}
 	if [ $resolves = 0 ]; then
 		echo "skip (no figures here now): PID $p has $h of 128 hot windows huge, $c of 384 cold"
-	elif [ "$h" -ge 64 ] && [ "$c" -le 19 ]; then
+	elif [ "$c" -gt 19 ]; then
+		fail "PID $p: $c of 384 cold windows huge (at most 19), $h of 128 hot"
+	elif [ "$h" -ge 64 ]; then
 		ok "PID $p: $h of 128 hot windows huge, $c of 384 cold"
+	elif [ -z "$r" ] || [ $((deadline - r)) -lt 20 ]; then
+		echo "skip (the kdamond resolved under half of PID $p's hot set ${r:+until $((deadline - r)) s before the end }in ${settle_s} s): $h of 128 hot windows huge, $c of 384 cold"
 	else
-		fail "PID $p: $h of 128 hot windows huge, $c of 384 cold, after ${settle_s} s"
+		fail "PID $p: $h of 128 hot windows huge, $c of 384 cold, after ${settle_s} s (its monitor read half of it hot $((deadline - r)) s before the end)"
 	fi
 done
 

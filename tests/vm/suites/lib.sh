@@ -1,5 +1,6 @@
 # Helpers for guest suites (busybox sh).
-pass() { echo "VMTEST PASS $1"; }
+# Each check says the guest's uptime: the host has 20 minutes for all.
+pass() { echo "VMTEST PASS $1 (at $(cut -d. -f1 /proc/uptime) s)"; }
 fail() { echo "VMTEST FAIL $1: $2"; }
 skip() { echo "VMTEST SKIP $1: $2"; }
 DAMON=/sys/kernel/mm/damon/admin/kdamonds
