@@ -178,6 +178,18 @@ struct udamos_scheme_state {
 	uint64_t esz_goal;		/* feedback tuner's current output */
 	uint32_t span;			/* reset intervals this one stands for */
 	bool exceeded_this_interval;
+	/*
+	 * Where the last apply stopped, its quota spent or its actuator
+	 * stopped short: the next apply skips that target's candidates
+	 * before charge_addr_from, once, as the kernel's charge_target_from
+	 * and charge_addr_from do.  Without it, a region larger than the
+	 * quota is begun again each time: once its start needs nothing (a
+	 * collapse filter rejects huge windows, yet they are charged, as in
+	 * the kernel), the quota is spent there and no more is ever done.
+	 */
+	bool charge_from;
+	uint32_t charge_target_from;
+	uint64_t charge_addr_from;
 
 	/* watermarks */
 	bool wmark_active;
@@ -257,10 +269,11 @@ bool udamos_pattern_match_extent(const struct udamos_pattern *p,
 				 const struct udamos_region *r, uint64_t extent,
 				 uint32_t max_nr_accesses, uint64_t aggr_us);
 
-/* Each region's extent in s (s->nr_regions of them, into extent): the
- * run of adjacent regions matching p's access rate and age that holds it,
- * or the region alone where it does not match them. */
-void udamos_pattern_extents(const struct udamos_pattern *p, const struct udamos_snapshot *s,
-			    uint64_t *extent);
+/* Each region's extent in s: the run of adjacent regions matching p's
+ * access rate and age that holds it, or the region alone where it does
+ * not match them.  Into *extent, grown to s->nr_regions as needed (*cap
+ * its capacity; the caller frees it); 0 or -ENOMEM. */
+int udamos_pattern_extents(const struct udamos_pattern *p, const struct udamos_snapshot *s,
+			   uint64_t **extent, size_t *cap);
 
 #endif

@@ -47,6 +47,9 @@ struct udamos_source_ops {
 	void (*describe)(struct udamos_source *src, char *buf, size_t len);
 	/* After next() failed: why, in one line, if the source knows. */
 	const char *(*failure)(struct udamos_source *src);
+	/* Aggregations before its rates say what is hot (a projection's
+	 * are smoothed from idle); optional: one. */
+	unsigned (*settle)(struct udamos_source *src);
 };
 
 struct udamos_source {

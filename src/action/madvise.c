@@ -132,7 +132,7 @@ static void flush(struct batch *b)
 		b->cost->lock_ns += took;
 		b->cost->tokens_ns -= (int64_t)took;
 		note_burst(b->cost, t0, took);
-		if (b->cost->spaced)
+		if (b->cost->spaced && b->advice == MADV_COLLAPSE)
 			b->cost->resume_ns = t0 + took +
 				udamos_lock_pace_gap_ns(took, b->cost->lock_ns_per_s);
 		if (r > 0) {
@@ -233,12 +233,12 @@ static bool must_stop(struct batch *b)
 
 /*
  * Waits for a spaced target's next turn.  false when that turn is past
- * the pass's end, or udamos is asked to stop meanwhile.  The wait is not work: the time quota's deadline moves
- * with it.
+ * the pass's end, or udamos is asked to stop meanwhile.  The wait is not
+ * work: the time quota's deadline moves with it.
  */
 static bool wait_turn(struct batch *b)
 {
-	uint64_t now = udamos_now_ns(), until = b->cost->resume_ns;
+	uint64_t now = udamos_now_ns(), until = b->cost->resume_ns, waited;
 	bool woke;
 
 	if (!b->cost->spaced || until <= now)
@@ -248,12 +248,19 @@ static bool wait_turn(struct batch *b)
 		return false;
 	}
 	woke = !udamos_sleep_until_us((until + 999) / 1000, b->a->stop);
-	now = udamos_now_ns() - now;
-	b->waited_ns += now;
-	b->cost->spacing_ns += now;
+	waited = udamos_now_ns() - now;
+	b->waited_ns += waited;
+	b->cost->spacing_ns += waited;
 	if (b->deadline_ns)
-		b->deadline_ns += now;
+		b->deadline_ns += waited;
 	return woke;
+}
+
+/* Where the work stopped, for the caller to carry on from next time. */
+static void stop_at(struct batch *b, uint64_t addr)
+{
+	b->res->stopped = true;
+	b->res->stopped_at = addr;
 }
 
 static bool has_filter(const struct udamos_apply_req *req, enum udamos_filter_type type)
@@ -330,8 +337,7 @@ static void collapse(const struct udamos_apply_req *req, struct batch *b,
 		int err;
 
 		if (must_stop(b)) {
-			b->res->stopped = true;
-			b->res->stopped_at = w;
+			stop_at(b, w);
 			return;
 		}
 		err = mapping_of(b->t, w, w + huge, &vma, &next);
@@ -364,8 +370,7 @@ static void collapse(const struct udamos_apply_req *req, struct batch *b,
 			continue;
 		}
 		if (!wait_turn(b)) {
-			b->res->stopped = true;
-			b->res->stopped_at = w;
+			stop_at(b, w);
 			return;
 		}
 		b->res->sz_filter_passed += huge;
@@ -388,8 +393,7 @@ static void per_piece(const struct udamos_apply_req *req, struct batch *b,
 		uint64_t e = vma.end < req->end ? vma.end : req->end;
 
 		if (must_stop(b)) {
-			b->res->stopped = true;
-			b->res->stopped_at = s;
+			stop_at(b, s);
 			return;
 		}
 		while (s < e) {

@@ -35,7 +35,10 @@ static const char report_usage[] =
 "wss       working-set size percentiles over time, per access-rate threshold\n"
 "          (default 1%, 10% and 50% of the maximum rate)\n"
 "access    one snapshot's regions: range, size, access rate, age and the\n"
-"          share of huge pages (default: the last snapshot)\n"
+"          share of huge pages (default: the last snapshot); of a live process,\n"
+"          the last after --duration, by default 10 s or as long as the monitor\n"
+"          needs to tell hot from cold, whichever is longer (a paddr kdamond\n"
+"          aggregating every 5 s: 30 s)\n"
 "coverage  huge-page share of hot (>= PCT, default 5%) and cold memory over time\n";
 
 struct ropts {
@@ -552,6 +555,13 @@ static int keep_last(void *ctx, const struct udamos_snapshot *snaps, size_t nr)
 	return l->have ? 0 : -ENOMEM;
 }
 
+/* Without --duration, the live look lasts until the monitor has settled. */
+static bool keep_looking(void *ctx, const struct udamos_run_result *res)
+{
+	(void)ctx;
+	return res->elapsed_us < 10000000 || res->nr_aggregations < res->settle_aggregations;
+}
+
 static int report_access_live(const struct ropts *o)
 {
 	struct udamos_run_cfg cfg = { 0 };
@@ -569,7 +579,9 @@ static int report_access_live(const struct ropts *o)
 	cfg.nr_pids = 1;
 	cfg.source = o->source;
 	cfg.flush = o->flush;
-	cfg.duration_us = o->duration_us ? o->duration_us : 10000000;
+	cfg.duration_us = o->duration_us;
+	if (!o->duration_us)
+		cfg.on_tick = keep_looking;
 	cfg.log = stderr;
 	cfg.on_snapshots = keep_last;
 	cfg.snapshots_ctx = &l;
@@ -580,7 +592,16 @@ static int report_access_live(const struct ropts *o)
 		return cli_fail(st, "%s", why);
 	if (!l.have)
 		return cli_fail(UDAMOS_ERR_RUNTIME, "no snapshot within %.0f s; give a longer "
-				"--duration", (double)cfg.duration_us / 1e6);
+				"--duration", (double)res.elapsed_us / 1e6);
+	/* A short look through a projecting monitor reads everything cold:
+	 * say so, or the report would pass for one of an idle process. */
+	if (res.nr_aggregations < res.settle_aggregations)
+		fprintf(stderr, "udamos: note: %llu aggregations in %.0f s, and this monitor's "
+			"rates need %u to tell hot from cold (they are projected from physical "
+			"memory and smoothed); give --duration %.0f or more\n",
+			(unsigned long long)res.nr_aggregations, (double)res.elapsed_us / 1e6,
+			res.settle_aggregations,
+			(double)res.settle_aggregations * (double)l.last.aggr_us / 1e6 + 1);
 	/* Coverage as it is now, through a fresh pidfd. */
 	if (!udamos_target_open(&t, o->pid)) {
 		for (size_t i = 0; i < l.last.nr_regions; i++) {

@@ -68,17 +68,17 @@ void cli_target_costs_json(struct json_object *j, const struct udamos_run_target
 	json_object_object_add(j, "bloat_bytes", json_object_new_uint64(t->bloat));
 	json_object_object_add(j, "windows_left_for_bloat_budget",
 			       json_object_new_uint64(t->nr_bloat_skipped));
-	json_object_object_add(j, "madvise_ms", json_object_new_double((double)t->lock_ns / 1e6));
-	json_object_object_add(j, "paced", json_object_new_uint64(t->nr_paced));
+	json_object_object_add(j, "madvise_ms", json_object_new_double((double)t->lock.madvise_ns / 1e6));
+	json_object_object_add(j, "paced", json_object_new_uint64(t->lock.nr_paced));
 	json_object_object_add(j, "mmap_lock_budget_ms",
-			       json_object_new_double((double)t->lock_allowance_ns / 1e6));
-	json_object_object_add(j, "churn_readings", json_object_new_uint64(t->nr_churn_readings));
+			       json_object_new_double((double)t->lock.allowance_ns / 1e6));
+	json_object_object_add(j, "churn_readings", json_object_new_uint64(t->lock.nr_churn_readings));
 	json_object_object_add(j, "spacing_ms",
-			       json_object_new_double((double)t->lock_spacing_ns / 1e6));
+			       json_object_new_double((double)t->lock.spacing_ns / 1e6));
 	json_object_object_add(j, "longest_burst_ms",
-			       json_object_new_double((double)t->lock_burst_max_ns / 1e6));
+			       json_object_new_double((double)t->lock.burst_max_ns / 1e6));
 	json_object_object_add(j, "longest_call_ms",
-			       json_object_new_double((double)t->lock_call_max_ns / 1e6));
+			       json_object_new_double((double)t->lock.call_max_ns / 1e6));
 	json_object_object_add(j, "maps_reads", json_object_new_uint64(t->nr_maps_reads));
 	json_object_object_add(j, "vma_lookups", json_object_new_uint64(t->nr_vma_lookups));
 }
@@ -90,17 +90,17 @@ void cli_target_costs_text(FILE *f, const struct udamos_run_target *t, uint64_t 
 	if (!bloat_budget)
 		bloat_budget = UDAMOS_DEFAULT_BLOAT_HUGE_PAGES * udamos_huge_size();
 	/* The sign the pace goes by (core/lockpace.h), and what it cost. */
-	if (t->nr_churn_readings)
+	if (t->lock.nr_churn_readings)
 		snprintf(churn, sizeof(churn), "; it faulted over %d times a second, so calls "
 			 "were spaced, %.1f ms apart in all", UDAMOS_CHURN_FAULTS_PER_S,
-			 (double)t->lock_spacing_ns / 1e6);
+			 (double)t->lock.spacing_ns / 1e6);
 	fprintf(f, "target %d: collapse added %s of zeroed pages (budget %s%s); "
 		"process_madvise took %.1f ms, paced %" PRIu64 " times (allowance %.0f ms/s at "
 		"the end%s); mappings: %" PRIu64 " full reads, %" PRIu64 " lookups\n", t->pid,
 		udamos_fmt_size(t->bloat, a, sizeof(a)),
 		bloat_budget == UINT64_MAX ? "none" : udamos_fmt_size(bloat_budget, b, sizeof(b)),
-		t->nr_bloat_skipped ? ", reached" : "", (double)t->lock_ns / 1e6, t->nr_paced,
-		(double)t->lock_allowance_ns / 1e6, churn, t->nr_maps_reads, t->nr_vma_lookups);
+		t->nr_bloat_skipped ? ", reached" : "", (double)t->lock.madvise_ns / 1e6, t->lock.nr_paced,
+		(double)t->lock.allowance_ns / 1e6, churn, t->nr_maps_reads, t->nr_vma_lookups);
 }
 
 void cli_quota_json(struct json_object *o, const struct udamos_scheme *s)

@@ -23,17 +23,6 @@ static bool hot_windows(const struct udamos_pattern *p, const struct udamos_snap
 	       udamos_owned_windows(r->start, r->end, first, end);
 }
 
-/* The extents of snapshot s's regions (udamos_pattern_extents()), into
- * *buf, grown as needed.  0 or -ENOMEM. */
-static int extents_of(const struct udamos_pattern *p, const struct udamos_snapshot *s,
-		      uint64_t **buf, size_t *cap)
-{
-	if (udamos_reserve(buf, cap, s->nr_regions + 1, sizeof(**buf)))
-		return -ENOMEM;
-	udamos_pattern_extents(p, s, *buf);
-	return 0;
-}
-
 int udamos_hot_coverage(const struct udamos_pattern *p, const struct udamos_env *env,
 			const struct udamos_snapshot *snaps, size_t nr_snaps,
 			struct udamos_coverage *out)
@@ -49,7 +38,7 @@ int udamos_hot_coverage(const struct udamos_pattern *p, const struct udamos_env 
 	ageless.age.min = 0;
 	ageless.age.max = UINT64_MAX;
 	for (size_t i = 0; i < nr_snaps; i++) {
-		if (extents_of(&ageless, &snaps[i], &extent, &cap)) {
+		if (udamos_pattern_extents(&ageless, &snaps[i], &extent, &cap)) {
 			free(extent);
 			return -ENOMEM;
 		}
@@ -65,7 +54,7 @@ int udamos_hot_coverage(const struct udamos_pattern *p, const struct udamos_env 
 	/* Beyond MAX_CHECKED, every stride-th window stands for its stride. */
 	stride = nr > MAX_CHECKED ? (nr + MAX_CHECKED - 1) / MAX_CHECKED : 1;
 	for (size_t i = 0; i < nr_snaps; i++) {
-		if (extents_of(&ageless, &snaps[i], &extent, &cap)) {
+		if (udamos_pattern_extents(&ageless, &snaps[i], &extent, &cap)) {
 			free(extent);
 			return -ENOMEM;
 		}

@@ -63,14 +63,28 @@ static void mark_gone(struct udamos_engine *e, uint32_t target)
 		e->gone_targets |= 1ULL << target;
 }
 
-/* How long ago a reset may still matter: the largest age bound in use. */
+/*
+ * How long ago a reset may still matter: the largest age bound in use,
+ * or for ever where a quota ranks by age.  There the reset is what keeps
+ * a region acted on behind the rest, as the kernel's own reset of the
+ * region's age does until the region ages again; forgotten once past the
+ * age bound (none, with an age of 0 or more), the oldest regions, done
+ * already, came first each time, and the quota was spent on them (seen:
+ * a collapse of a uniformly hot range stalled at its first 17 windows,
+ * charged for the huge windows its filter rejected).  The list stays
+ * bounded by the ranges acted on (core/agereset.h).
+ */
 static uint64_t reset_horizon_us(const struct udamos_engine *e, uint64_t aggr_us)
 {
 	uint64_t horizon = 0;
 
 	for (size_t i = 0; i < e->nr_schemes; i++) {
-		const struct udamos_pattern *p = &e->schemes[i].pattern;
+		const struct udamos_scheme *s = &e->schemes[i];
+		const struct udamos_pattern *p = &s->pattern;
 		uint64_t bound = p->age.max != UDAMOS_UNLIMITED ? p->age.max : p->age.min;
+
+		if (udamos_quota_bounded(&s->quota) && s->quota.weight_age)
+			return UINT64_MAX;
 
 		if (p->age_unit == UDAMOS_AGE_AGGRS)
 			bound = bound > UINT64_MAX / aggr_us ? UINT64_MAX : bound * aggr_us;
@@ -166,12 +180,11 @@ static int collect(struct udamos_engine *e, struct udamos_scheme *s,
 		if (udamos_engine_target_gone(e, sn->target) ||
 		    (s->targets && (sn->target >= 64 || !(s->targets >> sn->target & 1))))
 			continue;
-		if (udamos_reserve(&extent, &cap_extent, sn->nr_regions + 1, sizeof(*extent))) {
+		if (udamos_pattern_extents(&s->pattern, sn, &extent, &cap_extent)) {
 			free(c);
 			free(cuts);
 			return -ENOMEM;
 		}
-		udamos_pattern_extents(&s->pattern, sn, extent);
 		for (size_t k = 0; k < sn->nr_regions; k++) {
 			size_t nr_cuts = reset_cuts(e, sn->target, &sn->regions[k], &cuts, &cap_cuts);
 
@@ -304,6 +317,11 @@ static int apply_piece(struct udamos_engine *e, struct udamos_scheme *s,
 	if (res.stopped && res.stopped_at >= start && res.stopped_at < end)
 		end = res.stopped_at;
 	udamos_quota_charge(s, end - start, res.elapsed_ns);
+	if (res.stopped || udamos_quota_remaining(s) < udamos_page_size()) {
+		s->state.charge_from = true;
+		s->state.charge_target_from = c->target;
+		s->state.charge_addr_from = end;
+	}
 	if (res.target_gone)
 		mark_gone(e, c->target);
 	if (tried_push(&s->state, c->target, &piece, res.sz_filter_passed))
@@ -311,6 +329,19 @@ static int apply_piece(struct udamos_engine *e, struct udamos_scheme *s,
 	if (s->action != UDAMOS_ACTION_STAT && end > start)
 		return udamos_resets_add(&e->resets, c->target, start, end, now_us);
 	return 0;
+}
+
+/* Once: what the last apply already went through, up to where it stopped. */
+static void skip_charged(struct udamos_scheme_state *st, struct candidate *c, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		struct udamos_region *r = &c[i].region;
+
+		if (c[i].target != st->charge_target_from || r->start >= st->charge_addr_from)
+			continue;
+		r->start = r->end < st->charge_addr_from ? r->end : st->charge_addr_from;
+	}
+	st->charge_from = false;
 }
 
 static int apply_scheme(struct udamos_engine *e, struct udamos_scheme *s,
@@ -329,6 +360,8 @@ static int apply_scheme(struct udamos_engine *e, struct udamos_scheme *s,
 	err = collect(e, s, snaps, nr_snaps, &c, &nr_c);
 	if (err)
 		return err;
+	if (s->state.charge_from)
+		skip_charged(&s->state, c, nr_c);
 	s->state.nr_tried = 0;
 	for (size_t i = 0; i < nr_c && !err; i++) {
 		uint64_t remaining = udamos_quota_remaining(s);
@@ -336,7 +369,7 @@ static int apply_scheme(struct udamos_engine *e, struct udamos_scheme *s,
 		uint64_t cuts[2 * UDAMOS_MAX_FILTERS + 2];
 		size_t nr_pieces;
 
-		if (udamos_engine_target_gone(e, c[i].target))
+		if (udamos_engine_target_gone(e, c[i].target) || start >= end)
 			continue;
 		if (remaining < udamos_page_size()) {
 			if (!s->state.exceeded_this_interval) {

@@ -8,8 +8,8 @@
  * nothing to a fast pace; one that does waits a whole copy at its p99
  * unless the pace is slow (docs/performance.md: at 200 ms of
  * process_madvise() per second the probe's mmap p99 was 75-110 times
- * THP=never's, at 50 ms 0.94-1.24, at 25 ms spaced 1.06).  The cheap sign of such a target is its
- * rate of minor faults: an allocator that maps, trims and purges faults
+ * THP=never's, at 50 ms 0.94-1.24, at 25 ms spaced 1.06).  The cheap
+ * sign of such a target is its rate of minor faults: an allocator that maps, trims and purges faults
  * its pages back in, while a server reading what it holds barely faults.
  */
 #ifndef UDAMOS_CORE_LOCKPACE_H
@@ -29,6 +29,19 @@ struct udamos_lock_pace {
 	uint64_t last_minflt, last_us;	/* the previous reading; last_us 0: none */
 	uint64_t churn_until_us;	/* 0: not churning */
 	uint64_t nr_churn_readings;	/* readings that said churning */
+};
+
+/* What pacing one target came to, as a run reports it and a daemon
+ * exports it (action/madvise.h has the meanings). */
+struct udamos_lock_use {
+	uint64_t madvise_ns;		/* inside process_madvise() for it */
+	uint64_t nr_paced;		/* windows left for the allowance */
+	uint64_t allowance_ns;		/* per second, now; 0: none */
+	bool spaced;			/* churning now: its calls spaced */
+	uint64_t nr_churn_readings;	/* readings that said churning */
+	/* Time its collapse calls were held apart, its longest stretch of
+	 * calls one after another, and its longest call. */
+	uint64_t spacing_ns, burst_max_ns, call_max_ns;
 };
 
 void udamos_lock_pace_init(struct udamos_lock_pace *p, uint64_t fast_ns, uint64_t churn_ns);

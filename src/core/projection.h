@@ -136,6 +136,16 @@ enum udamos_proj_rate {
 	UDAMOS_PROJ_RATE_SMOOTHED,
 };
 
+/*
+ * Aggregations before a smoothed rate means something: a window starts
+ * idle and moves a quarter of the way to what it reads each time, so a
+ * steady rate reads three quarters of itself after five (1 - (3/4)^5),
+ * and half after three: a window hot at 70% of the peak reads 50% only
+ * after five.  A sixth for the first, which the blind-spot flusher lets
+ * see nothing (source/flusher.h).
+ */
+#define UDAMOS_PROJ_SMOOTHED_SETTLE 6
+
 /* One aggregation through a built projection; see udamos_project(). */
 int udamos_projection_run(struct udamos_projection *p, const struct udamos_region *phys,
 			  size_t n_phys, struct udamos_window_ages *ages,

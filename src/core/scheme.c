@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vec.h"
+
 static const char *const action_names[UDAMOS_NR_ACTIONS] = {
 	[UDAMOS_ACTION_COLLAPSE] = "collapse",
 	[UDAMOS_ACTION_PAGEOUT] = "pageout",
@@ -317,10 +319,15 @@ bool udamos_pattern_match(const struct udamos_pattern *p,
 	return udamos_pattern_match_extent(p, r, r->end - r->start, max_nr_accesses, aggr_us);
 }
 
-void udamos_pattern_extents(const struct udamos_pattern *p, const struct udamos_snapshot *s,
-			    uint64_t *extent)
+int udamos_pattern_extents(const struct udamos_pattern *p, const struct udamos_snapshot *s,
+			   uint64_t **extents, size_t *cap)
 {
+	uint64_t *extent;
 	size_t k = 0;
+
+	if (udamos_reserve(extents, cap, s->nr_regions + 1, sizeof(**extents)))
+		return -ENOMEM;
+	extent = *extents;
 
 	while (k < s->nr_regions) {
 		const struct udamos_region *r = s->regions;
@@ -338,4 +345,5 @@ void udamos_pattern_extents(const struct udamos_pattern *p, const struct udamos_
 			extent[i] = r[end - 1].end - r[k].start;
 		k = end;
 	}
+	return 0;
 }

@@ -195,6 +195,7 @@ static void view_targets(struct daemon *d, struct udamos_daemon_view *v)
 		t->anon_huge = rt->anon_huge_now;
 		t->hot = rt->hot;
 		t->hot_huge = rt->hot_huge;
+		t->lock = rt->lock;
 	}
 }
 

@@ -108,26 +108,56 @@ static double hot_coverage(const struct udamos_target_view *t)
 static double hot_bytes(const struct udamos_target_view *t) { return (double)t->hot; }
 static double huge_bytes(const struct udamos_target_view *t) { return (double)t->anon_huge; }
 static double rss_bytes(const struct udamos_target_view *t) { return (double)t->rss; }
+static double lock_s(const struct udamos_target_view *t) { return (double)t->lock.madvise_ns / 1e9; }
+static double spacing_s(const struct udamos_target_view *t)
+{
+	return (double)t->lock.spacing_ns / 1e9;
+}
+static double burst_s(const struct udamos_target_view *t) { return (double)t->lock.burst_max_ns / 1e9; }
+static double allowance_s(const struct udamos_target_view *t)
+{
+	return (double)t->lock.allowance_ns / 1e9;
+}
+static double churning(const struct udamos_target_view *t) { return t->lock.spaced; }
+static double paced(const struct udamos_target_view *t) { return (double)t->lock.nr_paced; }
 
 static void per_target(FILE *f, const struct udamos_daemon_view *v)
 {
+	/* measured: drawn from the last measurement, so only once there is
+	 * one; the rest from acting on it, there from the start. */
 	static const struct {
-		const char *name, *help;
+		const char *name, *type, *help;
 		double (*get)(const struct udamos_target_view *t);
+		bool measured;
 	} fams[] = {
-		{ "target_hot_coverage_ratio", "Share of the target's hot set (as its context's "
-		  "first collapse scheme's pattern calls it) backed by huge pages; 1 when nothing "
-		  "is hot.", hot_coverage },
-		{ "target_hot_bytes", "The target's hot set, in bytes.", hot_bytes },
-		{ "target_huge_bytes", "The target's anonymous memory in huge pages "
-		  "(AnonHugePages).", huge_bytes },
-		{ "target_rss_bytes", "The target's resident memory.", rss_bytes },
+		{ "target_hot_coverage_ratio", "gauge", "Share of the target's hot set (as its "
+		  "context's first collapse scheme's pattern calls it) backed by huge pages; 1 "
+		  "when nothing is hot.", hot_coverage, true },
+		{ "target_hot_bytes", "gauge", "The target's hot set, in bytes.", hot_bytes, true },
+		{ "target_huge_bytes", "gauge", "The target's anonymous memory in huge pages "
+		  "(AnonHugePages).", huge_bytes, true },
+		{ "target_rss_bytes", "gauge", "The target's resident memory.", rss_bytes, true },
+		{ "target_madvise_seconds_total", "counter", "Time inside process_madvise() on "
+		  "the target's behalf since it was attached: when its mmap_lock can be held "
+		  "for udamos.", lock_s, false },
+		{ "target_mmap_lock_allowance_seconds", "gauge", "How long udamos's "
+		  "process_madvise() calls may take per second for the target now; 0: no "
+		  "limit.", allowance_s, false },
+		{ "target_churning", "gauge", "1 while the target takes many page faults and "
+		  "its collapse calls are spaced out.", churning, false },
+		{ "target_collapse_spacing_seconds_total", "counter", "Time the target's collapse "
+		  "calls were held apart since it was attached.", spacing_s, false },
+		{ "target_longest_madvise_burst_seconds", "gauge", "The target's longest stretch "
+		  "of process_madvise() calls one after another since it was attached.",
+		  burst_s, false },
+		{ "target_paced_total", "counter", "Times the target's allowance left work for "
+		  "later since it was attached.", paced, false },
 	};
 
 	for (size_t k = 0; k < sizeof(fams) / sizeof(fams[0]); k++) {
-		family(f, fams[k].name, "gauge", fams[k].help);
+		family(f, fams[k].name, fams[k].type, fams[k].help);
 		for (size_t i = 0; i < v->nr_targets; i++) {
-			if (!v->targets[i].measured)
+			if (fams[k].measured && !v->targets[i].measured)
 				continue;
 			fprintf(f, "udamos_%s", fams[k].name);
 			target_labels(f, &v->targets[i]);

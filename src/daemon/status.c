@@ -67,6 +67,15 @@ static json_object *target_json(const struct udamos_target_view *t)
 	json_object_object_add(o, "hot_huge", json_object_new_uint64(t->hot_huge));
 	json_object_object_add(o, "hot_coverage_pct", json_object_new_double(
 		t->hot ? 100.0 * (double)t->hot_huge / (double)t->hot : 100.0));
+	json_object_object_add(o, "madvise_ms", json_object_new_double((double)t->lock.madvise_ns / 1e6));
+	json_object_object_add(o, "mmap_lock_budget_ms", json_object_new_double(
+		(double)t->lock.allowance_ns / 1e6));
+	json_object_object_add(o, "churning", json_object_new_boolean(t->lock.spaced));
+	json_object_object_add(o, "spacing_ms", json_object_new_double(
+		(double)t->lock.spacing_ns / 1e6));
+	json_object_object_add(o, "longest_burst_ms", json_object_new_double(
+		(double)t->lock.burst_max_ns / 1e6));
+	json_object_object_add(o, "paced", json_object_new_uint64(t->lock.nr_paced));
 	return o;
 }
 
@@ -146,6 +155,8 @@ char *udamos_view_text(const struct udamos_daemon_view *v)
 				udamos_fmt_size(t->anon_huge, b, sizeof(b)),
 				udamos_fmt_size(t->hot, c, sizeof(c)),
 				t->hot ? 100.0 * (double)t->hot_huge / (double)t->hot : 100.0);
+		fprintf(f, "; madvise %.0f ms (allowance %.0f ms/s%s)", (double)t->lock.madvise_ns / 1e6,
+			(double)t->lock.allowance_ns / 1e6, t->lock.spaced ? ", churning: spaced" : "");
 		fputc('\n', f);
 	}
 	for (size_t i = 0; i < v->nr_schemes; i++) {

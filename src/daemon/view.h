@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/lockpace.h"
 #include "udamos/scheme.h"
 
 struct udamos_scheme_view {
@@ -33,6 +34,8 @@ struct udamos_target_view {
 	uint64_t rss, anon_huge;	/* bytes, at the last measurement */
 	uint64_t hot, hot_huge;		/* the hot set, and of it in huge pages */
 	bool measured;
+	/* What acting on it cost its mmap_lock since it was attached. */
+	struct udamos_lock_use lock;
 };
 
 struct udamos_daemon_view {

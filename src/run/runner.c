@@ -304,6 +304,7 @@ static enum udamos_status make_source(struct run *r)
 		r->src->ops->describe(r->src, r->res->monitor, sizeof(r->res->monitor));
 	else
 		snprintf(r->res->monitor, sizeof(r->res->monitor), "%s", r->src->ops->name);
+	r->res->settle_aggregations = r->src->ops->settle ? r->src->ops->settle(r->src) : 1;
 	if (udamos_source_is_oracle(r->cfg->source))
 		note(r, "monitoring: the oracle, a model handed the access pattern; what it "
 		     "finds is an upper bound, not monitoring");
@@ -462,7 +463,8 @@ static void pace_targets(struct run *r, struct udamos_madvise_actuator *act, uin
 								 UDAMOS_QUOTA_MAX_SPAN, aggr_us);
 		act->cost[i].spaced = udamos_lock_pace_spaced(&r->pace[i], now);
 		/* Half the interval for spaced calls, half for monitoring. */
-		act->cost[i].pass_until_ns = udamos_now_ns() + aggr_us * 1000 / 2;
+		if (act->cost[i].spaced)
+			act->cost[i].pass_until_ns = udamos_now_ns() + aggr_us * 1000 / 2;
 	}
 }
 
@@ -474,13 +476,13 @@ static void action_costs(struct run *r, const struct udamos_madvise_actuator *ac
 
 		rt->bloat = c->bloat;
 		rt->nr_bloat_skipped = c->nr_bloat_skipped;
-		rt->lock_ns = c->lock_ns;
-		rt->nr_paced = c->nr_paced;
-		rt->lock_allowance_ns = c->lock_ns_per_s;
-		rt->nr_churn_readings = r->pace[i].nr_churn_readings;
-		rt->lock_spacing_ns = c->spacing_ns;
-		rt->lock_burst_max_ns = c->burst_max_ns;
-		rt->lock_call_max_ns = c->call_max_ns;
+		rt->lock = (struct udamos_lock_use){
+			.madvise_ns = c->lock_ns, .nr_paced = c->nr_paced,
+			.allowance_ns = c->lock_ns_per_s, .spaced = c->spaced,
+			.nr_churn_readings = r->pace[i].nr_churn_readings,
+			.spacing_ns = c->spacing_ns, .burst_max_ns = c->burst_max_ns,
+			.call_max_ns = c->call_max_ns,
+		};
 		rt->nr_maps_reads = r->targets[i].nr_maps_reads;
 		rt->nr_vma_lookups = r->targets[i].nr_vma_lookups;
 	}
@@ -597,6 +599,8 @@ static enum udamos_status loop(struct run *r)
 		if (!reap(r))
 			break;
 		measure_targets(r, &env, snaps, nr);
+		/* Each aggregation: a daemon publishes them as they go. */
+		action_costs(r, &act);
 		/* After the pass, so that a goal the pass moved is fed now,
 		 * not one aggregation (up to 10 s when flushing) later. */
 		if (r->nr_kschemes && udamos_now_us() >= next_stats_us) {

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "core/agecarry.h"
+#include "core/lockpace.h"
 #include "core/regions.h"
 #include "source/flusher.h"
 #include "udamos/scheme.h"
@@ -79,13 +80,7 @@ struct udamos_run_target {
 	bool coverage_known;
 	/* What acting cost it (action/madvise.h has the meanings). */
 	uint64_t bloat, nr_bloat_skipped;
-	uint64_t lock_ns, nr_paced;
-	/* Its allowance at the end (ns per second; 0: none), and how many
-	 * readings of its faults found it churning (core/lockpace.h). */
-	uint64_t lock_allowance_ns, nr_churn_readings;
-	/* Time its collapse calls were held apart for it (spaced), and its
-	 * longest stretch of calls one after another. */
-	uint64_t lock_spacing_ns, lock_burst_max_ns, lock_call_max_ns;
+	struct udamos_lock_use lock;
 	uint64_t nr_maps_reads, nr_vma_lookups;
 	/* At the last measurement (cfg target_stats_us): its memory, and its
 	 * hot set as the first collapse scheme acting on it calls hot. */
@@ -103,6 +98,9 @@ struct udamos_run_result {
 	uint64_t kernel_cpu_us;		/* the source's kdamond, if any */
 	uint64_t tlb_flushes;		/* made for the accessed-bit blind spot */
 	uint64_t nr_aggregations;
+	/* Aggregations before the source's rates say what is hot (its
+	 * settle op): a run with fewer has not seen its targets yet. */
+	unsigned settle_aggregations;
 	/* nr_accesses at 100% in the last aggregation: less than aggr/sample
 	 * where the blind-spot flusher lets only some samples see a page. */
 	uint32_t max_nr_accesses;

@@ -185,3 +185,9 @@ void udamos_frames_explain(int err, char *why, size_t len)
 	else
 		snprintf(why, len, "reading the targets' page frames: %s", strerror(-err));
 }
+
+unsigned udamos_frames_settle(struct udamos_source *src)
+{
+	(void)src;
+	return UDAMOS_PROJ_SMOOTHED_SETTLE;
+}

@@ -152,6 +152,7 @@ static const struct udamos_source_ops paddr_ops = {
 	.failure = udamos_kmon_source_failure,
 	.coverage = paddr_coverage,
 	.flushes = udamos_kmon_source_flushes,
+	.settle = udamos_frames_settle,
 };
 
 int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source **out,

@@ -314,6 +314,12 @@ static int shared_kernel_pid(struct udamos_source *src)
 	return ((struct shared *)src)->c.k.pid;
 }
 
+/* Only a paddr kdamond's regions are projected, and smoothed. */
+static unsigned shared_settle(struct udamos_source *src)
+{
+	return ((struct shared *)src)->paddr ? udamos_frames_settle(src) : 1;
+}
+
 static const char *shared_failure(struct udamos_source *src)
 {
 	struct shared *s = (struct shared *)src;
@@ -330,6 +336,7 @@ static const struct udamos_source_ops shared_ops = {
 	.flushes = udamos_kmon_source_flushes,
 	.describe = shared_describe,
 	.failure = shared_failure,
+	.settle = shared_settle,
 };
 
 int udamos_shared_create(const struct udamos_shared_cfg *cfg,

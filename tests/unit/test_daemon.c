@@ -163,12 +163,15 @@ static void test_metrics_and_json_agree(void **state)
 					 .effective_quota_bytes = MiB(512) };
 	struct udamos_target_view tv = { .pid = 42, .context = "db", .comm = "we\"ird\\",
 					 .rss = MiB(100), .anon_huge = MiB(40), .hot = MiB(50),
-					 .hot_huge = MiB(25), .measured = true };
+					 .hot_huge = MiB(25), .measured = true,
+					 .lock = { .madvise_ns = 1500000000, .nr_paced = 9,
+						   .allowance_ns = 25000000, .spaced = true,
+						   .spacing_ns = 4000000000, .burst_max_ns = 7000000 } };
 	struct udamos_daemon_view v = { .config_path = "/etc/u.json", .running = true,
 					.cpu_us = 1500000, .schemes = &sv, .nr_schemes = 1,
 					.targets = &tv, .nr_targets = 1, .reloads = 2,
 					.watched = 3, .resident = 4 };
-	json_object *j, *s0, *st;
+	json_object *j, *s0, *st, *t0;
 	char *m, *js;
 
 	(void)state;
@@ -188,6 +191,16 @@ static void test_metrics_and_json_agree(void **state)
 	/* Label values escaped as the format asks. */
 	assert_true(sample(m, "udamos_target_hot_coverage_ratio{context=\"db\",pid=\"42\","
 			   "comm=\"we\\\"ird\\\\\"} ") == 0.5);
+	/* What acting cost the target: its pacing, as an operator watches it. */
+#define TARGET_LABELS "{context=\"db\",pid=\"42\",comm=\"we\\\"ird\\\\\"} "
+	assert_true(sample(m, "udamos_target_madvise_seconds_total" TARGET_LABELS) == 1.5);
+	assert_true(sample(m, "udamos_target_mmap_lock_allowance_seconds" TARGET_LABELS) == 0.025);
+	assert_true(sample(m, "udamos_target_churning" TARGET_LABELS) == 1);
+	assert_true(sample(m, "udamos_target_collapse_spacing_seconds_total" TARGET_LABELS) == 4);
+	assert_true(sample(m, "udamos_target_longest_madvise_burst_seconds" TARGET_LABELS) ==
+		    0.007);
+	assert_true(sample(m, "udamos_target_paced_total" TARGET_LABELS) == 9);
+#undef TARGET_LABELS
 	assert_true(sample(m, "udamos_cpu_seconds_total ") == 1.5);
 	assert_true(sample(m, "udamos_monitor_watched_ratio ") == 0.75);
 	assert_true(sample(m, "udamos_reloads_total ") == 2);
@@ -206,6 +219,10 @@ static void test_metrics_and_json_agree(void **state)
 	assert_int_equal(json_object_get_uint64(json_object_object_get(st, "sz_applied")), MiB(6));
 	assert_int_equal(json_object_get_uint64(json_object_object_get(s0,
 			 "effective_quota_bytes")), MiB(512));
+	t0 = json_object_array_get_idx(json_object_object_get(j, "targets"), 0);
+	assert_true(json_object_get_double(json_object_object_get(t0, "mmap_lock_budget_ms")) == 25);
+	assert_true(json_object_get_boolean(json_object_object_get(t0, "churning")));
+	assert_int_equal(json_object_get_uint64(json_object_object_get(t0, "paced")), 9);
 	json_object_put(j);
 	free(m);
 	free(js);

@@ -378,6 +378,79 @@ static void test_quota_cut_leaves_the_rest_old(void **state)
 }
 
 /*
+ * The same with no lower age bound, so that no age reset outlives its
+ * aggregation: what the last apply went through is skipped once (the
+ * kernel's charge_addr_from), not begun again.  Begun again, a collapse
+ * whose first windows were already huge spent its quota on them, being
+ * charged for what its filter rejected, and stalled (seen in CI).
+ */
+static void test_quota_goes_on_where_it_stopped(void **state)
+{
+	struct udamos_region r = { 0, MiB(8), 10, 50 };
+	struct udamos_scheme *s = scheme(state, UDAMOS_ACTION_COLD);
+
+	s->quota.sz = MiB(3);
+	s->quota.reset_interval_ms = 100;
+	s->quota.weight_age = 1;
+	s->pattern.age = (struct udamos_range){ 0, UDAMOS_UNLIMITED };
+	for (uint64_t t = 1; t <= 4; t++)
+		feed(state, t * AGGR, &r, 1);
+	assert_int_equal(calls_of(state)->n, 4);
+	assert_int_equal(calls_of(state)->calls[0].start, 0);
+	assert_int_equal(calls_of(state)->calls[1].start, MiB(3));
+	assert_int_equal(calls_of(state)->calls[1].end, MiB(6));
+	assert_int_equal(calls_of(state)->calls[2].start, MiB(6));
+	assert_int_equal(calls_of(state)->calls[2].end, MiB(8));
+	/* Through to the end with quota left: the next begins again. */
+	assert_int_equal(calls_of(state)->calls[3].start, 0);
+	assert_int_equal(s->state.charge_addr_from, MiB(3));
+}
+
+/*
+ * A quota ranking by age keeps what it acted on behind the rest for as
+ * long as the region has not aged past it again, whatever the age bound:
+ * with none (0 or more), the oldest region, done already, came first
+ * each time.
+ */
+static void test_age_ranked_quota_keeps_the_done_behind(void **state)
+{
+	struct udamos_region r[2] = { { 0, MiB(4), 10, 50 }, { MiB(4), MiB(8), 10, 100 } };
+	struct udamos_scheme *s = scheme(state, UDAMOS_ACTION_WILLNEED);
+
+	s->quota.sz = MiB(4);
+	s->quota.reset_interval_ms = 100;
+	s->quota.weight_age = 1;
+	s->pattern.age = (struct udamos_range){ 0, UDAMOS_UNLIMITED };
+	for (uint64_t t = 1; t <= 4; t++) {
+		r[0].age++;
+		r[1].age++;
+		feed(state, t * AGGR, r, 2);
+	}
+	/* The oldest first; the next apply skips up to where that one
+	 * stopped (its end: everything), then the other, then the other
+	 * again, the first being young since it was acted on. */
+	assert_int_equal(calls_of(state)->n, 3);
+	assert_int_equal(calls_of(state)->calls[0].start, MiB(4));
+	assert_int_equal(calls_of(state)->calls[1].start, 0);
+	assert_int_equal(calls_of(state)->calls[2].start, MiB(4));
+}
+
+/* The actuator stopped short (its time, or the target's lock allowance):
+ * the next apply goes on from there. */
+static void test_stopped_short_goes_on_from_there(void **state)
+{
+	struct udamos_region r = { 0, MiB(8), 10, 50 };
+	struct udamos_scheme *s = scheme(state, UDAMOS_ACTION_COLD);
+
+	s->pattern.age = (struct udamos_range){ 0, UDAMOS_UNLIMITED };
+	calls_of(state)->stop_after = MiB(2);
+	feed(state, AGGR, &r, 1);
+	feed(state, 2 * AGGR, &r, 1);
+	assert_int_equal(calls_of(state)->n, 2);
+	assert_int_equal(calls_of(state)->calls[1].start, MiB(2));
+}
+
+/*
  * The end of a hot range monitored as a region too small for the size
  * bound, next to one that is not (DAMON would not merge them past its
  * size limit): acted on with it, as one extent, while a lone small hot
@@ -559,6 +632,9 @@ int main(void)
 		T(test_binding_quota_ranks_hottest_first),
 		T(test_cold_action_ranks_coldest_first),
 		T(test_region_larger_than_quota_is_cut),
+		T(test_quota_goes_on_where_it_stopped),
+		T(test_stopped_short_goes_on_from_there),
+		T(test_age_ranked_quota_keeps_the_done_behind),
 		T(test_reset_interval_renews_quota),
 		T(test_time_quota_from_measured_throughput),
 		T(test_watermarks_switch_scheme),

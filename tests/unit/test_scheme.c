@@ -2,6 +2,7 @@
 /* Access-pattern matching at the edges of its ranges, names, validation. */
 #include "test.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "udamos/scheme.h"
@@ -96,14 +97,15 @@ static void test_extent_is_the_matching_run(void **state)
 	};
 	struct udamos_snapshot sn = { .max_nr_accesses = 20, .aggr_us = 100000,
 		.nr_regions = 6, .regions = r };
-	uint64_t extent[6];
+	uint64_t *extent = NULL;
+	size_t cap = 0;
 	struct udamos_scheme s;
 
 	(void)state;
 	udamos_scheme_init(&s, UDAMOS_ACTION_STAT);
 	s.pattern.sz = (struct udamos_range){ MiB(2), MiB(16) };
 	s.pattern.rate = (struct udamos_range){ 10, UDAMOS_UNLIMITED };
-	udamos_pattern_extents(&s.pattern, &sn, extent);
+	assert_int_equal(udamos_pattern_extents(&s.pattern, &sn, &extent, &cap), 0);
 	assert_int_equal(extent[0], MiB(8) + KiB(512));
 	assert_int_equal(extent[1], MiB(8) + KiB(512));
 	assert_int_equal(extent[2], r[2].end - r[2].start);	/* not matching: itself */
@@ -117,9 +119,10 @@ static void test_extent_is_the_matching_run(void **state)
 	 * does not make its regions too large. */
 	r[2].nr_accesses = 20;
 	r[3].nr_accesses = 20;
-	udamos_pattern_extents(&s.pattern, &sn, extent);
+	assert_int_equal(udamos_pattern_extents(&s.pattern, &sn, &extent, &cap), 0);
 	assert_true(extent[3] > MiB(16));
 	assert_true(udamos_pattern_match_extent(&s.pattern, &r[3], extent[3], 20, 100000));
+	free(extent);
 }
 
 static void test_names_round_trip(void **state)
