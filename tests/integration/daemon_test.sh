@@ -134,16 +134,26 @@ n=$(status --json | json 'len(d["targets"])')
 deadline=$(( $(date +%s) + settle_s ))
 declare -A resolved_at
 while [ "$(date +%s)" -lt $deadline ]; do
-	done_n=0
+	done_n=0 undone=()
 	for p in "${wls[@]}"; do
 		read -r h _ < <(hot_huge "$p")
-		[ "$h" -ge 64 ] && done_n=$((done_n + 1))
+		if [ "$h" -ge 64 ]; then done_n=$((done_n + 1)); else undone+=("$p"); fi
 	done
 	[ $done_n = 3 ] && break
 	now=$(date +%s)
 	for p in $(status --json | json '" ".join(str(t["pid"]) for t in d["targets"] if t["hot"] >= 128 << 20)'); do
 		[ -n "${resolved_at[$p]:-}" ] || resolved_at[$p]=$now
 	done
+	# Nothing left to wait for: every target short of half is one the
+	# monitor has not resolved, and too late now to be judged.
+	if [ $((deadline - now)) -lt 20 ]; then
+		judgeable=0
+		for p in "${undone[@]}"; do
+			[ -n "${resolved_at[$p]:-}" ] && [ $((deadline - resolved_at[$p])) -ge 20 ] &&
+				judgeable=1
+		done
+		[ $judgeable = 0 ] && break
+	fi
 	sleep 2
 done
 for p in "${wls[@]}"; do
