@@ -555,11 +555,14 @@ static int keep_last(void *ctx, const struct udamos_snapshot *snaps, size_t nr)
 	return l->have ? 0 : -ENOMEM;
 }
 
-/* Without --duration, the live look lasts until the monitor has settled. */
+/* Without --duration, the live look lasts until the monitor has settled,
+ * and never less than the usage's 10 s: a vaddr monitor settles at once. */
+#define LIVE_LOOK_MIN_US 10000000ull
+
 static bool keep_looking(void *ctx, const struct udamos_run_result *res)
 {
 	(void)ctx;
-	return res->elapsed_us < 10000000 || res->nr_aggregations < res->settle_aggregations;
+	return res->elapsed_us < LIVE_LOOK_MIN_US || res->nr_aggregations < res->settle_aggregations;
 }
 
 static int report_access_live(const struct ropts *o)

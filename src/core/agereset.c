@@ -96,6 +96,8 @@ void udamos_resets_prune(struct udamos_age_resets *rs, uint64_t now_us, uint64_t
 {
 	size_t out = 0;
 
+	if (horizon_us == UINT64_MAX)
+		return;	/* kept for ever: an age-ranked quota's (core/engine.c) */
 	for (size_t i = 0; i < rs->nr; i++)
 		if (rs->v[i].time_us >= now_us || now_us - rs->v[i].time_us <= horizon_us)
 			rs->v[out++] = rs->v[i];

@@ -624,6 +624,8 @@ static enum udamos_status loop(struct run *r)
 	r->res->elapsed_us = udamos_now_us() - t0;
 	r->res->cpu_us = udamos_self_cpu_us() - cpu0;
 	kernel_cpu(r, kpid, kcpu0);
+	/* The loop leaves before its own call when applying fails or the
+	 * targets are gone; the result still says what the actions cost. */
 	action_costs(r, &act);
 	udamos_engine_release(&e);
 	udamos_madvise_release(&act);

@@ -186,8 +186,3 @@ void udamos_frames_explain(int err, char *why, size_t len)
 		snprintf(why, len, "reading the targets' page frames: %s", strerror(-err));
 }
 
-unsigned udamos_frames_settle(struct udamos_source *src)
-{
-	(void)src;
-	return UDAMOS_PROJ_SMOOTHED_SETTLE;
-}

@@ -19,7 +19,6 @@
 #include "core/projection.h"
 #include "sys/target.h"
 #include "udamos/snapshot.h"
-#include "udamos/source.h"
 
 struct udamos_frames {
 	struct udamos_extent *ext;	/* sorted by frame */
@@ -77,8 +76,6 @@ void udamos_frames_coverage(const struct udamos_frames_set *s, size_t i,
 /* One line on why the first read of page frames failed. */
 void udamos_frames_explain(int err, char *why, size_t len);
 
-/* The settle op of a source that projects through frames. */
-unsigned udamos_frames_settle(struct udamos_source *src);
 
 /* Every target's extents, sorted by frame, in one new array. */
 int udamos_frames_all(const struct udamos_frames_set *s, struct udamos_extent **out,

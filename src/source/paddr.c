@@ -144,6 +144,13 @@ static int paddr_coverage(struct udamos_source *src, size_t i, uint64_t *monitor
 	return 0;
 }
 
+/* A projection's smoothed rates need this many aggregations from idle. */
+static unsigned paddr_settle(struct udamos_source *src)
+{
+	(void)src;
+	return UDAMOS_PROJ_SMOOTHED_SETTLE;
+}
+
 static const struct udamos_source_ops paddr_ops = {
 	.name = "paddr",
 	.next = paddr_next,
@@ -152,7 +159,7 @@ static const struct udamos_source_ops paddr_ops = {
 	.failure = udamos_kmon_source_failure,
 	.coverage = paddr_coverage,
 	.flushes = udamos_kmon_source_flushes,
-	.settle = udamos_frames_settle,
+	.settle = paddr_settle,
 };
 
 int udamos_paddr_create(const struct udamos_paddr_cfg *cfg, struct udamos_source **out,

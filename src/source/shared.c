@@ -317,7 +317,7 @@ static int shared_kernel_pid(struct udamos_source *src)
 /* Only a paddr kdamond's regions are projected, and smoothed. */
 static unsigned shared_settle(struct udamos_source *src)
 {
-	return ((struct shared *)src)->paddr ? udamos_frames_settle(src) : 1;
+	return ((struct shared *)src)->paddr ? UDAMOS_PROJ_SMOOTHED_SETTLE : 1;
 }
 
 static const char *shared_failure(struct udamos_source *src)

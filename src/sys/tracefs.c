@@ -125,7 +125,7 @@ int udamos_trace_open(struct udamos_trace *t, int kdamond_pid, struct udamos_gua
 {
 	struct udamos_undo rm = { .op = UDAMOS_UNDO_TRACE_INSTANCE };
 	struct udamos_undo um = { .op = UDAMOS_UNDO_UMOUNT };
-	char pid[16], path[300];
+	char only_kdamond[32], path[300];
 	bool mount_it;
 	int err;
 
@@ -163,14 +163,18 @@ int udamos_trace_open(struct udamos_trace *t, int kdamond_pid, struct udamos_gua
 		snprintf(why, len, "cannot create trace instance %s: %s", t->inst, strerror(errno));
 		return err;
 	}
-	snprintf(pid, sizeof(pid), "%d", kdamond_pid);
+	/* Each event's own filter, not set_event_pid: an instance's pid list
+	 * hangs probes on the scheduler's tracepoints, run at every context
+	 * switch and wakeup on the machine, and enabling them live-patches
+	 * __schedule and try_to_wake_up (which panics TCG guests). */
+	snprintf(only_kdamond, sizeof(only_kdamond), "common_pid == %d", kdamond_pid);
 	err = put(t, "buffer_size_kb", "8192");
 	if (!err)
-		err = put(t, "set_event_pid", pid);
+		err = put(t, "events/damon/damon_aggregated/filter", only_kdamond);
 	if (!err)
 		err = put(t, "events/damon/damon_aggregated/enable", "1");
 	/* Kernels before 6.15 lack it; their intervals never change. */
-	if (!err)
+	if (!err && !put(t, "events/damon/damon_monitor_intervals_tune/filter", only_kdamond))
 		put(t, "events/damon/damon_monitor_intervals_tune/enable", "1");
 	if (err) {
 		snprintf(why, len, "cannot enable damon:damon_aggregated in %s: %s; the kernel "

@@ -3,7 +3,7 @@
  * A private tracefs instance streaming one kdamond's damon_aggregated
  * events: every region of every aggregation, as the kernel produces them,
  * without polling sysfs directory by directory.  Its own instance keeps
- * other tracing users undisturbed; an event-pid filter keeps other
+ * other tracing users undisturbed; a filter on each event keeps other
  * kdamonds' events out.
  */
 #ifndef UDAMOS_SYS_TRACEFS_H

@@ -95,6 +95,19 @@ static struct udamos_scheme *scheme(void **state, enum udamos_action action)
 	return &f->s;
 }
 
+/* A scheme whose size quota, reset every aggregation, cuts its regions
+ * short, taking regions from min_age aggregations old. */
+static struct udamos_scheme *quota_scheme(void **state, enum udamos_action action,
+					  uint64_t quota_sz, uint64_t min_age)
+{
+	struct udamos_scheme *s = scheme(state, action);
+
+	s->quota.sz = quota_sz;
+	s->quota.reset_interval_ms = AGGR / 1000;
+	s->pattern.age = (struct udamos_range){ min_age, UDAMOS_UNLIMITED };
+	return s;
+}
+
 /* Feeds regions r as the snapshot of targets 0..nr_targets-1 at t. */
 static void feed_targets(struct fx *f, uint64_t t, struct udamos_region *r, size_t n,
 			 uint32_t nr_targets)
@@ -355,11 +368,8 @@ static void test_stopped_short_charges_and_resets_only_the_done_part(void **stat
 static void test_quota_cut_leaves_the_rest_old(void **state)
 {
 	struct udamos_region r = { 0, MiB(8), 10, 50 };
-	struct udamos_scheme *s = scheme(state, UDAMOS_ACTION_COLD);
 
-	s->quota.sz = MiB(3);
-	s->quota.reset_interval_ms = 100;
-	s->pattern.age = (struct udamos_range){ 20, UDAMOS_UNLIMITED };
+	quota_scheme(state, UDAMOS_ACTION_COLD, MiB(3), 20);
 	for (uint64_t t = 1; t <= 3; t++) {
 		r.age++;
 		feed(state, t * AGGR, &r, 1);
@@ -387,12 +397,9 @@ static void test_quota_cut_leaves_the_rest_old(void **state)
 static void test_quota_goes_on_where_it_stopped(void **state)
 {
 	struct udamos_region r = { 0, MiB(8), 10, 50 };
-	struct udamos_scheme *s = scheme(state, UDAMOS_ACTION_COLD);
+	struct udamos_scheme *s = quota_scheme(state, UDAMOS_ACTION_COLD, MiB(3), 0);
 
-	s->quota.sz = MiB(3);
-	s->quota.reset_interval_ms = 100;
 	s->quota.weight_age = 1;
-	s->pattern.age = (struct udamos_range){ 0, UDAMOS_UNLIMITED };
 	for (uint64_t t = 1; t <= 4; t++)
 		feed(state, t * AGGR, &r, 1);
 	assert_int_equal(calls_of(state)->n, 4);
@@ -415,12 +422,9 @@ static void test_quota_goes_on_where_it_stopped(void **state)
 static void test_age_ranked_quota_keeps_the_done_behind(void **state)
 {
 	struct udamos_region r[2] = { { 0, MiB(4), 10, 50 }, { MiB(4), MiB(8), 10, 100 } };
-	struct udamos_scheme *s = scheme(state, UDAMOS_ACTION_WILLNEED);
+	struct udamos_scheme *s = quota_scheme(state, UDAMOS_ACTION_WILLNEED, MiB(4), 0);
 
-	s->quota.sz = MiB(4);
-	s->quota.reset_interval_ms = 100;
 	s->quota.weight_age = 1;
-	s->pattern.age = (struct udamos_range){ 0, UDAMOS_UNLIMITED };
 	for (uint64_t t = 1; t <= 4; t++) {
 		r[0].age++;
 		r[1].age++;
