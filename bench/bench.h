@@ -72,6 +72,16 @@ int bench_thp_guard(struct bench_env *env);
 int bench_thp_set(struct bench_env *env, const char *mode);
 
 /*
+ * Milliseconds one MADV_COLLAPSE of a huge-page window takes here, now
+ * (64 windows of this process's own memory), or -1.  Where free memory
+ * is handed back to a VM's host (free page reporting), each new huge page
+ * is faulted in by the host first, and that varies with the host from
+ * hour to hour: this says which kind of hour a round ran in.  Takes 15 s
+ * and more: memory freed just before would read as fast.
+ */
+double bench_collapse_ms(void);
+
+/*
  * Starts "udamos run" against pid for duration_s with the default collapse
  * scheme; model (a synthetic source spec) is used when env->source is
  * NULL; extra (NULL-terminated, or NULL) are more options for udamos run.

@@ -11,15 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "sys/clock.h"
+#include "sys/pidfd.h"
 #include "sys/procfs.h"
 #include "sys/lease.h"
 #include "sys/thp.h"
+#include "udamos/snapshot.h"
 
 const struct bench_config bench_configs[NR_CFGS] = {
 	[CFG_NEVER] = { "never", "never", false, false },
@@ -65,6 +68,31 @@ int bench_thp_set(struct bench_env *env, const char *mode)
 	if (err)
 		fprintf(stderr, "bench: %s\n", why);
 	return err;
+}
+
+double bench_collapse_ms(void)
+{
+	uint64_t huge = udamos_huge_size(), len = 64 * huge, t0, took;
+	char *map = mmap(NULL, len + huge, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *base;
+	int err;
+
+	/* Memory freed moments ago (the last round's target) is still backed
+	 * and would read fast; after 15 s it is the host's again. */
+	sleep(15);
+	if (map == MAP_FAILED)
+		return -1;
+	base = (char *)(((uintptr_t)map + huge - 1) & ~(uintptr_t)(huge - 1));
+	madvise(base, len, MADV_NOHUGEPAGE);	/* base pages, as a target has */
+	for (uint64_t off = 0; off < len; off += udamos_page_size())
+		base[off] = 1;
+	madvise(base, len, MADV_HUGEPAGE);	/* MADV_COLLAPSE refuses NOHUGEPAGE */
+	t0 = udamos_now_us();
+	err = madvise(base, len, MADV_COLLAPSE);
+	took = udamos_now_us() - t0;
+	munmap(map, len + huge);
+	return err ? -1 : (double)took / 1e3 / 64;
 }
 
 pid_t bench_udamos_start(const struct bench_env *env, pid_t pid, unsigned duration_s,

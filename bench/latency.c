@@ -337,6 +337,24 @@ static void report(bool json)
 	json_object_put(root);
 }
 
+/* What one collapse cost on this machine just before round r: the hour's
+ * kind, which the host decides (bench_collapse_ms). */
+static double round_collapse_ms(unsigned r)
+{
+	double ms = bench_collapse_ms();
+
+	fprintf(stderr, "bench: round %u: one collapse takes %.1f ms here now\n", r + 1, ms);
+	return ms;
+}
+
+static void print_collapse_ms(const double *ms)
+{
+	printf("one collapse, ms per window, before each round:");
+	for (unsigned r = 0; r < reps; r++)
+		printf(" %.1f", ms[r]);
+	printf("\n\n");
+}
+
 /*
  * Redis instead of the probe: redis-benchmark's own GET p99 and
  * throughput under THP=never, THP=always, jemalloc's THP path
@@ -348,15 +366,19 @@ static int redis_rounds(struct bench_env *env, uint64_t keys)
 	static const int rcfgs[] = { CFG_NEVER, CFG_ALWAYS, CFG_KHUGEPAGED, CFG_UDAMOS_NEVER };
 	enum { NR_R = sizeof(rcfgs) / sizeof(rcfgs[0]) };
 	static struct bench_trial rt[MAX_REPS][NR_R];
+	double collapse_ms[MAX_REPS];
 
 	env->source = "auto";
-	for (unsigned r = 0; r < reps; r++)
+	for (unsigned r = 0; r < reps; r++) {
+		collapse_ms[r] = round_collapse_ms(r);
 		for (int k = 0; k < NR_R; k++) {
 			int c = (k + (int)r) % NR_R;
 
 			if (bench_app_redis(env, keys, seconds, &rt[r][c], &rcfgs[c], 1))
 				return 1;
 		}
+	}
+	print_collapse_ms(collapse_ms);
 	printf("| redis, %" PRIu64 " keys | GET/s | p99 | p99 / never (spread) | GET/s / never "
 	       "| GET/s / THP path (spread) | huge | RSS |\n|---|---|---|---|---|---|---|---|\n",
 	       keys);
@@ -391,6 +413,7 @@ int main(int argc, char **argv)
 	uint64_t redis_keys = 0;
 	bool json = false;
 	const char *udamos_args[9] = { NULL };
+	double collapse_ms[MAX_REPS];
 	size_t nr_udamos_args = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -460,7 +483,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "latency: cannot set up (root needed for THP modes)\n");
 		return 3;
 	}
-	for (unsigned r = 0; r < reps; r++)
+	for (unsigned r = 0; r < reps; r++) {
+		collapse_ms[r] = round_collapse_ms(r);
 		for (int k = 0; k < nr_cfgs; k++) {
 			/* Rotated, so that no configuration always runs first. */
 			int c = (k + (int)r) % nr_cfgs;
@@ -470,6 +494,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "latency: round %u/%u, %s\n", r + 1, reps, cfgs[c].name);
 			run_trial(&env, c, &trials[r][c]);
 		}
+	}
+	if (!json)
+		print_collapse_ms(collapse_ms);
 	report(json);
 	unlink(recipe_file);
 	return 0;

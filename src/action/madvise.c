@@ -278,11 +278,20 @@ struct window_facts {
 	uint64_t populated;	/* base pages */
 };
 
-static void read_populated(struct batch *b, uint64_t win, struct window_facts *wf)
+/* One pagemap read of the window when both are asked for. */
+static bool read_window(struct batch *b, uint64_t win, struct window_facts *wf)
 {
-	wf->populated_known = !udamos_window_populated(&b->t->pm, win, &wf->populated);
-	if (!wf->populated_known)
-		wf->populated = udamos_huge_size() / udamos_page_size();
+	bool huge = false;
+
+	if (wf->need_populated) {
+		wf->populated_known = !udamos_window_read(&b->t->pm, win, &wf->populated,
+							  wf->need_huge ? &huge : NULL);
+		if (!wf->populated_known)
+			wf->populated = udamos_huge_size() / udamos_page_size();
+	} else if (wf->need_huge) {
+		huge = udamos_window_is_huge(&b->t->pm, win);
+	}
+	return huge;
 }
 
 static bool passes(const struct udamos_apply_req *req, struct batch *b,
@@ -293,11 +302,9 @@ static bool passes(const struct udamos_apply_req *req, struct batch *b,
 	struct udamos_mem_attrs attrs = {
 		.target = req->target, .start = start, .end = end,
 		.anon = vma->anon,
-		.huge = wf->need_huge && udamos_window_is_huge(&b->t->pm, win),
+		.huge = read_window(b, win, wf),
 	};
 
-	if (wf->need_populated)
-		read_populated(b, win, wf);
 	attrs.populated_bp = (uint32_t)(wf->populated * 10000 /
 					(udamos_huge_size() / udamos_page_size()));
 	return udamos_ops_filters_allow(req->ops_filters, req->nr_ops_filters,

@@ -114,28 +114,18 @@ static bool read_u64(int fd, uint64_t index, uint64_t *out)
 		(ssize_t)sizeof(*out);
 }
 
-static bool pfn_of(const struct udamos_pagemap *pm, uint64_t addr, uint64_t *pfn)
+/*
+ * One huge page, by the pagemap entries of a window's first and last base
+ * pages: the first is an aligned THP head and the last its tail one huge
+ * page's frames on.  Smaller (mTHP) folios fail one of the checks.
+ */
+static bool huge_by_ends(const struct udamos_pagemap *pm, uint64_t first, uint64_t last)
 {
-	uint64_t e;
+	uint64_t head = first & PM_PFN_MASK, tail = last & PM_PFN_MASK, fh, ft;
 
-	if (!read_u64(pm->pagemap_fd, addr / udamos_page_size(), &e) || !(e & PM_PRESENT))
-		return false;
-	*pfn = e & PM_PFN_MASK;
-	return *pfn != 0;	/* 0: present, but PFNs hidden from us */
-}
-
-bool udamos_window_is_huge(const struct udamos_pagemap *pm, uint64_t addr)
-{
-	uint64_t head, tail, fh, ft;
-
-	if (pm->pagemap_fd < 0 || pm->kpageflags_fd < 0)
-		return false;
-	/* One huge page: the first page is an aligned THP head and the last
-	 * page is its tail 511 frames on.  Smaller (mTHP) folios fail one of
-	 * the two checks. */
-	if (!pfn_of(pm, addr, &head) || head % PAGES_PER_HUGE ||
-	    !pfn_of(pm, addr + udamos_huge_size() - udamos_page_size(), &tail) ||
-	    tail != head + PAGES_PER_HUGE - 1)
+	/* A PFN of 0: present, but PFNs hidden from us. */
+	if (pm->kpageflags_fd < 0 || !(first & PM_PRESENT) || !(last & PM_PRESENT) ||
+	    !head || head % PAGES_PER_HUGE || tail != head + PAGES_PER_HUGE - 1)
 		return false;
 	if (!read_u64(pm->kpageflags_fd, head, &fh) ||
 	    !read_u64(pm->kpageflags_fd, tail, &ft))
@@ -144,18 +134,30 @@ bool udamos_window_is_huge(const struct udamos_pagemap *pm, uint64_t addr)
 		(ft >> KPF_COMPOUND_TAIL & 1);
 }
 
-int udamos_window_populated(const struct udamos_pagemap *pm, uint64_t addr,
-			    uint64_t *pages)
+bool udamos_window_is_huge(const struct udamos_pagemap *pm, uint64_t addr)
 {
-	uint64_t buf[512], first = addr / udamos_page_size();
-	uint64_t nr = udamos_huge_size() / udamos_page_size();
+	uint64_t first, last, index = addr / udamos_page_size();
+
+	return pm->pagemap_fd >= 0 && pm->kpageflags_fd >= 0 &&
+		read_u64(pm->pagemap_fd, index, &first) &&
+		read_u64(pm->pagemap_fd, index + PAGES_PER_HUGE - 1, &last) &&
+		huge_by_ends(pm, first, last);
+}
+
+int udamos_window_read(const struct udamos_pagemap *pm, uint64_t addr,
+		       uint64_t *pages, bool *huge)
+{
+	uint64_t buf[512], first_entry = 0, first = addr / udamos_page_size();
+	uint64_t nr = PAGES_PER_HUGE;
 
 	*pages = 0;
+	if (huge)
+		*huge = false;
 	if (pm->pagemap_fd < 0)
 		return -EBADF;
-	/* No PFNs needed, so this works without CAP_SYS_ADMIN too. */
+	/* No PFNs needed for the count, so it works without CAP_SYS_ADMIN. */
 	for (uint64_t done = 0; done < nr;) {
-		size_t want = nr - done < 512 ? (size_t)(nr - done) : 512;
+		size_t want = nr - done < 512 ? (size_t)(nr - done) : 512, got_nr;
 		ssize_t got = pread(pm->pagemap_fd, buf, want * sizeof(*buf),
 				    (off_t)((first + done) * sizeof(*buf)));
 
@@ -163,9 +165,14 @@ int udamos_window_populated(const struct udamos_pagemap *pm, uint64_t addr,
 			return -errno;
 		if (got == 0)
 			return -ESRCH;	/* the mm is gone */
-		for (size_t i = 0; i < (size_t)got / sizeof(*buf); i++)
+		got_nr = (size_t)got / sizeof(*buf);
+		if (!done)
+			first_entry = buf[0];
+		for (size_t i = 0; i < got_nr; i++)
 			*pages += !!(buf[i] & (PM_PRESENT | PM_SWAP));
-		done += (uint64_t)got / sizeof(*buf);
+		done += got_nr;
+		if (done == nr && huge)
+			*huge = huge_by_ends(pm, first_entry, buf[got_nr - 1]);
 	}
 	return 0;
 }

@@ -38,9 +38,10 @@ bool udamos_window_is_huge(const struct udamos_pagemap *pm, uint64_t addr);
 /*
  * Counts the base pages of the huge-page window at addr that are
  * populated (present or swapped out): what MADV_COLLAPSE would not have
- * to fill with zeroes.  0 or -errno.
+ * to fill with zeroes; with huge, also says what udamos_window_is_huge
+ * would, from the same read.  0 or -errno.
  */
-int udamos_window_populated(const struct udamos_pagemap *pm, uint64_t addr,
-			    uint64_t *pages);
+int udamos_window_read(const struct udamos_pagemap *pm, uint64_t addr,
+		       uint64_t *pages, bool *huge);
 
 #endif

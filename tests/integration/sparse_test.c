@@ -34,12 +34,17 @@
 
 static uint64_t page, huge;
 
-static uint64_t present(struct udamos_pagemap *pm, uint64_t w)
+/* Pages present in the window at w; *huge as the actuator's filter reads
+ * it, from the same pagemap read. */
+static uint64_t present(struct udamos_pagemap *pm, uint64_t w, bool *huge)
 {
 	uint64_t n = 0;
 
-	return udamos_window_populated(pm, w, &n) ? 0 : n;
+	return udamos_window_read(pm, w, &n, huge) ? 0 : n;
 }
+
+/* Whether each window read huge to the filter's read, as checked alone. */
+static bool huge_read_agrees[NR_WIN];
 
 /* One run against a fresh child: pages present per window after, and
  * which windows became huge. */
@@ -81,8 +86,11 @@ static int one_run(const char *udamos, const char *filters, uint64_t after[NR_WI
 	if (udamos_pagemap_open(&pm, pid, -1))
 		rc = -1;
 	for (int w = 0; !rc && w < NR_WIN; w++) {
-		after[w] = present(&pm, (uint64_t)(uintptr_t)mem + w * huge);
+		bool read_huge;
+
+		after[w] = present(&pm, (uint64_t)(uintptr_t)mem + w * huge, &read_huge);
 		is_huge[w] = udamos_window_is_huge(&pm, (uint64_t)(uintptr_t)mem + w * huge);
+		huge_read_agrees[w] = read_huge == is_huge[w];
 	}
 	udamos_pagemap_close(&pm);
 	kill(pid, SIGKILL);
@@ -115,6 +123,9 @@ int main(int argc, char **argv)
 	       per, is_huge[0], is_huge[1], is_huge[2], is_huge[3]);
 	CHECK(is_huge[0] && is_huge[1], "a whole hot window was not collapsed");
 	CHECK(!is_huge[2] && !is_huge[3], "a half-populated hot window was collapsed");
+	for (int w = 0; w < NR_WIN; w++)
+		CHECK(huge_read_agrees[w], "window %d: the filter's pagemap read and the check "
+		      "alone disagree on whether it is huge (alone: %d)", w, is_huge[w]);
 	CHECK(after[2] == per / 2 && after[3] == per / 2,
 	      "a half-populated window's resident pages changed: %" PRIu64 " and %" PRIu64
 	      ", not %" PRIu64, after[2], after[3], per / 2);
