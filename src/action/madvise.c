@@ -124,10 +124,18 @@ static void flush(struct batch *b)
 	bool retried = false;
 
 	while (i < b->n && !b->res->target_gone) {
-		uint64_t t0 = udamos_now_ns();
-		ssize_t r = udamos_process_madvise(b->t->pidfd, &b->iov[i], b->n - i,
-						   b->advice);
-		uint64_t took = udamos_now_ns() - t0;
+		bool warmed = b->a->warm && b->advice == MADV_COLLAPSE;
+		uint64_t t0;
+		ssize_t r;
+		uint64_t took;
+
+		/* A page made ready serves one window: one call each. */
+		if (warmed)
+			udamos_hugewarm_one(b->a->warm);
+		t0 = udamos_now_ns();
+		r = udamos_process_madvise(b->t->pidfd, &b->iov[i], warmed ? 1 : b->n - i,
+					   b->advice);
+		took = udamos_now_ns() - t0;
 
 		b->cost->lock_ns += took;
 		b->cost->tokens_ns -= (int64_t)took;

@@ -9,6 +9,7 @@
 #ifndef UDAMOS_ACTION_MADVISE_H
 #define UDAMOS_ACTION_MADVISE_H
 
+#include "sys/hugewarm.h"
 #include "sys/target.h"
 #include "udamos/engine.h"
 
@@ -68,6 +69,9 @@ struct udamos_madvise_actuator {
 	struct udamos_target_cost *cost;	/* nr_targets of them, or NULL */
 	struct udamos_refusal *refused;
 	size_t nr_refused, cap_refused;
+	/* A huge page made ready before each collapse (sys/hugewarm.h);
+	 * borrowed, NULL: none. */
+	struct udamos_hugewarm *warm;
 	/* Set by a signal handler: a wait between spaced calls ends. */
 	volatile int *stop;
 };

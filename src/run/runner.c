@@ -486,6 +486,32 @@ static void action_costs(struct run *r, const struct udamos_madvise_actuator *ac
 		rt->nr_maps_reads = r->targets[i].nr_maps_reads;
 		rt->nr_vma_lookups = r->targets[i].nr_vma_lookups;
 	}
+	if (act->warm) {
+		r->res->nr_warmed = act->warm->nr;
+		r->res->warm_ns = act->warm->ns;
+	}
+}
+
+/* Opens w for the actuator when the configuration, or the machine under
+ * auto, asks for it. */
+static void open_warm(struct run *r, struct udamos_madvise_actuator *act,
+		      struct udamos_hugewarm *w)
+{
+	enum udamos_collapse_warm want = r->cfg->collapse_warm;
+
+	if (want == UDAMOS_WARM_OFF || (want == UDAMOS_WARM_AUTO && !udamos_free_pages_reported()))
+		return;
+	if (udamos_hugewarm_open(w)) {
+		note(r, "cannot reserve a huge page of address space to make ready before "
+		     "collapses; collapsing without");
+		return;
+	}
+	if (want == UDAMOS_WARM_AUTO)
+		note(r, "this VM hands its free pages back to its host: a huge page is made "
+		     "ready before each collapse, so that the host's fault-in is not done "
+		     "under the target's mmap_lock (--collapse_warm off: not)");
+	act->warm = w;
+	r->res->collapse_warm = true;
 }
 
 /* The scheme whose pattern says what is hot in target t: the first
@@ -540,6 +566,7 @@ static void measure_targets(struct run *r, const struct udamos_env *env,
 static enum udamos_status loop(struct run *r)
 {
 	struct udamos_madvise_actuator act;
+	struct udamos_hugewarm warm;
 	struct udamos_sysenv se = { .targets = r->targets, .nr_targets = r->nr_opened };
 	struct udamos_engine e;
 	uint64_t t0 = udamos_now_us(), cpu0 = udamos_self_cpu_us();
@@ -556,6 +583,7 @@ static enum udamos_status loop(struct run *r)
 				UDAMOS_DEFAULT_BLOAT_HUGE_PAGES * udamos_huge_size()))
 		return say(r, UDAMOS_ERR_RUNTIME, "out of memory");
 	act.stop = &udamos_stop_requested;
+	open_warm(r, &act, &warm);
 	r->paced_by_faults = !r->cfg->lock_ns_per_s;
 	for (size_t i = 0; i < r->nr_opened; i++)
 		udamos_lock_pace_init(&r->pace[i], UDAMOS_DEFAULT_LOCK_NS_PER_S,
@@ -628,6 +656,8 @@ static enum udamos_status loop(struct run *r)
 	 * targets are gone; the result still says what the actions cost. */
 	action_costs(r, &act);
 	udamos_engine_release(&e);
+	if (act.warm)
+		udamos_hugewarm_close(act.warm);
 	udamos_madvise_release(&act);
 	return st;
 }

@@ -30,6 +30,10 @@ enum udamos_status {
 
 struct udamos_run_result;
 
+/* Whether a huge page is made ready before each collapse (sys/hugewarm.h);
+ * auto: where the machine hands its free pages back to a VM host. */
+enum udamos_collapse_warm { UDAMOS_WARM_AUTO, UDAMOS_WARM_ON, UDAMOS_WARM_OFF };
+
 struct udamos_run_cfg {
 	pid_t pids[UDAMOS_MAX_TARGETS];
 	size_t nr_pids;
@@ -54,6 +58,7 @@ struct udamos_run_cfg {
 	 * memory collapse may add.  0: the default; UINT64_MAX: no limit. */
 	uint64_t lock_ns_per_s;
 	uint64_t bloat_budget;
+	enum udamos_collapse_warm collapse_warm;
 	/* How often to measure each target's memory and hot-set coverage
 	 * for the result (the daemon's status); 0: never. */
 	uint64_t target_stats_us;
@@ -97,6 +102,10 @@ struct udamos_run_result {
 	uint64_t cpu_us;		/* udamos's own CPU time */
 	uint64_t kernel_cpu_us;		/* the source's kdamond, if any */
 	uint64_t tlb_flushes;		/* made for the accessed-bit blind spot */
+	/* Huge pages made ready before collapses, and udamos's time on them
+	 * (its own, not the targets': see sys/hugewarm.h). */
+	bool collapse_warm;
+	uint64_t nr_warmed, warm_ns;
 	uint64_t nr_aggregations;
 	/* Aggregations before the source's rates say what is hot (its
 	 * settle op): a run with fewer has not seen its targets yet. */

@@ -63,6 +63,7 @@ expect 2 "--pid $dead: no such process" run --pid "$dead" --source "$src"
 expect 2 "'2X' is not a size" run --pid "$target" --damos_action collapse --damos_sz_region 2X max
 expect 2 "MIN <= MAX" run --pid "$target" --damos_action collapse --damos_sz_region 4M 2M
 expect 2 "--duration soon: not a positive time" run --pid "$target" --duration soon
+expect 2 "--collapse_warm sometimes: use auto" run --pid "$target" --collapse_warm sometimes
 expect 2 "cannot read" run --pid "$target" --schemes /nonexistent/schemes.json
 printf '{"schemes": [' >"$tmp/bad.json"
 expect 2 "malformed JSON" run --pid "$target" --schemes "$tmp/bad.json"
@@ -121,9 +122,9 @@ if [ "$(id -u)" = 0 ]; then
 	# one, not spaced; both in one run.  Each holds 64 MiB written once,
 	# which the oracle (named: this is about pacing, not monitoring) calls
 	# hot; the churner also maps 1 MiB, writes it (256 faults) and unmaps
-	# it, over and over.
-	holders=() hot=
-	for kind in churn quiet; do
+	# it, over and over.  A third, quiet, serves the check after.
+	holders=() hots=()
+	for kind in churn quiet quiet; do
 		python3 - $kind >"$tmp/addr" <<'PY' & holders+=($!)
 import ctypes, mmap, sys, time
 private = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS	# an allocator's memory, not shmem
@@ -138,19 +139,28 @@ while sys.argv[1] == "churn":
 time.sleep(60)
 PY
 		for _ in $(seq 50); do [ -s "$tmp/addr" ] && break; sleep 0.1; done
-		hot="$hot${hot:+,}hot=$(cat "$tmp/addr")+64M"
+		hots+=("hot=$(cat "$tmp/addr")+64M")
 		: >"$tmp/addr"
 	done
 	children+=("${holders[@]}")
-	# The default scheme, but for its age: its 5 s left 3 s of applies,
-	# and with 36 ms calls on a loaded host (a churner's each followed by
-	# 1.4 s of nothing) the churner got one window, too few to judge
-	# (cc20).  1 s: the churn is read (every aggregation, from the second)
-	# before the first apply.
-	"$UDAMOS" run --pid "${holders[0]}" --pid "${holders[1]}" --source "oracle:$hot" \
-		--damos_action collapse --damos_sz_region 2M max --damos_access_rate 50% max \
-		--damos_age 1s max --damos_filter huge matching reject \
-		--duration 8 --json --quiet >"$tmp/out" 2>"$tmp/err"
+	# collapse_held SOURCE WARM SECONDS PID...: the default scheme, but for
+	# its age: its 5 s left 3 s of applies, and with 36 ms calls on a
+	# loaded host (a churner's each followed by 1.4 s of nothing) the
+	# churner got one window, too few to judge (cc20).  1 s: the churn is
+	# read (every aggregation, from the second) before the first apply.
+	# The result's JSON in $tmp/out.
+	collapse_held() {
+		local src=$1 warm=$2 secs=$3 pids=()
+		shift 3
+		for p in "$@"; do pids+=(--pid "$p"); done
+		"$UDAMOS" run "${pids[@]}" --source "oracle:$src" --damos_action collapse \
+			--damos_sz_region 2M max --damos_access_rate 50% max --damos_age 1s max \
+			--damos_filter huge matching reject --collapse_warm "$warm" \
+			--duration "$secs" --json --quiet >"$tmp/out" 2>"$tmp/err"
+	}
+	# Without huge pages made ready between calls (checked below), which
+	# would part the quiet one's calls.
+	collapse_held "${hots[0]},${hots[1]}" off 8 "${holders[0]}" "${holders[1]}"
 	python3 - "$tmp/out" <<'PY' ||
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -175,6 +185,23 @@ for t, kind in zip(r["targets"], ["churn", "quiet"]):
           f"the longest stretch {t['longest_burst_ms']:.1f} ms")
 PY
 		fail "allowance by faults: $(cat "$tmp/out" "$tmp/err")"
+
+	# A huge page made ready before each collapse: one call per window,
+	# each after one, and the windows huge all the same.  (What it saves
+	# the target is a figure: bench/, docs/performance.md.)
+	collapse_held "${hots[2]}" on 4 "${holders[2]}"
+	python3 - "$tmp/out" <<'PY' ||
+import json, sys
+r = json.load(open(sys.argv[1]))
+huge = int(open("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size").read())
+t = r["targets"][0]
+applied = (t["anon_huge_after"] - t["anon_huge_before"]) // huge
+assert r["collapse_warm"] and applied >= 1, r
+assert r["warmed_huge_pages"] >= applied, r
+print(f"ok: --collapse_warm on: {applied} windows collapsed after "
+      f"{r['warmed_huge_pages']} huge pages made ready ({r['warm_ms']:.0f} ms of udamos's)")
+PY
+		fail "--collapse_warm on: $(cat "$tmp/out" "$tmp/err")"
 	kill "${holders[@]}"
 
 	# A target that exits mid-run: reported once, run ends, exit 0.
