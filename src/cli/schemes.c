@@ -47,15 +47,8 @@ int cli_parse_tlb_flush(const char *v, struct udamos_flush_cfg *out)
 
 int cli_parse_collapse_warm(const char *v, enum udamos_collapse_warm *out)
 {
-	static const char *const names[] = {
-		[UDAMOS_WARM_AUTO] = "auto", [UDAMOS_WARM_ON] = "on", [UDAMOS_WARM_OFF] = "off",
-	};
-
-	for (size_t i = 0; v && i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(v, names[i])) {
-			*out = (enum udamos_collapse_warm)i;
-			return 0;
-		}
+	if (!udamos_collapse_warm_parse(v, out))
+		return 0;
 	return cli_fail(UDAMOS_ERR_INPUT, "--collapse_warm %s: use auto (where a virtio "
 			"balloon reports free pages to the VM's host), on or off",
 			v ? v : "(nothing)");

@@ -381,7 +381,8 @@ static int parse_context(struct parse *p, size_t idx, json_object *o,
 static int parse_root(struct parse *p, json_object *root, struct udamos_daemon_cfg *cfg)
 {
 	static const char *const keys[] = { "contexts", "monitoring", "discovery_interval",
-		"mmap_lock_budget", "bloat_budget", "metrics", "control_socket", NULL };
+		"mmap_lock_budget", "bloat_budget", "collapse_warm", "metrics", "control_socket",
+		NULL };
 	struct monitoring mon = { 0 };
 	bool mon_set = false;
 	json_object *v, *list;
@@ -427,6 +428,14 @@ static int parse_root(struct parse *p, json_object *root, struct udamos_daemon_c
 	if (json_object_object_get_ex(root, "bloat_budget", &v) &&
 	    size_of(p, "bloat_budget", v, &cfg->bloat_budget))
 		return -EINVAL;
+	if (json_object_object_get_ex(root, "collapse_warm", &v)) {
+		const char *s;
+
+		if (string_of(p, "collapse_warm", v, &s))
+			return -EINVAL;
+		if (udamos_collapse_warm_parse(s, &cfg->collapse_warm))
+			return bad(p, "collapse_warm", "'%s': give auto, on or off", s);
+	}
 	if (json_object_object_get_ex(root, "metrics", &v)) {
 		static const char *const mkeys[] = { "textfile", NULL };
 		json_object *t;

@@ -15,6 +15,7 @@
 
 #include "core/regions.h"
 #include "source/flusher.h"
+#include "sys/hugewarm.h"
 #include "udamos/scheme.h"
 
 #define UDAMOS_DAEMON_MAX_CONTEXTS 16
@@ -52,6 +53,7 @@ struct udamos_daemon_cfg {
 	struct udamos_flush_cfg flush;
 	/* Per target, as udamos run's --mmap_lock_budget, --bloat_budget. */
 	uint64_t lock_ns_per_s, bloat_budget;
+	enum udamos_collapse_warm collapse_warm;	/* as --collapse_warm */
 	uint64_t discovery_us;		/* how often processes are looked for */
 	char *metrics_textfile;		/* NULL: none */
 	char *control_socket;

@@ -85,6 +85,7 @@ struct daemon {
 	/* from finished runs */
 	uint64_t runs, reloads, reload_failures, attached, exited;
 	uint64_t flushes, aggregations, kernel_cpu_us;
+	uint64_t warmed, warm_ns;	/* huge pages made ready (sys/hugewarm.h) */
 	pid_t known[UDAMOS_MAX_TARGETS];	/* the last run's targets */
 	size_t nr_known;
 	/* Their window ages: a run started for a newcomer goes on from
@@ -219,6 +220,7 @@ static void publish(struct daemon *d)
 		.discovery_scans = d->disc.nr_scans, .matching = d->disc.nr_matching,
 		.tlb_flushes = d->flushes, .aggregations = d->aggregations,
 		.kernel_cpu_us = d->kernel_cpu_us,
+		.warmed_huge_pages = d->warmed, .warm_ns = d->warm_ns,
 	};
 	char *json, *text, *metrics;
 
@@ -229,6 +231,8 @@ static void publish(struct daemon *d)
 		snprintf(v.source, sizeof(v.source), "%s", r->source);
 		v.tlb_flushes += r->tlb_flushes;
 		v.aggregations += r->nr_aggregations;
+		v.warmed_huge_pages += r->nr_warmed;
+		v.warm_ns += r->warm_ns;
 		if (strcmp(r->source, "shared"))
 			v.kernel_cpu_us += r->kernel_cpu_us;
 		for (size_t i = 0; i < r->nr_targets; i++)
@@ -484,6 +488,8 @@ static void settle_run(struct daemon *d, const struct udamos_run_result *res)
 		add_stats(&d->totals[d->scheme_total[i]].st, &d->schemes[i].stats);
 	d->flushes += res->tlb_flushes;
 	d->aggregations += res->nr_aggregations;
+	d->warmed += res->nr_warmed;
+	d->warm_ns += res->warm_ns;
 	if (strcmp(res->source, "shared"))
 		d->kernel_cpu_us += res->kernel_cpu_us;
 	d->nr_known = 0;
@@ -502,7 +508,8 @@ static enum udamos_status run_once(struct daemon *d, FILE *runlog, char *why, si
 	struct udamos_run_cfg rc = {
 		.source = d->cfg.source, .attrs = d->cfg.attrs, .attrs_given = d->cfg.attrs_given,
 		.flush = d->cfg.flush, .lock_ns_per_s = d->cfg.lock_ns_per_s,
-		.bloat_budget = d->cfg.bloat_budget, .log = runlog, .on_tick = on_tick,
+		.bloat_budget = d->cfg.bloat_budget, .collapse_warm = d->cfg.collapse_warm,
+		.log = runlog, .on_tick = on_tick,
 		.tick_ctx = d, .target_stats_us = MEASURE_US, .carry = &d->carry,
 	};
 	enum udamos_status st;

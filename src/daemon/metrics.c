@@ -199,6 +199,13 @@ char *udamos_view_metrics(const struct udamos_daemon_view *v)
 	counter(f, "tlb_flushes_total",
 		"Blind-spot flush calls (MADV_COLD on one window) the kernel completed.", v->tlb_flushes);
 	counter(f, "aggregations_total", "Monitoring aggregations acted on.", v->aggregations);
+	counter(f, "warmed_huge_pages_total",
+		"Huge pages made ready just before collapses (--collapse_warm).",
+		v->warmed_huge_pages);
+	family(f, "warm_seconds_total", "counter",
+	       "Time spent making huge pages ready before collapses: the VM host's fault-in, "
+	       "kept out of the targets' mmap_lock.");
+	fprintf(f, "udamos_warm_seconds_total %.6f\n", (double)v->warm_ns / 1e9);
 	counter(f, "runs_total",
 		"Runs started (a new one when targets appear or the config changes).", v->runs);
 	counter(f, "reloads_total", "Configuration reloads that took effect.", v->reloads);

@@ -109,6 +109,8 @@ char *udamos_view_json(const struct udamos_daemon_view *v)
 			       json_object_new_double((double)v->kernel_cpu_us / 1e6));
 	json_object_object_add(mon, "tlb_flushes", json_object_new_uint64(v->tlb_flushes));
 	json_object_object_add(mon, "aggregations", json_object_new_uint64(v->aggregations));
+	json_object_object_add(o, "warmed_huge_pages", json_object_new_uint64(v->warmed_huge_pages));
+	json_object_object_add(o, "warm_s", json_object_new_double((double)v->warm_ns / 1e9));
 	json_object_object_add(o, "monitor", mon);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		json_object_object_add(o, counters[i].key, json_object_new_uint64(

@@ -47,6 +47,9 @@ struct udamos_daemon_view {
 	uint64_t kernel_cpu_us;		/* the kdamond's, while udamos ran it */
 	uint64_t watched, resident;	/* the monitor's coverage of the targets */
 	uint64_t tlb_flushes, aggregations, runs;
+	/* Huge pages made ready before collapses, and the daemon's time on
+	 * them (sys/hugewarm.h). */
+	uint64_t warmed_huge_pages, warm_ns;
 	uint64_t reloads, reload_failures;
 	uint64_t targets_attached, targets_exited;
 	uint64_t discovery_scans, matching;	/* matching: at the last scan */

@@ -16,6 +16,7 @@
 #include "core/lockpace.h"
 #include "core/regions.h"
 #include "source/flusher.h"
+#include "sys/hugewarm.h"
 #include "udamos/scheme.h"
 
 /* Exit statuses, also used by the CLI. */
@@ -29,10 +30,6 @@ enum udamos_status {
 #define UDAMOS_MAX_TARGETS 64
 
 struct udamos_run_result;
-
-/* Whether a huge page is made ready before each collapse (sys/hugewarm.h);
- * auto: where the machine hands its free pages back to a VM host. */
-enum udamos_collapse_warm { UDAMOS_WARM_AUTO, UDAMOS_WARM_ON, UDAMOS_WARM_OFF };
 
 struct udamos_run_cfg {
 	pid_t pids[UDAMOS_MAX_TARGETS];

@@ -15,12 +15,22 @@
 #include "sys/pidfd.h"
 #include "udamos/snapshot.h"
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-
 #define VIRTIO_ID_BALLOON "0x0005"
 #define VIRTIO_BALLOON_F_REPORTING 5
+
+int udamos_collapse_warm_parse(const char *s, enum udamos_collapse_warm *out)
+{
+	static const char *const names[] = {
+		[UDAMOS_WARM_AUTO] = "auto", [UDAMOS_WARM_ON] = "on", [UDAMOS_WARM_OFF] = "off",
+	};
+
+	for (size_t i = 0; s && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i])) {
+			*out = (enum udamos_collapse_warm)i;
+			return 0;
+		}
+	return -EINVAL;
+}
 
 int udamos_hugewarm_open(struct udamos_hugewarm *w)
 {
@@ -47,12 +57,12 @@ void udamos_hugewarm_one(struct udamos_hugewarm *w)
 
 	if (!w->map)
 		return;
-	/* Where THP faults give a huge page, populating is the whole work and
-	 * the collapse finds it done; elsewhere base pages come from memory
-	 * in use lately and the collapse takes the new huge page. */
-	if (madvise(w->page, huge, MADV_POPULATE_WRITE))
-		for (uint64_t off = 0; off < huge; off += udamos_page_size())
-			w->page[off] = 1;
+	/* Where THP faults give a huge page, that one write is the whole work
+	 * and the collapse finds it done.  Under "never" it faults one base
+	 * page, and the collapse, which ignores max_ptes_none, takes a new
+	 * huge page and fills the rest with zeroes: the fault-in, with no
+	 * other page to copy. */
+	w->page[0] = 1;
 	madvise(w->page, huge, MADV_COLLAPSE);
 	madvise(w->page, huge, MADV_DONTNEED);
 	w->nr++;
