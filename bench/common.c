@@ -70,17 +70,19 @@ int bench_thp_set(struct bench_env *env, const char *mode)
 	return err;
 }
 
+/* Enough windows that one slow page does not make the figure. */
+#define COLLAPSE_PROBE_WINDOWS 64
+
 double bench_collapse_ms(void)
 {
-	uint64_t huge = udamos_huge_size(), len = 64 * huge, t0, took;
-	char *map = mmap(NULL, len + huge, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *base;
+	uint64_t huge = udamos_huge_size(), len = COLLAPSE_PROBE_WINDOWS * huge, t0, took;
+	char *map, *base;
 	int err;
 
 	/* Memory freed moments ago (the last round's target) is still backed
 	 * and would read fast; after 15 s it is the host's again. */
 	sleep(15);
+	map = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED)
 		return -1;
 	base = (char *)(((uintptr_t)map + huge - 1) & ~(uintptr_t)(huge - 1));
@@ -92,7 +94,7 @@ double bench_collapse_ms(void)
 	err = madvise(base, len, MADV_COLLAPSE);
 	took = udamos_now_us() - t0;
 	munmap(map, len + huge);
-	return err ? -1 : (double)took / 1e3 / 64;
+	return err ? -1 : (double)took / 1e3 / COLLAPSE_PROBE_WINDOWS;
 }
 
 pid_t bench_udamos_start(const struct bench_env *env, pid_t pid, unsigned duration_s,

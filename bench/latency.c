@@ -258,16 +258,60 @@ static void stats(const double *v, unsigned n, double *med, double *lo, double *
 	*hi = s[n - 1];
 }
 
-static void report(bool json)
+/* A round's figures for one configuration, in the table's order. */
+enum { F_OPS, F_P50, F_P99, F_P999, F_MAX, F_MM99, F_ACTIVE, F_COV, F_T90, F_COLD, F_CPU,
+       NR_FIGS };
+static const char *const fig_keys[NR_FIGS] = {
+	"reads_per_s", "read_p50_ns", "read_p99_ns", "read_p999_ns", "read_max_ns",
+	"mm_p99_ns", "collapse_seconds", "hot_huge_pct", "t90_s", "cold_huge_mib",
+	"udamos_cpu_pct",
+};
+
+static void trial_figures(const struct trial *t, double f[NR_FIGS])
+{
+	f[F_OPS] = (double)t->ops_per_s;
+	f[F_P50] = (double)percentile(&t->read, 0.5);
+	f[F_P99] = (double)percentile(&t->read, 0.99);
+	f[F_P999] = (double)percentile(&t->read, 0.999);
+	f[F_MAX] = (double)t->read.max_ns;
+	f[F_MM99] = (double)percentile(&t->mm, 0.99);
+	f[F_ACTIVE] = t->active_s;
+	f[F_COV] = t->cov_pct;
+	f[F_T90] = t->t90;
+	f[F_COLD] = (double)t->cold_huge / (1 << 20);
+	f[F_CPU] = t->udamos_cpu_pct;
+}
+
+/* Each figure's median over the rounds configuration c ran in. */
+static void median_figures(int c, double med[NR_FIGS])
+{
+	double v[NR_FIGS][MAX_REPS], f[NR_FIGS], lo, hi;
+	unsigned k = 0;
+
+	for (unsigned r = 0; r < reps; r++) {
+		if (!trials[r][c].ran)
+			continue;
+		trial_figures(&trials[r][c], f);
+		for (int i = 0; i < NR_FIGS; i++)
+			v[i][k] = f[i];
+		k++;
+	}
+	for (int i = 0; i < NR_FIGS; i++)
+		stats(v[i], k, &med[i], &lo, &hi);
+}
+
+/* collapse_ms: what one collapse cost before each round (round_collapse_ms). */
+static void report(bool json, const double *collapse_ms)
 {
 	json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	json_object *cms = json_object_new_array();
 
 	printf("| configuration | reads/s | read p50 | read p99 | read p99.9 | read max | "
 	       "p99 / never (spread) | mm op p99 | mm p99 / never | collapse s | hot huge | "
 	       "t90 | cold huge | udamos CPU |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 	for (int c = 0; c < nr_cfgs; c++) {
-		double r99[MAX_REPS], m99[MAX_REPS], v[MAX_REPS], med, lo, hi, mlo, mhi, mmed;
-		double ops, p50, p99, p999, mx, mp99, act, cov, t90, cold, cpu;
+		double r99[MAX_REPS], m99[MAX_REPS], med, lo, hi, mlo, mhi, mmed, f[NR_FIGS];
+		char t90_s[16] = "-", cpu_s[16] = "-";
 		json_object *o = json_object_new_object();
 		unsigned n = 0;
 
@@ -282,56 +326,36 @@ static void report(bool json)
 				 (double)(percentile(&nv->mm, 0.99) ? percentile(&nv->mm, 0.99) : 1);
 			n++;
 		}
-		if (!n)
+		if (!n) {
+			json_object_put(o);
 			continue;
+		}
 		stats(r99, n, &med, &lo, &hi);
 		stats(m99, n, &mmed, &mlo, &mhi);
-#define FIG(expr, out) do { unsigned k = 0; \
-		for (unsigned r = 0; r < reps; r++) if (trials[r][c].ran) { \
-			const struct trial *t = &trials[r][c]; v[k++] = (expr); } \
-		double l_, h_; stats(v, k, &(out), &l_, &h_); } while (0)
-		FIG((double)t->ops_per_s, ops);
-		FIG((double)percentile(&t->read, 0.5), p50);
-		FIG((double)percentile(&t->read, 0.99), p99);
-		FIG((double)percentile(&t->read, 0.999), p999);
-		FIG((double)t->read.max_ns, mx);
-		FIG((double)percentile(&t->mm, 0.99), mp99);
-		FIG((double)t->active_s, act);
-		FIG(t->cov_pct, cov);
-		FIG(t->t90, t90);
-		FIG((double)t->cold_huge / (1 << 20), cold);
-		FIG(t->udamos_cpu_pct, cpu);
-#undef FIG
-		char t90_s[16] = "-", cpu_s[16] = "-";
-
-		if (t90 >= 0)
-			snprintf(t90_s, sizeof(t90_s), "%.0f s", t90);
+		median_figures(c, f);
+		if (f[F_T90] >= 0)
+			snprintf(t90_s, sizeof(t90_s), "%.0f s", f[F_T90]);
 		if (cfgs[c].udamos)
-			snprintf(cpu_s, sizeof(cpu_s), "%.1f%%", cpu);
+			snprintf(cpu_s, sizeof(cpu_s), "%.1f%%", f[F_CPU]);
 		printf("| %s | %.2fM | %.0f ns | %.0f ns | %.0f ns | %.1f ms | %.2f (%.2f-%.2f) | "
 		       "%.0f us | %.2f (%.2f-%.2f) | %.0f | %.0f%% | %s | %.0f MiB | %s |\n",
-		       cfgs[c].name, ops / 1e6, p50, p99, p999, mx / 1e6, med, lo, hi, mp99 / 1e3,
-		       mmed, mlo, mhi, act, cov, t90_s, cold, cpu_s);
+		       cfgs[c].name, f[F_OPS] / 1e6, f[F_P50], f[F_P99], f[F_P999], f[F_MAX] / 1e6,
+		       med, lo, hi, f[F_MM99] / 1e3, mmed, mlo, mhi, f[F_ACTIVE], f[F_COV], t90_s,
+		       f[F_COLD], cpu_s);
 		json_object_object_add(o, "config", json_object_new_string(cfgs[c].name));
-		json_object_object_add(o, "reads_per_s", json_object_new_double(ops));
-		json_object_object_add(o, "read_p50_ns", json_object_new_double(p50));
-		json_object_object_add(o, "read_p99_ns", json_object_new_double(p99));
-		json_object_object_add(o, "read_p999_ns", json_object_new_double(p999));
-		json_object_object_add(o, "read_max_ns", json_object_new_double(mx));
+		for (int i = 0; i < NR_FIGS; i++)
+			json_object_object_add(o, fig_keys[i], json_object_new_double(f[i]));
 		json_object_object_add(o, "p99_ratio", json_object_new_double(med));
 		json_object_object_add(o, "p99_ratio_min", json_object_new_double(lo));
 		json_object_object_add(o, "p99_ratio_max", json_object_new_double(hi));
-		json_object_object_add(o, "mm_p99_ns", json_object_new_double(mp99));
 		json_object_object_add(o, "mm_p99_ratio", json_object_new_double(mmed));
-		json_object_object_add(o, "collapse_seconds", json_object_new_double(act));
-		json_object_object_add(o, "hot_huge_pct", json_object_new_double(cov));
-		json_object_object_add(o, "t90_s", json_object_new_double(t90));
-		json_object_object_add(o, "cold_huge_mib", json_object_new_double(cold));
-		json_object_object_add(o, "udamos_cpu_pct", json_object_new_double(cpu));
 		json_object_object_add(o, "oracle_fed", json_object_new_boolean(cfgs[c].oracle));
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "configs", arr);
+	for (unsigned r = 0; r < reps; r++)
+		json_object_array_add(cms, json_object_new_double(collapse_ms[r]));
+	json_object_object_add(root, "collapse_ms_per_window", cms);
 	if (json)
 		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
 	json_object_put(root);
@@ -497,7 +521,7 @@ int main(int argc, char **argv)
 	}
 	if (!json)
 		print_collapse_ms(collapse_ms);
-	report(json);
+	report(json, collapse_ms);
 	unlink(recipe_file);
 	return 0;
 }

@@ -284,35 +284,33 @@ struct window_facts {
 	bool need_huge, need_populated;
 	bool populated_known;
 	uint64_t populated;	/* base pages */
+	bool huge;		/* one huge page maps it */
 };
 
 /* One pagemap read of the window when both are asked for. */
-static bool read_window(struct batch *b, uint64_t win, struct window_facts *wf)
+static void read_window(struct batch *b, uint64_t win, struct window_facts *wf)
 {
-	bool huge = false;
-
+	wf->huge = false;
 	if (wf->need_populated) {
 		wf->populated_known = !udamos_window_read(&b->t->pm, win, &wf->populated,
-							  wf->need_huge ? &huge : NULL);
+							  wf->need_huge ? &wf->huge : NULL);
 		if (!wf->populated_known)
 			wf->populated = udamos_huge_size() / udamos_page_size();
 	} else if (wf->need_huge) {
-		huge = udamos_window_is_huge(&b->t->pm, win);
+		wf->huge = udamos_window_is_huge(&b->t->pm, win);
 	}
-	return huge;
 }
 
 static bool passes(const struct udamos_apply_req *req, struct batch *b,
 		   const struct udamos_vma *vma, uint64_t start, uint64_t end,
 		   struct window_facts *wf)
 {
-	uint64_t win = start & ~(udamos_huge_size() - 1);
 	struct udamos_mem_attrs attrs = {
-		.target = req->target, .start = start, .end = end,
-		.anon = vma->anon,
-		.huge = read_window(b, win, wf),
+		.target = req->target, .start = start, .end = end, .anon = vma->anon,
 	};
 
+	read_window(b, start & ~(udamos_huge_size() - 1), wf);
+	attrs.huge = wf->huge;
 	attrs.populated_bp = (uint32_t)(wf->populated * 10000 /
 					(udamos_huge_size() / udamos_page_size()));
 	return udamos_ops_filters_allow(req->ops_filters, req->nr_ops_filters,

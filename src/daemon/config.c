@@ -429,7 +429,7 @@ static int parse_root(struct parse *p, json_object *root, struct udamos_daemon_c
 	    size_of(p, "bloat_budget", v, &cfg->bloat_budget))
 		return -EINVAL;
 	if (json_object_object_get_ex(root, "collapse_warm", &v)) {
-		const char *s;
+		const char *s = NULL;
 
 		if (string_of(p, "collapse_warm", v, &s))
 			return -EINVAL;

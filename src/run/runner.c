@@ -68,6 +68,7 @@ struct run {
 	 * allowance is the default's (an explicit one is fixed). */
 	struct udamos_lock_pace pace[UDAMOS_MAX_TARGETS];
 	bool paced_by_faults;
+	bool collapses;		/* a scheme collapses from user space */
 };
 
 static enum udamos_status say(struct run *r, enum udamos_status st, const char *fmt, ...)
@@ -206,6 +207,7 @@ static enum udamos_status preflight(struct run *r)
 				return st;
 		}
 	}
+	r->collapses = any_collapse;
 	if (!any_collapse)
 		return UDAMOS_OK;
 	for (size_t i = 0; i < r->nr_opened; i++)
@@ -492,14 +494,16 @@ static void action_costs(struct run *r, const struct udamos_madvise_actuator *ac
 	}
 }
 
-/* Opens w for the actuator when the configuration, or the machine under
- * auto, asks for it. */
+/* Opens w for the actuator when a scheme collapses and the configuration,
+ * or the machine under auto, asks for it: a recording or a pageout scheme
+ * has no use for it, nor for its notice. */
 static void open_warm(struct run *r, struct udamos_madvise_actuator *act,
 		      struct udamos_hugewarm *w)
 {
 	enum udamos_collapse_warm want = r->cfg->collapse_warm;
 
-	if (want == UDAMOS_WARM_OFF || (want == UDAMOS_WARM_AUTO && !udamos_free_pages_reported()))
+	if (!r->collapses || want == UDAMOS_WARM_OFF ||
+	    (want == UDAMOS_WARM_AUTO && !udamos_free_pages_reported()))
 		return;
 	if (udamos_hugewarm_open(w)) {
 		note(r, "cannot reserve a huge page of address space to make ready before "

@@ -169,8 +169,12 @@ int udamos_trace_open(struct udamos_trace *t, int kdamond_pid, struct udamos_gua
 	 * __schedule and try_to_wake_up (which panics TCG guests). */
 	snprintf(only_kdamond, sizeof(only_kdamond), "common_pid == %d", kdamond_pid);
 	err = put(t, "buffer_size_kb", "8192");
-	if (!err)
-		err = put(t, "events/damon/damon_aggregated/filter", only_kdamond);
+	if (!err && (err = put(t, "events/damon/damon_aggregated/filter", only_kdamond))) {
+		snprintf(why, len, "cannot write '%s' to %s/events/damon/damon_aggregated/filter: "
+			 "%s; the kernel needs CONFIG_FTRACE with event filters", only_kdamond,
+			 t->inst, strerror(-err));
+		return err;
+	}
 	if (!err)
 		err = put(t, "events/damon/damon_aggregated/enable", "1");
 	/* Kernels before 6.15 lack it; their intervals never change. */

@@ -53,7 +53,9 @@ struct udamos_trace_region {
 	struct udamos_region region;
 };
 
-/* Parses one trace line; false for lines that are not damon_aggregated. */
+/* Parses one trace line; false for lines that are not damon_aggregated.
+ * Which kdamond a line came from is not checked: the instance's filter
+ * lets only the monitored kdamond's events in. */
 bool udamos_trace_parse(const char *line, struct udamos_trace_region *out);
 /* Parses a damon_monitor_intervals_tune line; false for other lines. */
 bool udamos_trace_parse_tune(const char *line, uint64_t *sample_us);

@@ -43,15 +43,17 @@ static uint64_t present(struct udamos_pagemap *pm, uint64_t w, bool *huge)
 	return udamos_window_read(pm, w, &n, huge) ? 0 : n;
 }
 
-/* Whether each window read huge to the filter's read, as checked alone. */
-static bool huge_read_agrees[NR_WIN];
+/* A window after a run. */
+struct window_after {
+	uint64_t present;	/* base pages */
+	bool huge;
+	bool reads_agree;	/* the filter's pagemap read says huge as the check alone */
+};
 
-/* One run against a fresh child: pages present per window after, and
- * which windows became huge. */
 static const char *target_bin;
 
-static int one_run(const char *udamos, const char *filters, uint64_t after[NR_WIN],
-		   bool is_huge[NR_WIN])
+/* One run against a fresh child, and each window after it. */
+static int one_run(const char *udamos, const char *filters, struct window_after after[NR_WIN])
 {
 	char pid_s[16], src[96], cmd[1024], line[64] = "";
 	struct udamos_pagemap pm;
@@ -86,11 +88,12 @@ static int one_run(const char *udamos, const char *filters, uint64_t after[NR_WI
 	if (udamos_pagemap_open(&pm, pid, -1))
 		rc = -1;
 	for (int w = 0; !rc && w < NR_WIN; w++) {
+		uint64_t addr = (uint64_t)(uintptr_t)mem + w * huge;
 		bool read_huge;
 
-		after[w] = present(&pm, (uint64_t)(uintptr_t)mem + w * huge, &read_huge);
-		is_huge[w] = udamos_window_is_huge(&pm, (uint64_t)(uintptr_t)mem + w * huge);
-		huge_read_agrees[w] = read_huge == is_huge[w];
+		after[w].present = present(&pm, addr, &read_huge);
+		after[w].huge = udamos_window_is_huge(&pm, addr);
+		after[w].reads_agree = read_huge == after[w].huge;
 	}
 	udamos_pagemap_close(&pm);
 	kill(pid, SIGKILL);
@@ -100,8 +103,8 @@ static int one_run(const char *udamos, const char *filters, uint64_t after[NR_WI
 
 int main(int argc, char **argv)
 {
-	uint64_t after[NR_WIN], per = 0;
-	bool is_huge[NR_WIN];
+	struct window_after after[NR_WIN] = { { 0 } };
+	uint64_t per = 0;
 	char control[256];
 
 	if (argc < 3)
@@ -117,18 +120,18 @@ int main(int argc, char **argv)
 	per = huge / page;
 
 	/* The default scheme: whole windows collapsed, sparse ones not. */
-	CHECK(!one_run(argv[1], "", after, is_huge), "udamos run failed");
+	CHECK(!one_run(argv[1], "", after), "udamos run failed");
 	printf("default: present pages %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64
-	       " of %" PRIu64 "; huge %d %d %d %d\n", after[0], after[1], after[2], after[3],
-	       per, is_huge[0], is_huge[1], is_huge[2], is_huge[3]);
-	CHECK(is_huge[0] && is_huge[1], "a whole hot window was not collapsed");
-	CHECK(!is_huge[2] && !is_huge[3], "a half-populated hot window was collapsed");
+	       " of %" PRIu64 "; huge %d %d %d %d\n", after[0].present, after[1].present,
+	       after[2].present, after[3].present, per, after[0].huge, after[1].huge, after[2].huge, after[3].huge);
+	CHECK(after[0].huge && after[1].huge, "a whole hot window was not collapsed");
+	CHECK(!after[2].huge && !after[3].huge, "a half-populated hot window was collapsed");
 	for (int w = 0; w < NR_WIN; w++)
-		CHECK(huge_read_agrees[w], "window %d: the filter's pagemap read and the check "
-		      "alone disagree on whether it is huge (alone: %d)", w, is_huge[w]);
-	CHECK(after[2] == per / 2 && after[3] == per / 2,
+		CHECK(after[w].reads_agree, "window %d: the filter's pagemap read and the check "
+		      "alone disagree on whether it is huge (alone: %d)", w, after[w].huge);
+	CHECK(after[2].present == per / 2 && after[3].present == per / 2,
 	      "a half-populated window's resident pages changed: %" PRIu64 " and %" PRIu64
-	      ", not %" PRIu64, after[2], after[3], per / 2);
+	      ", not %" PRIu64, after[2].present, after[3].present, per / 2);
 
 	/* Control: only the huge filter, as before the populated one existed.
 	 * The sparse windows are collapsed and filled with zeroes.  It shows
@@ -141,12 +144,13 @@ int main(int argc, char **argv)
 	snprintf(control, sizeof(control), "--damos_action collapse --damos_sz_region %" PRIu64
 		 "K max --damos_access_rate 50%% max --damos_age 5s max "
 		 "--damos_filter huge matching reject", huge >> 10);
-	CHECK(!one_run(argv[1], control, after, is_huge), "udamos run (control) failed");
+	CHECK(!one_run(argv[1], control, after), "udamos run (control) failed");
 	printf("control (no populated filter): present pages %" PRIu64 ", %" PRIu64 "; huge "
-	       "%d %d\n", after[2], after[3], is_huge[2], is_huge[3]);
+	       "%d %d\n", after[2].present, after[3].present, after[2].huge, after[3].huge);
 	/* One is enough to show it: under ASan a run has once left the last
 	 * window of the four to its next apply. */
-	CHECK((is_huge[2] && after[2] == per) || (is_huge[3] && after[3] == per),
+	CHECK((after[2].huge && after[2].present == per) ||
+	      (after[3].huge && after[3].present == per),
 	      "without the filter no sparse window was collapsed: the test could not "
 	      "tell the filter's work apart");
 	if (failures)
