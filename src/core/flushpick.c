@@ -75,7 +75,16 @@ static struct udamos_seen_peak peak_of(const struct udamos_snapshot *sn)
 
 bool udamos_flush_has_peak(const struct udamos_snapshot *sn)
 {
-	return sn && peak_of(sn).nr_accesses;
+	if (!sn)
+		return false;
+	if (sn->seen_peak.stated)
+		return sn->seen_peak.nr_accesses;
+	/* Asked every aggregation before a pick: the first busy region
+	 * answers it, without ranking the rest. */
+	for (size_t i = 0; i < sn->nr_regions; i++)
+		if (sn->regions[i].nr_accesses)
+			return true;
+	return false;
 }
 
 bool udamos_flush_pick(const struct udamos_snapshot *sn, uint64_t window_size,

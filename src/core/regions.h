@@ -30,6 +30,14 @@ struct udamos_mon_attrs {
 
 /* Field defaults: 5 ms, 100 ms, 1 s, 10..1000. */
 void udamos_mon_attrs_default(struct udamos_mon_attrs *attrs);
+static inline bool udamos_mon_attrs_same(const struct udamos_mon_attrs *a,
+					 const struct udamos_mon_attrs *b)
+{
+	return a->sample_us == b->sample_us && a->aggr_us == b->aggr_us &&
+	       a->update_us == b->update_us && a->min_nr_regions == b->min_nr_regions &&
+	       a->max_nr_regions == b->max_nr_regions;
+}
+
 static inline uint32_t udamos_mon_max_nr_accesses(const struct udamos_mon_attrs *a)
 {
 	return (uint32_t)(a->aggr_us / a->sample_us);

@@ -211,13 +211,7 @@ static int parse_monitoring(struct parse *p, const char *where, json_object *o,
 		at(field, sizeof(field), where, "tlb_flush");
 		if (string_of(p, field, v, &s))
 			return -EINVAL;
-		if (!strcmp(s, "auto"))
-			m->flush.mode = UDAMOS_TLB_FLUSH_AUTO;
-		else if (!strcmp(s, "on"))
-			m->flush.mode = UDAMOS_TLB_FLUSH_ON;
-		else if (!strcmp(s, "off"))
-			m->flush.mode = UDAMOS_TLB_FLUSH_OFF;
-		else
+		if (udamos_tlb_flush_parse(s, &m->flush.mode))
 			return bad(p, field, "'%s': give auto, on or off", s);
 	}
 	return 0;
@@ -227,7 +221,7 @@ static bool same_monitoring(const struct monitoring *a, const struct monitoring 
 {
 	return !strcmp(a->source ? a->source : "auto", b->source ? b->source : "auto") &&
 	       a->attrs_given == b->attrs_given &&
-	       !memcmp(&a->attrs, &b->attrs, sizeof(a->attrs)) && a->flush.mode == b->flush.mode;
+	       udamos_mon_attrs_same(&a->attrs, &b->attrs) && a->flush.mode == b->flush.mode;
 }
 
 /* A cgroup v2 path as /proc/PID/cgroup shows it: rooted, no "..". */

@@ -311,7 +311,7 @@ static bool same_monitoring(const struct udamos_daemon_cfg *a, const struct udam
 {
 	return !strcmp(a->source ? a->source : "", b->source ? b->source : "") &&
 	       a->attrs_given == b->attrs_given &&
-	       (!a->attrs_given || !memcmp(&a->attrs, &b->attrs, sizeof(a->attrs))) &&
+	       (!a->attrs_given || udamos_mon_attrs_same(&a->attrs, &b->attrs)) &&
 	       a->flush.mode == b->flush.mode && a->flush.min_period_us == b->flush.min_period_us;
 }
 

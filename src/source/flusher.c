@@ -89,7 +89,8 @@ int udamos_flusher_init(struct udamos_flusher *f, struct udamos_target *targets,
 	}
 	f->plan = calloc(nr ? nr : 1, sizeof(*f->plan));
 	f->pick = calloc(nr ? nr : 1, sizeof(*f->pick));
-	if (!f->plan || !f->pick) {
+	f->mapped = calloc(nr ? nr : 1, sizeof(*f->mapped));
+	if (!f->plan || !f->pick || !f->mapped) {
 		udamos_flusher_release(f);
 		return -ENOMEM;
 	}
@@ -103,26 +104,35 @@ int udamos_flusher_init(struct udamos_flusher *f, struct udamos_target *targets,
 
 void udamos_flusher_release(struct udamos_flusher *f)
 {
+	for (size_t t = 0; f->mapped && t < f->nr; t++)
+		free(f->mapped[t].r);
 	free(f->plan);
 	free(f->pick);
 	free(f->mapped);
 	f->plan = NULL;
 	f->pick = NULL;
 	f->mapped = NULL;
-	f->cap_mapped = 0;
 	f->active = false;
 }
 
 /*
- * The target's readable mappings, for windows in turn; none (the regions
- * alone) if they cannot be read.  Read afresh: the list cached for the
+ * Target t's readable mappings, for windows in turn; none (the regions
+ * alone) if they cannot be read.  Read afresh once a flush period, not
+ * each aggregation: every read takes the target's mmap_lock, and an idle
+ * target's aggregations come many to a flush.  The list cached for the
  * actuator may be a pass old, and the actuator re-reads in its own pass.
  */
-static size_t mapped_ranges(struct udamos_flusher *f, struct udamos_target *t)
+static size_t mapped_ranges(struct udamos_flusher *f, size_t t)
 {
-	size_t n;
+	struct udamos_flush_mapped *m = &f->mapped[t];
+	uint64_t now = udamos_now_us();
 
-	return udamos_target_ranges_now(t, true, &f->mapped, &f->cap_mapped, &n) ? 0 : n;
+	if (m->read_us && now - m->read_us < f->period_us)
+		return m->n;
+	m->read_us = now;
+	if (udamos_target_ranges_now(&f->targets[t], true, &m->r, &m->cap, &m->n))
+		m->n = 0;
+	return m->n;
 }
 
 void udamos_flusher_hint(struct udamos_flusher *f, const struct udamos_snapshot *snaps,
@@ -137,8 +147,8 @@ void udamos_flusher_hint(struct udamos_flusher *f, const struct udamos_snapshot 
 		if (t >= f->nr)
 			continue;
 		if (!udamos_flush_has_peak(&snaps[i]))
-			nr_mapped = mapped_ranges(f, &f->targets[t]);
-		udamos_flush_pick(&snaps[i], udamos_huge_size(), f->mapped, nr_mapped,
+			nr_mapped = mapped_ranges(f, t);
+		udamos_flush_pick(&snaps[i], udamos_huge_size(), f->mapped[t].r, nr_mapped,
 				  &f->pick[t], &f->plan[t]);
 	}
 }

@@ -51,6 +51,14 @@ struct udamos_flush_cfg {
 	uint64_t min_period_us;		/* 0: UDAMOS_FLUSH_MIN_PERIOD_US */
 };
 
+/* A target's readable mappings, for windows in turn while nothing reads
+ * busy; read at most once a flush period, the most one flush can use. */
+struct udamos_flush_mapped {
+	struct udamos_addr_range *r;
+	size_t n, cap;
+	uint64_t read_us;	/* 0: never read */
+};
+
 struct udamos_flusher {
 	struct udamos_target *targets;	/* borrowed */
 	size_t nr;
@@ -64,8 +72,7 @@ struct udamos_flusher {
 	uint64_t flushes;
 	struct udamos_flush_plan *plan;	/* per target */
 	struct udamos_flush_pick *pick;
-	struct udamos_addr_range *mapped;	/* scratch: one target's mappings */
-	size_t cap_mapped;
+	struct udamos_flush_mapped *mapped;	/* per target */
 };
 
 /* "auto", "on", "off"; 0 or -EINVAL. */

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -63,13 +64,41 @@ void udamos_log(enum udamos_log_level level, const char *fmt, ...)
 		emit(level, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 }
 
+/* Lines remembered per stream; past them, new lines are still said. */
+#define SAID_MAX 256
+
 struct line_stream {
 	enum udamos_log_level level;
 	char buf[1024];
 	size_t used;
+	uint64_t said[SAID_MAX];	/* hashes of the lines said */
+	size_t nr_said;
 };
 
-/* Emits a whole line, less the "udamos: " its writer put first. */
+/* FNV-1a: a 64-bit hash is enough to tell a few hundred lines apart. */
+static uint64_t line_hash(const char *m, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)m[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static bool said_before(struct line_stream *s, const char *m, size_t n)
+{
+	uint64_t h = line_hash(m, n);
+
+	for (size_t i = 0; i < s->nr_said; i++)
+		if (s->said[i] == h)
+			return true;
+	if (s->nr_said < SAID_MAX)
+		s->said[s->nr_said++] = h;
+	return false;
+}
+
+/* Emits a whole line, less the "udamos: " its writer put first, unless
+ * the stream said it already. */
 static void flush_line(struct line_stream *s)
 {
 	const char *m = s->buf;
@@ -79,7 +108,7 @@ static void flush_line(struct line_stream *s)
 		m += 8;
 		n -= 8;
 	}
-	if (n)
+	if (n && !said_before(s, m, n))
 		emit(s->level, m, n);
 	s->used = 0;
 }

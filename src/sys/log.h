@@ -24,8 +24,11 @@ void udamos_log(enum udamos_log_level level, const char *fmt, ...)
 
 /*
  * A stream whose every line becomes one log line at level, for code that
- * writes "udamos: ..." notices to a FILE (the run loop).  NULL if it
- * cannot be made; fclose() it when done.
+ * writes "udamos: ..." notices to a FILE (the run loop).  Each distinct
+ * line is said once: the daemon starts a run whenever its targets change,
+ * and each run's start-up notices (the monitor, the TLB flushing) would
+ * otherwise fill the journal with the same lines.  NULL if it cannot be
+ * made; fclose() it when done.
  */
 FILE *udamos_log_stream(enum udamos_log_level level);
 

@@ -293,6 +293,17 @@ else
 	fail "broken config: $(status) $(tail -3 "$tmp/log")"
 fi
 
+# 7b. The daemon starts a run whenever its targets change; each run's
+#     start-up notices (the monitor, TLB flushing) are said once.  The
+#     daemon's own "new targets found" line marks each run on purpose.
+runs=$(status --json | json 'd["runs"]')
+repeated=$(grep -v -e "new targets found" -e "warning:" -e "error:" "$tmp/log" | sort | uniq -d)
+if [ "$runs" -ge 2 ] && [ -z "$repeated" ]; then
+	ok "$runs runs, no notice said twice ($(grep -c . "$tmp/log") log lines)"
+else
+	fail "$runs runs; said more than once: $repeated"
+fi
+
 # 8. SIGKILL, then a new daemon on the same config: it takes over the
 #    socket, cleans up, serves; SIGTERM leaves the machine as found.
 write_config ""
