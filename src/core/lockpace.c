@@ -42,6 +42,8 @@ uint64_t udamos_lock_pace_gap_ns(uint64_t took_ns, uint64_t ns_per_s)
 	if (!ns_per_s || ns_per_s >= second)
 		return 0;
 	gap = (unsigned __int128)took_ns * (second - ns_per_s) / ns_per_s;
+	if (took_ns < UDAMOS_SPACED_CALL_PERIOD_NS && gap < UDAMOS_SPACED_CALL_PERIOD_NS - took_ns)
+		gap = UDAMOS_SPACED_CALL_PERIOD_NS - took_ns;
 	return gap > UINT64_MAX ? UINT64_MAX : (uint64_t)gap;
 }
 

@@ -79,8 +79,21 @@ unsigned udamos_lock_pace_span(const struct udamos_lock_pace *p, uint64_t now_us
 bool udamos_lock_pace_spaced(const struct udamos_lock_pace *p, uint64_t now_us);
 
 /*
+ * The least time from the start of one of a spaced target's calls to the
+ * next.  A thread that maps and unmaps in a loop waits for at most one
+ * call each time it is caught, so the share of its operations that wait
+ * is the calls per second over its operations per second, however short
+ * each call is: with the huge page made ready beforehand (sys/hugewarm.h)
+ * a call takes 0.6 ms, the 25 ms allowance let 35 a second through, and
+ * the probe's mmap p99 (500 a second) went to 1.1-3.8 times THP=never's
+ * (docs/performance.md).  Four a second catch under 1% of them.
+ */
+#define UDAMOS_SPACED_CALL_PERIOD_NS (250 * 1000000ULL)
+
+/*
  * How long to wait after a call that took took_ns before the next, so
- * that calls take ns_per_s of each second (0 or a whole second: no wait).
+ * that calls take ns_per_s of each second, and start no closer than
+ * UDAMOS_SPACED_CALL_PERIOD_NS (0 or a whole second: no wait).
  */
 uint64_t udamos_lock_pace_gap_ns(uint64_t took_ns, uint64_t ns_per_s);
 

@@ -173,7 +173,8 @@ for t, kind in zip(r["targets"], ["churn", "quiet"]):
     assert applied >= 2, f"{kind}: too few collapses to judge the spacing: {applied}"
     per_call = t["madvise_ms"] / applied
     # A churning target's calls (one window each) come one at a time,
-    # each followed by 39 times its length of nothing (25 ms/s): its
+    # each followed by 39 times its length of nothing (25 ms/s), and
+    # a quarter second from start to start at the least: its
     # longest stretch is its longest call, however slow a loaded host
     # makes each (CI: 25 ms).  A quiet one's go back to back.
     if churn:

@@ -98,10 +98,16 @@ static void test_gap_keeps_calls_to_their_share_of_time(void **state)
 	const uint64_t ms = 1000000;
 
 	(void)state;
-	/* 50 ms a second: a 6 ms call is followed by 114 ms of nothing, so
+	/* 50 ms a second: a 20 ms call is followed by 380 ms of nothing, so
 	 * the call and its gap hold the lock a twentieth of the time. */
-	assert_int_equal(udamos_lock_pace_gap_ns(6 * ms, 50 * ms), 114 * ms);
-	assert_int_equal(udamos_lock_pace_gap_ns(6 * ms, 200 * ms), 24 * ms);
+	assert_int_equal(udamos_lock_pace_gap_ns(20 * ms, 50 * ms), 380 * ms);
+	assert_int_equal(udamos_lock_pace_gap_ns(60 * ms, 200 * ms), 240 * ms);
+	/* Short calls, where the share alone would let dozens a second
+	 * through: they start a period apart. */
+	assert_int_equal(udamos_lock_pace_gap_ns(6 * ms, 50 * ms),
+			 UDAMOS_SPACED_CALL_PERIOD_NS - 6 * ms);
+	assert_int_equal(udamos_lock_pace_gap_ns(ms / 2, 25 * ms),
+			 UDAMOS_SPACED_CALL_PERIOD_NS - ms / 2);
 	/* No limit, or a whole second: calls may follow each other. */
 	assert_int_equal(udamos_lock_pace_gap_ns(6 * ms, 0), 0);
 	assert_int_equal(udamos_lock_pace_gap_ns(6 * ms, 1000 * ms), 0);
