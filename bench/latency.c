@@ -247,13 +247,19 @@ static int by_double(const void *a, const void *b)
 }
 
 /* Median and spread of a per-round figure. */
+/* Sorts a copy of v's n figures into s, and returns their median. */
+static double sorted_median(const double *v, unsigned n, double s[MAX_REPS])
+{
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), by_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
 static void stats(const double *v, unsigned n, double *med, double *lo, double *hi)
 {
 	double s[MAX_REPS];
 
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), by_double);
-	*med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	*med = sorted_median(v, n, s);
 	*lo = s[0];
 	*hi = s[n - 1];
 }
@@ -285,7 +291,7 @@ static void trial_figures(const struct trial *t, double f[NR_FIGS])
 /* Each figure's median over the rounds configuration c ran in. */
 static void median_figures(int c, double med[NR_FIGS])
 {
-	double v[NR_FIGS][MAX_REPS], f[NR_FIGS], lo, hi;
+	double v[NR_FIGS][MAX_REPS], f[NR_FIGS], sorted[MAX_REPS];
 	unsigned k = 0;
 
 	for (unsigned r = 0; r < reps; r++) {
@@ -297,7 +303,7 @@ static void median_figures(int c, double med[NR_FIGS])
 		k++;
 	}
 	for (int i = 0; i < NR_FIGS; i++)
-		stats(v[i], k, &med[i], &lo, &hi);
+		med[i] = sorted_median(v[i], k, sorted);
 }
 
 /* collapse_ms: what one collapse cost before each round (round_collapse_ms). */

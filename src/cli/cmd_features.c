@@ -25,6 +25,7 @@
 #include "sys/detach.h"
 #include "sys/kdamond.h"
 #include "sys/pidfd.h"
+#include "sys/sysfs.h"
 #include "sys/thp.h"
 #include "udamos/snapshot.h"
 
@@ -76,7 +77,7 @@ static void probe_damon(struct found *f, struct udamos_kdamond *kd)
 	udamos_damon_write(path, "1");
 	snprintf(ctx, sizeof(ctx), "%s/contexts/0", kd->dir);
 	snprintf(path, sizeof(path), "%s/avail_operations", ctx);
-	udamos_damon_read(path, f->ops, sizeof(f->ops));
+	udamos_sysfs_read(path, f->ops, sizeof(f->ops));
 	snprintf(path, sizeof(path), "%s/schemes/nr_schemes", ctx);
 	snprintf(scheme, sizeof(scheme), "%s/schemes/0", ctx);
 	acts = list_accepted(scheme, "action", actions, sizeof(actions) / sizeof(actions[0]), path);
@@ -127,7 +128,7 @@ static void damon(struct found *f, FILE *log)
 
 			snprintf(path, sizeof(path), "%s/kdamonds/%u/contexts/0/avail_operations",
 				 UDAMOS_DAMON_ROOT, i);
-			udamos_damon_read(path, f->ops, sizeof(f->ops));
+			udamos_sysfs_read(path, f->ops, sizeof(f->ops));
 		}
 	} else {
 		udamos_guard_arm(&g);

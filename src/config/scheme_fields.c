@@ -233,12 +233,11 @@ int udamos_set_quota_tuner(struct udamos_scheme *s, const char *v, struct udamos
 int udamos_set_apply_by(struct udamos_scheme *s, const char *v, struct udamos_why w)
 {
 	static const char *const names[] = { "auto", "udamos", "kernel" };
+	int i = udamos_name_index(names, sizeof(names) / sizeof(names[0]), v);
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(v, names[i])) {
-			s->apply_by = (enum udamos_apply_by)i;
-			return 0;
-		}
+	if (i >= 0) {
+		s->apply_by = (enum udamos_apply_by)i;
+		return 0;
 	}
 	return why(w, "'%s' is not who applies a scheme; use auto, udamos or kernel", v);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/units.h"
 #include "core/vec.h"
 
 static const char *const action_names[UDAMOS_NR_ACTIONS] = {
@@ -51,14 +52,6 @@ static const char *const fail_names[UDAMOS_NR_FAIL_SLOTS] = {
 	[UDAMOS_FAIL_OTHER] = "other",
 };
 
-static int lookup(const char *const *names, int n, const char *name)
-{
-	for (int i = 0; i < n; i++)
-		if (names[i] && !strcmp(names[i], name))
-			return i;
-	return -1;
-}
-
 const char *udamos_action_name(enum udamos_action action)
 {
 	return action < UDAMOS_NR_ACTIONS ? action_names[action] : "?";
@@ -66,7 +59,7 @@ const char *udamos_action_name(enum udamos_action action)
 
 int udamos_action_parse(const char *name, enum udamos_action *out)
 {
-	int i = lookup(action_names, UDAMOS_NR_ACTIONS, name);
+	int i = udamos_name_index(action_names, UDAMOS_NR_ACTIONS, name);
 
 	if (i < 0)
 		return -EINVAL;
@@ -94,7 +87,7 @@ const char *udamos_filter_type_name(enum udamos_filter_type type)
 
 int udamos_filter_type_parse(const char *name, enum udamos_filter_type *out)
 {
-	int i = lookup(filter_names, UDAMOS_NR_FILTER_TYPES, name);
+	int i = udamos_name_index(filter_names, UDAMOS_NR_FILTER_TYPES, name);
 
 	if (i < 0)
 		return -EINVAL;
@@ -109,7 +102,7 @@ const char *udamos_goal_metric_name(enum udamos_goal_metric metric)
 
 int udamos_goal_metric_parse(const char *name, enum udamos_goal_metric *out)
 {
-	int i = lookup(goal_names, UDAMOS_NR_GOAL_METRICS, name);
+	int i = udamos_name_index(goal_names, UDAMOS_NR_GOAL_METRICS, name);
 
 	if (i < 0)
 		return -EINVAL;

@@ -194,3 +194,10 @@ char *udamos_fmt_size(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
+int udamos_name_index(const char *const *names, size_t nr, const char *name)
+{
+	for (size_t i = 0; name && i < nr; i++)
+		if (names[i] && !strcmp(names[i], name))
+			return (int)i;
+	return -1;
+}

@@ -8,6 +8,7 @@
 #ifndef UDAMOS_CORE_UNITS_H
 #define UDAMOS_CORE_UNITS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "udamos/scheme.h"
@@ -22,6 +23,10 @@ int udamos_parse_time_us(const char *s, uint64_t bare_unit_us, uint64_t *out);
 int udamos_parse_rate(const char *s, uint64_t *out, enum udamos_rate_unit *unit);
 /* A time in microseconds (UDAMOS_AGE_US) or a bare count (UDAMOS_AGE_AGGRS). */
 int udamos_parse_age(const char *s, uint64_t *out, enum udamos_age_unit *unit);
+
+/* The index of name in a table of names (NULL entries never match), or -1:
+ * how every enum is read from the text that names it. */
+int udamos_name_index(const char *const *names, size_t nr, const char *name);
 
 /* Human formatting into buf (e.g. "2.0 MiB"); returns buf. */
 char *udamos_fmt_size(uint64_t bytes, char *buf, size_t len);

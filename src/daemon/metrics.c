@@ -172,6 +172,13 @@ static void counter(FILE *f, const char *name, const char *help, uint64_t value)
 	fprintf(f, "udamos_%s %" PRIu64 "\n", name, value);
 }
 
+/* Seconds are counted in finer units and shown with their fraction. */
+static void counter_seconds(FILE *f, const char *name, const char *help, double value)
+{
+	family(f, name, "counter", help);
+	fprintf(f, "udamos_%s %.6f\n", name, value);
+}
+
 static void gauge(FILE *f, const char *name, const char *help, double value)
 {
 	family(f, name, "gauge", help);
@@ -188,11 +195,11 @@ char *udamos_view_metrics(const struct udamos_daemon_view *v)
 		return NULL;
 	per_scheme(f, v);
 	per_target(f, v);
-	family(f, "cpu_seconds_total", "counter", "CPU time the daemon used.");
-	fprintf(f, "udamos_cpu_seconds_total %.6f\n", (double)v->cpu_us / 1e6);
-	family(f, "kdamond_cpu_seconds_total", "counter",
-	       "CPU time of the kdamonds udamos ran for its targets (not a shared one's).");
-	fprintf(f, "udamos_kdamond_cpu_seconds_total %.6f\n", (double)v->kernel_cpu_us / 1e6);
+	counter_seconds(f, "cpu_seconds_total", "CPU time the daemon used.",
+			(double)v->cpu_us / 1e6);
+	counter_seconds(f, "kdamond_cpu_seconds_total",
+			"CPU time of the kdamonds udamos ran for its targets (not a shared one's).",
+			(double)v->kernel_cpu_us / 1e6);
 	gauge(f, "monitor_watched_ratio",
 	      "Share of the targets' resident memory the monitor watches (1 with no targets).",
 	      v->resident ? (double)v->watched / (double)v->resident : 1.0);
@@ -202,10 +209,9 @@ char *udamos_view_metrics(const struct udamos_daemon_view *v)
 	counter(f, "warmed_huge_pages_total",
 		"Huge pages made ready just before collapses (--collapse_warm).",
 		v->warmed_huge_pages);
-	family(f, "warm_seconds_total", "counter",
-	       "Time spent making huge pages ready before collapses: the VM host's fault-in, "
-	       "kept out of the targets' mmap_lock.");
-	fprintf(f, "udamos_warm_seconds_total %.6f\n", (double)v->warm_ns / 1e9);
+	counter_seconds(f, "warm_seconds_total",
+			"Time spent making huge pages ready before collapses: the VM host's "
+			"fault-in, kept out of the targets' mmap_lock.", (double)v->warm_ns / 1e9);
 	counter(f, "runs_total",
 		"Runs started (a new one when targets appear or the config changes).", v->runs);
 	counter(f, "reloads_total", "Configuration reloads that took effect.", v->reloads);

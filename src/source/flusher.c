@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/units.h"
 #include "sys/clock.h"
 
 static const char *const mode_names[] = {
@@ -19,13 +20,12 @@ static const char *const mode_names[] = {
 
 int udamos_tlb_flush_parse(const char *s, enum udamos_tlb_flush *out)
 {
-	for (size_t i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
-		if (!strcmp(s, mode_names[i])) {
-			*out = (enum udamos_tlb_flush)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	int i = udamos_name_index(mode_names, sizeof(mode_names) / sizeof(mode_names[0]), s);
+
+	if (i < 0)
+		return -EINVAL;
+	*out = (enum udamos_tlb_flush)i;
+	return 0;
 }
 
 const char *udamos_tlb_flush_name(enum udamos_tlb_flush mode)

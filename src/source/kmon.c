@@ -11,6 +11,7 @@
 
 #include "core/vec.h"
 #include "sys/clock.h"
+#include "sys/sysfs.h"
 
 /* Does the kernel offer this operations set?  Asked of our own context. */
 static bool has_ops(const struct udamos_kmon *m, const char *ops)
@@ -22,7 +23,7 @@ static bool has_ops(const struct udamos_kmon *m, const char *ops)
 		return false;
 	snprintf(path, sizeof(path), "%s/contexts/0/avail_operations", m->kd.dir);
 	/* Kernels before 5.19 lack the file; they had vaddr and paddr. */
-	if (udamos_damon_read(path, buf, sizeof(buf)))
+	if (udamos_sysfs_read(path, buf, sizeof(buf)))
 		return strcmp(ops, "fvaddr") != 0;
 	for (char *tok = strtok(buf, "\n "); tok; tok = strtok(NULL, "\n "))
 		if (!strcmp(tok, ops))
@@ -137,10 +138,10 @@ static int check_ours(struct udamos_kmon *m)
 		return 0;
 	m->checked_us = now;
 	snprintf(path, sizeof(path), "%s/state", m->kd.dir);
-	err = udamos_damon_read(path, state, sizeof(state));
+	err = udamos_sysfs_read(path, state, sizeof(state));
 	snprintf(path, sizeof(path), "%s/pid", m->kd.dir);
 	if (!err)
-		err = udamos_damon_read(path, pid, sizeof(pid));
+		err = udamos_sysfs_read(path, pid, sizeof(pid));
 	/* Unreadable for a moment (a command of the operator's in progress)
 	 * proves nothing; gone (ENOENT) or another answer does. */
 	if ((err && err != -ENOENT) || (!err && !strcmp(state, "on") && atoi(pid) == m->kd.pid))

@@ -14,26 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sys/guard.h"
-
-int udamos_damon_read(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	/* Trailing newlines only: some files (avail_operations) list one
-	 * value per line. */
-	while (n > 0 && buf[n - 1] == '\n')
-		n--;
-	buf[n] = '\0';
-	return 0;
-}
+#include "sys/sysfs.h"
 
 int udamos_damon_write(const char *path, const char *value)
 {
@@ -60,7 +41,7 @@ static int read_at(char *buf, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	return udamos_damon_read(path, buf, len);
+	return udamos_sysfs_read(path, buf, len);
 }
 
 static void view_one(const char *root, unsigned i, struct udamos_kdamond_view *k)
@@ -368,7 +349,7 @@ int udamos_kdamond_scheme_stats(const char *kd_dir, size_t idx, struct udamos_st
 	for (size_t i = 0; !err && i < 5; i++) {
 		snprintf(path, sizeof(path), "%s/contexts/0/schemes/%zu/stats/%s", kd_dir, idx,
 			 names[i]);
-		err = udamos_damon_read(path, buf, sizeof(buf));
+		err = udamos_sysfs_read(path, buf, sizeof(buf));
 		if (!err)
 			*fields[i] = strtoull(buf, NULL, 10);
 	}

@@ -36,7 +36,6 @@ int udamos_damon_view(const char *root, struct udamos_damon_view *v);
 /* "paddr, kdamond 3 (pid 77): pageout": a kdamond in one phrase. */
 void udamos_kdamond_describe(const struct udamos_kdamond_view *k, char *buf, size_t len);
 
-int udamos_damon_read(const char *path, char *buf, size_t len);
 int udamos_damon_write(const char *path, const char *value);
 int udamos_damon_write_u64(const char *path, uint64_t value);
 

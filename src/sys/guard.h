@@ -62,11 +62,4 @@ int udamos_guard_rearm(struct udamos_guard *g);
 /* Runs every undo step now and stops the guard. */
 void udamos_guard_restore(struct udamos_guard *g);
 
-/* Writes value to a sysfs file.  0 or -errno. */
-int udamos_sysfs_write(const char *path, const char *value);
-/* The same, retried while the kernel answers EBUSY (for at most ~2 s). */
-int udamos_sysfs_write_retry(const char *path, const char *value);
-/* Reads a sysfs file; for "a [b] c" files, yields the bracketed "b". */
-int udamos_sysfs_read_choice(const char *path, char *buf, size_t len);
-
 #endif

@@ -10,9 +10,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/units.h"
 #include "sys/clock.h"
-#include "sys/damon.h"
-#include "sys/pidfd.h"
+#include "sys/pidfd.h"	/* MADV_COLLAPSE where libc lacks it */
+#include "sys/sysfs.h"
 #include "udamos/snapshot.h"
 
 #define VIRTIO_ID_BALLOON "0x0005"
@@ -23,13 +24,12 @@ int udamos_collapse_warm_parse(const char *s, enum udamos_collapse_warm *out)
 	static const char *const names[] = {
 		[UDAMOS_WARM_AUTO] = "auto", [UDAMOS_WARM_ON] = "on", [UDAMOS_WARM_OFF] = "off",
 	};
+	int i = udamos_name_index(names, sizeof(names) / sizeof(names[0]), s);
 
-	for (size_t i = 0; s && i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(s, names[i])) {
-			*out = (enum udamos_collapse_warm)i;
-			return 0;
-		}
-	return -EINVAL;
+	if (i < 0)
+		return -EINVAL;
+	*out = (enum udamos_collapse_warm)i;
+	return 0;
 }
 
 int udamos_hugewarm_open(struct udamos_hugewarm *w)
@@ -81,16 +81,16 @@ static bool balloon_reports(const char *dev)
 	char path[300], id[16], features[256];
 
 	snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/device", dev);
-	if (udamos_damon_read(path, id, sizeof(id)) || strcmp(id, VIRTIO_ID_BALLOON))
+	if (udamos_sysfs_read(path, id, sizeof(id)) || strcmp(id, VIRTIO_ID_BALLOON))
 		return false;
 	/* One character per feature bit, the lowest first. */
 	snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/features", dev);
-	return !udamos_damon_read(path, features, sizeof(features)) &&
+	return !udamos_sysfs_read(path, features, sizeof(features)) &&
 		strlen(features) > VIRTIO_BALLOON_F_REPORTING &&
 		features[VIRTIO_BALLOON_F_REPORTING] == '1';
 }
 
-bool udamos_free_pages_reported(void)
+static bool read_free_pages_reported(void)
 {
 	DIR *d = opendir("/sys/bus/virtio/devices");
 	struct dirent *e;
@@ -101,5 +101,16 @@ bool udamos_free_pages_reported(void)
 	while (!reported && (e = readdir(d)))
 		reported = e->d_name[0] != '.' && balloon_reports(e->d_name);
 	closedir(d);
+	return reported;
+}
+
+bool udamos_free_pages_reported(void)
+{
+	/* A balloon's features are fixed when its driver binds: the daemon
+	 * asks at every run start, and sysfs is walked once. */
+	static int reported = -1;
+
+	if (reported < 0)
+		reported = read_free_pages_reported();
 	return reported;
 }

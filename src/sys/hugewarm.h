@@ -40,7 +40,8 @@ int udamos_hugewarm_open(struct udamos_hugewarm *w);
 void udamos_hugewarm_one(struct udamos_hugewarm *w);
 void udamos_hugewarm_close(struct udamos_hugewarm *w);
 
-/* Whether a virtio balloon reports this machine's free pages to its host. */
+/* Whether a virtio balloon reports this machine's free pages to its host
+ * (read once per process). */
 bool udamos_free_pages_reported(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include "sys/kdamond.h"
 
 #include "sys/procfs.h"
+#include "sys/sysfs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -102,7 +103,7 @@ int udamos_kdamond_cleanup_stale(const char *root, FILE *log)
 			continue;
 		kd_path(kd, sizeof(kd), root, r.idx, "pid");
 		/* Only the very kdamond we started: its pid must match. */
-		if (r.kdamond_pid > 0 && !udamos_damon_read(kd, buf, sizeof(buf)) &&
+		if (r.kdamond_pid > 0 && !udamos_sysfs_read(kd, buf, sizeof(buf)) &&
 		    atoi(buf) == r.kdamond_pid) {
 			snprintf(kd, sizeof(kd), "%s/kdamonds/%u", root, r.idx);
 			if (!udamos_kdamond_command(kd, "off")) {
@@ -227,7 +228,7 @@ int udamos_kdamond_start(struct udamos_kdamond *k, const struct udamos_kdamond_c
 		return fail(why, len, err, "starting %s: %s (the kernel refused the "
 			    "configuration)", k->dir, strerror(-err));
 	kd_path(path, sizeof(path), k->root, k->idx, "pid");
-	if (!udamos_damon_read(path, buf, sizeof(buf)))
+	if (!udamos_sysfs_read(path, buf, sizeof(buf)))
 		k->pid = atoi(buf);
 	if (!read_record(k->record, &r)) {
 		r.kdamond_pid = k->pid;

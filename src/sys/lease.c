@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sys/rundir.h"
+#include "sys/sysfs.h"
 
 #define HOLDER_MARK ".holder."
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "sys/guard.h"
+#include "sys/sysfs.h"
 
 bool udamos_thp_available(void)
 {

@@ -21,6 +21,7 @@
 #include "source/paddr.h"
 #include "../helpers/check.h"
 #include "sys/damon.h"
+#include "sys/sysfs.h"
 
 
 static void put(const char *root, const char *rel, const char *value)
@@ -47,7 +48,7 @@ static const char *nr_kdamonds(const char *root, char *buf, size_t len)
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/kdamonds/nr_kdamonds", root);
-	if (udamos_damon_read(path, buf, len))
+	if (udamos_sysfs_read(path, buf, len))
 		snprintf(buf, len, "?");
 	return buf;
 }

@@ -84,6 +84,20 @@ static void test_ages(void **state)
 	assert_int_equal(udamos_parse_age("old", &v, &u), -22);
 }
 
+/* Gaps in a table (NULL) never match, nor does a missing name. */
+static void test_name_index(void **state)
+{
+	static const char *const names[] = { "auto", NULL, "off" };
+
+	(void)state;
+	assert_int_equal(udamos_name_index(names, 3, "auto"), 0);
+	assert_int_equal(udamos_name_index(names, 3, "off"), 2);
+	assert_int_equal(udamos_name_index(names, 3, "on"), -1);
+	assert_int_equal(udamos_name_index(names, 3, ""), -1);
+	assert_int_equal(udamos_name_index(names, 3, NULL), -1);
+	assert_int_equal(udamos_name_index(names, 2, "off"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -91,6 +105,7 @@ int main(void)
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_ages),
+		cmocka_unit_test(test_name_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
