@@ -74,6 +74,9 @@ struct daemon {
 	size_t *scheme_total;		/* each run scheme's index in totals */
 	pid_t pids[UDAMOS_MAX_TARGETS];
 	uint32_t ctx_of[UDAMOS_MAX_TARGETS];
+	/* Read when the run is built, not at each publish (every
+	 * aggregation, up to ten a second): the name is for people. */
+	char comm[UDAMOS_MAX_TARGETS][16];
 	size_t nr_pids;
 	const struct udamos_run_result *res;
 	bool running;
@@ -189,8 +192,7 @@ static void view_targets(struct daemon *d, struct udamos_daemon_view *v)
 		t->pid = rt->pid;
 		snprintf(t->context, sizeof(t->context), "%s",
 			 d->cfg.contexts[d->ctx_of[i]].name);
-		if (udamos_proc_comm(rt->pid, t->comm, sizeof(t->comm)))
-			snprintf(t->comm, sizeof(t->comm), "?");
+		snprintf(t->comm, sizeof(t->comm), "%s", d->comm[i]);
 		t->measured = rt->measured;
 		t->rss = rt->rss_now;
 		t->anon_huge = rt->anon_huge_now;
@@ -433,6 +435,9 @@ static int build_run(struct daemon *d)
 		if (was_refused(d, d->disc.found[i].pid))
 			continue;
 		d->pids[d->nr_pids] = d->disc.found[i].pid;
+		if (udamos_proc_comm(d->pids[d->nr_pids], d->comm[d->nr_pids],
+				     sizeof(d->comm[0])))
+			snprintf(d->comm[d->nr_pids], sizeof(d->comm[0]), "?");
 		d->ctx_of[d->nr_pids++] = d->disc.found[i].context;
 	}
 	for (size_t c = 0; c < d->cfg.nr_contexts; c++)

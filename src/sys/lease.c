@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sys/rundir.h"
 #include "sys/sysfs.h"
 
 #define HOLDER_MARK ".holder."
@@ -195,13 +194,6 @@ int udamos_lease_set(struct udamos_guard *g, const char *dir, const char *knob,
 	char name[256], rec_path[512], prev[64];
 	int lock, hfd, err;
 
-	/* After a boot /run is empty: the run directory comes first, made
-	 * and checked as every other user of it does. */
-	if (!strncmp(dir, UDAMOS_RUN_DIR "/", strlen(UDAMOS_RUN_DIR "/"))) {
-		err = udamos_rundir_ensure(why, len);
-		if (err)
-			return err;
-	}
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return fail(why, len, -errno, "create", dir);
 	lease_name(knob, name, sizeof(name));

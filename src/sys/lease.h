@@ -26,7 +26,9 @@
 #define UDAMOS_LEASE_DIR "/run/udamos/leases"
 
 /*
- * Sets knob to value under a lease in dir.  The guard gets the release as
+ * Sets knob to value under a lease in dir, made if missing; its parent must
+ * exist (for UDAMOS_LEASE_DIR: udamos_rundir_ensure, which after a boot
+ * makes /run/udamos and checks it).  The guard gets the release as
  * an undo step and is re-armed before the knob is written, so no exit path
  * leaves it changed.  0 or -errno, with a reason in why.
  */

@@ -121,6 +121,10 @@ done
 n=$(status --json | json 'len(d["targets"])')
 [ "$n" = 3 ] && ok "three workloads attached as they appeared" ||
 	fail "$n targets attached, want 3: $(status)"
+names=$(status --json | json '" ".join(sorted(t["comm"] for t in d["targets"]))')
+want=$(for p in "${wls[@]}"; do cat "/proc/$p/comm"; done | sort | xargs)
+[ "$names" = "$want" ] && ok "status names them: $names" ||
+	fail "status names the targets '$names', /proc says '$want'"
 
 # 3. Each one's hot set becomes huge: half of its 128 hot windows is waited
 #    for, within the time real monitoring takes here; at most 5% of cold.
