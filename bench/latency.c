@@ -246,7 +246,6 @@ static int by_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Median and spread of a per-round figure. */
 /* Sorts a copy of v's n figures into s, and returns their median. */
 static double sorted_median(const double *v, unsigned n, double s[MAX_REPS])
 {
@@ -255,6 +254,7 @@ static double sorted_median(const double *v, unsigned n, double s[MAX_REPS])
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
+/* Median and spread of a per-round figure. */
 static void stats(const double *v, unsigned n, double *med, double *lo, double *hi)
 {
 	double s[MAX_REPS];

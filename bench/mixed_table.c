@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/rng.h"
 #include "sys/clock.h"
 #include "sys/procfs.h"
 #include "sys/pidfd.h"	/* MADV_COLLAPSE where libc lacks it */
@@ -34,15 +35,7 @@
 #define TABLE_SPAN (1ULL << 30)
 #define READS 1000000
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t next_random(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
+static struct udamos_rng rng = { 1 };
 
 /* Nanoseconds per read at random offsets of [p, p + len), each offset
  * depending on the byte read before it. */
@@ -51,7 +44,7 @@ static double read_ns(const volatile char *p, uint64_t len)
 	uint64_t t0 = udamos_now_ns(), sum = 0;
 
 	for (int i = 0; i < READS; i++)
-		sum += (uint64_t)p[(next_random() + sum) % len];
+		sum += (uint64_t)p[(udamos_rng_next(&rng) + sum) % len];
 	return (double)(udamos_now_ns() - t0) / READS;
 }
 

@@ -73,16 +73,10 @@ int udamos_sysfs_write_retry(const char *path, const char *value)
 int udamos_sysfs_read_choice(const char *path, char *buf, size_t len)
 {
 	char raw[512], *open_b, *close_b;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	int err = udamos_sysfs_read(path, raw, sizeof(raw));
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, raw, sizeof(raw) - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	raw[n] = '\0';
+	if (err)
+		return err;
 	raw[strcspn(raw, "\n")] = '\0';
 	open_b = strchr(raw, '[');
 	close_b = open_b ? strchr(open_b, ']') : NULL;

@@ -160,11 +160,11 @@ while [ "$(date +%s)" -lt $deadline ]; do
 	# break: through kdamond 0 a target's hot set can read hot, then
 	# not (one CI run: 58 windows huge, 43 s after a first reading).
 	declare -A hot_now=()
+	status --json >"$tmp/now.json"
 	while read -r p hot seen; do
 		hot_now[$p]=$hot seen_as[$p]=$seen
-	done < <(status --json | json '"\n".join("%d %d hot_%dMiB_huge_%dMiB_%s" % (t["pid"], t["hot"], t["hot"] >> 20, t["hot_huge"] >> 20, "churning" if t["churning"] else "steady") for t in d["targets"])
-	      + "\n0 0 quota_%dMiB_goal_%s" % (d["schemes"][0]["effective_quota_bytes"] >> 20, ",".join(str(g["current"]) for g in d["schemes"][0]["goals"]))')
-	seen_as[quota]=${seen_as[0]:-}
+	done < <(json '"\n".join("%d %d hot_%dMiB_huge_%dMiB_%s" % (t["pid"], t["hot"], t["hot"] >> 20, t["hot_huge"] >> 20, "churning" if t["churning"] else "steady") for t in d["targets"])' <"$tmp/now.json")
+	quota_seen=$(json '"quota_%dMiB_goal_%s" % (d["schemes"][0]["effective_quota_bytes"] >> 20, ",".join(str(g["current"]) for g in d["schemes"][0]["goals"]))' <"$tmp/now.json")
 	for p in "${undone[@]}"; do
 		if [ "${hot_now[$p]:-0}" -ge $((128 << 20)) ]; then
 			[ -n "${resolved_at[$p]:-}" ] || resolved_at[$p]=$now
@@ -198,7 +198,7 @@ for p in "${wls[@]}"; do
 	elif [ "$h" -ge 32 ]; then
 		ok "PID $p: $h of 128 hot windows huge (at least 32), $c of 384 cold, $((deadline - r)) s after its monitor read half of it hot (over time:${path[$p]:-})"
 	else
-		fail "PID $p: $h of 128 hot windows huge (at least 32), $c of 384 cold, after ${settle_s} s (its monitor read half of it hot $((deadline - r)) s before the end; last status: ${seen_as[$p]:-none}, ${seen_as[quota]:-}; over time:${path[$p]:-})"
+		fail "PID $p: $h of 128 hot windows huge (at least 32), $c of 384 cold, after ${settle_s} s (its monitor read half of it hot $((deadline - r)) s before the end; last status: ${seen_as[$p]:-none}, ${quota_seen:-}; over time:${path[$p]:-})"
 	fi
 done
 
