@@ -36,6 +36,17 @@ static inline uint64_t udamos_huge_size(void)
 }
 
 /*
+ * What one page table of PMD entries maps: a huge page per entry, as many
+ * entries as a base page holds page-table entries (huge / page of them).
+ * 1 GiB with 4 KiB pages, 64 GiB with 16 KiB ones, 4 TiB with 64 KiB.
+ */
+static inline uint64_t udamos_table_span(void)
+{
+	return udamos_geometry.huge_size / udamos_geometry.page_size *
+	       udamos_geometry.huge_size;
+}
+
+/*
  * Both powers of two, the page at least 4 KiB, the huge page 2 to 2^13
  * pages: what Linux has.  set returns 0, or -EINVAL and leaves the
  * geometry as it was.

@@ -34,6 +34,7 @@ struct candidate {
 	struct udamos_region region;
 	uint32_t max_nr_accesses;
 	uint64_t aggr_us;
+	uint64_t table_huge;	/* huge bytes in its page table, where ranked by it */
 };
 
 void udamos_engine_init(struct udamos_engine *e, struct udamos_scheme *schemes,
@@ -158,6 +159,94 @@ static int by_score_desc(const void *a, const void *b)
 	return x->region.start < y->region.start ? -1 : x->region.start > y->region.start;
 }
 
+/*
+ * Equal scores, for collapse: the candidate whose page table already has
+ * the most huge windows goes first, then address order as the kernel's.
+ * Where a hypervisor shadows the guest's page tables (PVM), a table that
+ * maps both huge and small pages makes its small pages several times
+ * slower to reach (bench/mixed_table); finishing a started table before
+ * starting the next keeps one table mixed at a time, not all of them.
+ */
+static int by_score_then_table(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (x->table_huge != y->table_huge)
+		return x->table_huge > y->table_huge ? -1 : 1;
+	return by_score_desc(a, b);
+}
+
+/* Huge bytes in the table holding start: the target's regions there. */
+static uint64_t table_huge_bytes(const struct udamos_env *env,
+				 const struct udamos_snapshot *sn, uint64_t start)
+{
+	uint64_t span = udamos_table_span(), lo = start / span * span;
+	uint64_t hi = lo > UINT64_MAX - span ? UINT64_MAX : lo + span, total = 0;
+
+	for (size_t k = 0; k < sn->nr_regions; k++) {
+		uint64_t first, end, h;
+
+		if (sn->regions[k].end <= lo || sn->regions[k].start >= hi)
+			continue;
+		first = sn->regions[k].start > lo ? sn->regions[k].start : lo;
+		end = sn->regions[k].end < hi ? sn->regions[k].end : hi;
+		first = (first + udamos_huge_size() - 1) / udamos_huge_size() * udamos_huge_size();
+		end = end / udamos_huge_size() * udamos_huge_size();
+		if (first < end && !env->huge_bytes(env->ctx, sn->target, first, end, &h))
+			total += h;
+	}
+	return total;
+}
+
+/*
+ * Reorders the candidates that tie at the score where the quota runs
+ * out.  Those above it are all applied and those below none, so only
+ * that tie decides which windows are done, and only its tables are read.
+ */
+static void order_tie_by_table(const struct udamos_engine *e, const struct udamos_scheme *s,
+			       const struct udamos_snapshot *snaps, size_t nr_snaps,
+			       struct candidate *c, size_t n)
+{
+	uint64_t remaining = udamos_quota_remaining(s), sum = 0;
+	size_t cut = 0, lo, hi;
+
+	if (s->action != UDAMOS_ACTION_COLLAPSE || !e->env.huge_bytes)
+		return;
+	while (cut < n && sum < remaining) {
+		uint64_t sz = c[cut].region.end - c[cut].region.start;
+
+		sum = sz > UINT64_MAX - sum ? UINT64_MAX : sum + sz;
+		if (sum < remaining)
+			cut++;
+	}
+	if (cut >= n)
+		return;
+	for (lo = cut; lo > 0 && c[lo - 1].score == c[cut].score; lo--)
+		;
+	for (hi = cut + 1; hi < n && c[hi].score == c[cut].score; hi++)
+		;
+	for (size_t i = lo; i < hi; i++) {
+		uint64_t table = c[i].region.start / udamos_table_span();
+		bool known = false;
+
+		/* Candidates of one table lie together after the address sort. */
+		if (i > lo && c[i - 1].target == c[i].target &&
+		    c[i - 1].region.start / udamos_table_span() == table) {
+			c[i].table_huge = c[i - 1].table_huge;
+			continue;
+		}
+		for (size_t k = 0; k < nr_snaps && !known; k++)
+			if (snaps[k].target == c[i].target) {
+				c[i].table_huge = table_huge_bytes(&e->env, &snaps[k],
+								   c[i].region.start);
+				known = true;
+			}
+	}
+	qsort(c + lo, hi - lo, sizeof(*c), by_score_then_table);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -232,8 +321,10 @@ static int collect(struct udamos_engine *e, struct udamos_scheme *s,
 	free(extent);
 	/* Ranking only matters when not everything can be applied; address
 	 * order otherwise keeps runs reproducible and cache friendly. */
-	if (n > 1 && udamos_quota_bounded(&s->quota))
+	if (n > 1 && udamos_quota_bounded(&s->quota)) {
 		qsort(c, n, sizeof(*c), by_score_desc);
+		order_tie_by_table(e, s, snaps, nr_snaps, c, n);
+	}
 	*out = c;
 	*nr_out = n;
 	return 0;

@@ -30,6 +30,7 @@ struct mock {
 	uint64_t passed_div;	/* sz_filter_passed = size / passed_div */
 	uint64_t budget_ns[64];	/* each call's time budget */
 	uint64_t stop_after;	/* nonzero: stop short this far into each call */
+	uint64_t huge_window;	/* nonzero: the one window that is a huge page */
 };
 
 static void mock_apply(void *ctx, const struct udamos_apply_req *req,
@@ -56,6 +57,16 @@ static void mock_apply(void *ctx, const struct udamos_apply_req *req,
 static int mock_free_rate(void *ctx, uint32_t *permil)
 {
 	*permil = ((struct mock *)ctx)->free_rate;
+	return 0;
+}
+
+static int mock_huge_bytes(void *ctx, uint32_t target, uint64_t start, uint64_t end,
+			   uint64_t *out)
+{
+	uint64_t w = ((struct mock *)ctx)->huge_window;
+
+	(void)target;
+	*out = w >= start && w < end ? udamos_huge_size() : 0;
 	return 0;
 }
 
@@ -117,6 +128,7 @@ static void feed_targets(struct fx *f, uint64_t t, struct udamos_region *r, size
 	if (!f->started) {
 		udamos_engine_init(&f->e, &f->s, 1, (struct udamos_actuator){ mock_apply, &f->m },
 				   (struct udamos_env){ .free_mem_rate = mock_free_rate,
+					   .huge_bytes = f->m.huge_window ? mock_huge_bytes : NULL,
 					   .ctx = &f->m });
 		f->started = true;
 	}
@@ -625,6 +637,57 @@ static void test_resets_bounded_by_ranges(void **state)
 	assert_int_equal(((struct fx *)*state)->e.resets.nr, 1);
 }
 
+/*
+ * Two hot regions tie, A at 0 and B at 1 GiB; C, less hot, follows B and
+ * holds the one huge window, at 1.5 GiB.  The quota buys one region.
+ */
+static const uint64_t *collapse_tie(void **state, uint32_t rate_b)
+{
+	struct udamos_region r[3] = {
+		{ 0, MiB(512), 20, 0 }, { GiB(1), GiB(1) + MiB(512), rate_b, 0 },
+		{ GiB(1) + MiB(512), GiB(2), 5, 0 },
+	};
+	struct udamos_scheme *s = quota_scheme(state, UDAMOS_ACTION_COLLAPSE, MiB(512), 0);
+	struct mock *m = calls_of(state);
+
+	s->quota.weight_rate = 1;
+	m->huge_window = GiB(1) + MiB(512);
+	feed(state, AGGR, r, 3);
+	assert_int_equal(m->n, 1);
+	return &m->calls[0].start;
+}
+
+/* With 4 KiB pages, B shares C's page table (1 GiB to 2 GiB), which is
+ * already partly huge: B goes first, to finish that table. */
+static void test_tie_goes_to_the_partly_huge_table(void **state)
+{
+	assert_int_equal(*collapse_tie(state, 20), GiB(1));
+}
+
+/* The table is a tie-break, never above the score. */
+static void test_table_does_not_outrank_score(void **state)
+{
+	assert_int_equal(*collapse_tie(state, 19), 0);
+}
+
+/* With 64 KiB pages one table spans 4 TiB: A, B and C share it, and the
+ * tie falls back to address order. */
+static void test_one_table_at_64k_keeps_address_order(void **state)
+{
+	assert_int_equal(udamos_table_span(), 4ULL << 40);
+	assert_int_equal(*collapse_tie(state, 20), 0);
+}
+
+static int setup_64k(void **state)
+{
+	return udamos_geometry_set(64 << 10, MiB(512)) ?: setup(state);
+}
+
+static int teardown_64k(void **state)
+{
+	return udamos_geometry_set(4096, MiB(2)) ?: teardown(state);
+}
+
 /* Every test runs on a fresh fixture. */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
@@ -657,6 +720,10 @@ int main(void)
 		T(test_zero_aggregation_refused),
 		T(test_time_jump_is_one_step),
 		T(test_resets_bounded_by_ranges),
+		T(test_tie_goes_to_the_partly_huge_table),
+		T(test_table_does_not_outrank_score),
+		cmocka_unit_test_setup_teardown(test_one_table_at_64k_keeps_address_order,
+						setup_64k, teardown_64k),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
