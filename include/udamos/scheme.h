@@ -154,6 +154,9 @@ struct udamos_stats {
 	uint64_t nr_applied, sz_applied;
 	uint64_t sz_ops_filter_passed;
 	uint64_t qt_exceeds;
+	/* Collapsed to finish page tables (collapse_scope table), also in
+	 * sz_applied: windows the access pattern did not pick. */
+	uint64_t sz_table_filled;
 	uint64_t nr_failed[UDAMOS_NR_FAIL_SLOTS];
 };
 
@@ -162,6 +165,11 @@ struct udamos_tried_region {
 	struct udamos_region region;
 	uint64_t sz_filter_passed;
 };
+
+/* Page tables a collapse_scope table scheme remembers: a table is walked
+ * again only once its fill is a minute old (UDAMOS_TABLE_REFILL_US). */
+#define UDAMOS_MAX_TABLE_FILLS 64
+#define UDAMOS_TABLE_REFILL_US 60000000ULL
 
 /* State the engine keeps per scheme; zeroed by udamos_scheme_init(). */
 struct udamos_scheme_state {
@@ -198,6 +206,28 @@ struct udamos_scheme_state {
 	/* tried regions of the last apply */
 	struct udamos_tried_region *tried;
 	size_t nr_tried, cap_tried;
+
+	/* Page tables taken whole (collapse_scope table), most recent
+	 * first: where each fill got to, and when it finished. */
+	struct udamos_table_fill {
+		uint32_t target;
+		uint64_t table;		/* address / udamos_table_span() */
+		uint64_t next_addr;	/* the table's end once finished */
+		uint64_t done_us;
+	} fills[UDAMOS_MAX_TABLE_FILLS];
+	size_t nr_fills;
+};
+
+/*
+ * What a collapse takes: the windows its regions own, or also the rest
+ * of every page table it collapses in.  Under a hypervisor that shadows
+ * the guest's page tables, a table mapping both huge and small pages
+ * slows the small ones (docs/performance.md); a uniformly hot heap is
+ * then better taken table by table than window by window.
+ */
+enum udamos_collapse_scope {
+	UDAMOS_COLLAPSE_SCOPE_WINDOW,
+	UDAMOS_COLLAPSE_SCOPE_TABLE,
 };
 
 /*
@@ -225,6 +255,7 @@ struct udamos_scheme {
 	uint64_t targets;
 
 	enum udamos_apply_by apply_by;
+	enum udamos_collapse_scope collapse_scope;
 	/* Applied by kernel DAMON itself: the engine skips it, and its stats
 	 * are the kernel's. */
 	bool delegated;

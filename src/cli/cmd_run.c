@@ -221,6 +221,10 @@ static json_object *scheme_json(const struct udamos_scheme *s)
 	json_object_object_add(o, "sz_ops_filter_passed",
 			       json_object_new_uint64(s->stats.sz_ops_filter_passed));
 	json_object_object_add(o, "qt_exceeds", json_object_new_uint64(s->stats.qt_exceeds));
+	json_object_object_add(o, "collapse_scope", json_object_new_string(
+		s->collapse_scope == UDAMOS_COLLAPSE_SCOPE_TABLE ? "table" : "window"));
+	json_object_object_add(o, "sz_table_filled",
+			       json_object_new_uint64(s->stats.sz_table_filled));
 	cli_quota_json(o, s);
 	for (int i = 0; i < UDAMOS_NR_FAIL_SLOTS; i++)
 		json_object_object_add(fails, udamos_fail_slot_name(i),
@@ -327,6 +331,10 @@ static void print_text(const struct run_opts *o, const struct udamos_run_result 
 		}
 		if (any)
 			putchar('\n');
+		if (s->collapse_scope == UDAMOS_COLLAPSE_SCOPE_TABLE)
+			printf("  collapse scope: whole page tables, %s of it outside the "
+			       "access pattern\n", udamos_fmt_size(s->stats.sz_table_filled, a,
+								      sizeof(a)));
 		cli_quota_text(stdout, s);
 	}
 	for (size_t i = 0; i < res->nr_targets; i++) {

@@ -242,6 +242,18 @@ int udamos_set_apply_by(struct udamos_scheme *s, const char *v, struct udamos_wh
 	return why(w, "'%s' is not who applies a scheme; use auto, udamos or kernel", v);
 }
 
+int udamos_set_collapse_scope(struct udamos_scheme *s, const char *v, struct udamos_why w)
+{
+	static const char *const names[] = { "window", "table" };
+	int i = udamos_name_index(names, sizeof(names) / sizeof(names[0]), v);
+
+	if (i >= 0) {
+		s->collapse_scope = (enum udamos_collapse_scope)i;
+		return 0;
+	}
+	return why(w, "'%s' is not a collapse scope; use window or table", v);
+}
+
 static int parse_permil(const char *v, uint32_t *out, struct udamos_why w)
 {
 	uint64_t x;

@@ -35,6 +35,7 @@ int udamos_set_quota_weights(struct udamos_scheme *s, const char *sz,
 int udamos_add_quota_goal(struct udamos_scheme *s, const char *metric,
 			  const char *target, const char *current, struct udamos_why w);
 int udamos_set_apply_by(struct udamos_scheme *s, const char *v, struct udamos_why w);
+int udamos_set_collapse_scope(struct udamos_scheme *s, const char *v, struct udamos_why w);
 int udamos_set_quota_tuner(struct udamos_scheme *s, const char *v, struct udamos_why w);
 /* metric is "none" or "free_mem_rate"; marks are per thousand. */
 int udamos_set_wmarks(struct udamos_scheme *s, const char *metric,

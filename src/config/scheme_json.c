@@ -17,7 +17,8 @@
  *     "watermarks": {"metric": "free_mem_rate", "interval": "5s",
  *                    "high": 500, "mid": 400, "low": 50},
  *     "filters": [{"type": "huge", "matching": true, "allow": false}],
- *     "apply_by": "auto"
+ *     "apply_by": "auto",
+ *     "collapse_scope": "window"
  *   }]}
  */
 #include "config/scheme_json.h"
@@ -296,7 +297,7 @@ static int parse_scheme(struct ctx *c, size_t idx, json_object *o,
 		{ "filters", parse_filters },
 	};
 	static const char *const keys[] = { "action", "access_pattern", "apply_interval",
-		"quotas", "watermarks", "filters", "apply_by", NULL };
+		"quotas", "watermarks", "filters", "apply_by", "collapse_scope", NULL };
 	char base[96], sub[128];
 	json_object *v;
 
@@ -309,7 +310,8 @@ static int parse_scheme(struct ctx *c, size_t idx, json_object *o,
 	}
 	if (set_text(c, base, o, "action", s, udamos_set_action) ||
 	    set_text(c, base, o, "apply_interval", s, udamos_set_apply_interval) ||
-	    set_text(c, base, o, "apply_by", s, udamos_set_apply_by))
+	    set_text(c, base, o, "apply_by", s, udamos_set_apply_by) ||
+	    set_text(c, base, o, "collapse_scope", s, udamos_set_collapse_scope))
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		if (!json_object_object_get_ex(o, sections[i].key, &v))

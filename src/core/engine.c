@@ -25,6 +25,7 @@
 #include "core/agereset.h"
 #include "core/filter.h"
 #include "core/quota.h"
+#include "core/tablefill.h"
 #include "core/vec.h"
 #include "core/wmark.h"
 
@@ -368,26 +369,27 @@ static void account(struct udamos_scheme *s, const struct udamos_apply_res *res)
 		s->stats.nr_failed[i] += res->nr_failed[i];
 }
 
-static int apply_piece(struct udamos_engine *e, struct udamos_scheme *s,
-		       const struct candidate *c, uint64_t start, uint64_t end,
-		       uint64_t now_us, const struct udamos_filter *ops,
-		       size_t nr_ops)
+/*
+ * Hands [start, end) of target to the actuator unless a core filter
+ * rejects it; false when nothing was asked.
+ */
+static bool actuate(struct udamos_engine *e, struct udamos_scheme *s, uint32_t target,
+		    uint64_t start, uint64_t end, const struct udamos_filter *ops,
+		    size_t nr_ops, struct udamos_apply_res *res)
 {
 	struct udamos_mem_attrs attrs = {
-		.target = c->target, .start = start, .end = end,
+		.target = target, .start = start, .end = end,
 	};
-	struct udamos_region piece = c->region;
 	struct udamos_apply_req req = {
-		.scheme = s, .target = c->target, .start = start, .end = end,
+		.scheme = s, .target = target, .start = start, .end = end,
 		.ops_filters = ops, .nr_ops_filters = nr_ops,
 		.ops_default_allow = udamos_filters_default_allow(s->filters, s->nr_filters),
 		.budget_ns = udamos_quota_remaining_ns(s),
 	};
-	struct udamos_apply_res res = { 0 };
 
 	switch (udamos_filters_judge(s->filters, s->nr_filters, true, &attrs)) {
 	case UDAMOS_REJECT:
-		return 0;
+		return false;
 	case UDAMOS_ALLOW:
 		/* First match decides: an allowing core filter settles it. */
 		req.nr_ops_filters = 0;
@@ -395,15 +397,105 @@ static int apply_piece(struct udamos_engine *e, struct udamos_scheme *s,
 		break;
 	default:
 		if (!nr_ops && !req.ops_default_allow)
-			return 0;
+			return false;
 		break;
 	}
+	e->actuator.apply(e->actuator.ctx, &req, res);
+	return true;
+}
+
+/*
+ * collapse_scope table: the rest of target's page table number table,
+ * whatever the access pattern says of it, under the scheme's own filters
+ * and quota and never in file-backed memory.  Charged what it collapsed
+ * and the time it took; not a tried region.
+ */
+static int fill_table(struct udamos_engine *e, struct udamos_scheme *s, uint32_t target,
+		      uint64_t table, uint64_t now_us, const struct udamos_filter *ops,
+		      size_t nr_ops)
+{
+	uint64_t span = udamos_table_span(), lo = table * span;
+	uint64_t hi = lo > UINT64_MAX - span ? UINT64_MAX : lo + span;
+	uint64_t cuts[2 * UDAMOS_MAX_FILTERS + 2];
+	struct udamos_filter fill_ops[UDAMOS_MAX_FILTERS + 1] = {
+		{ .type = UDAMOS_FILTER_ANON, .matching = false, .allow = false },
+	};
+	struct udamos_table_fill *f;
+	size_t nr_pieces;
+	bool due;
+
+	if (udamos_engine_target_gone(e, target))
+		return 0;
+	f = udamos_table_fill_get(&s->state, target, table, now_us, &due);
+	if (!due)
+		return 0;
+	memcpy(fill_ops + 1, ops, nr_ops * sizeof(*ops));
+	nr_pieces = addr_cuts(s, f->next_addr > lo ? f->next_addr : lo, hi, cuts);
+	for (size_t p = 0; p < nr_pieces; p++) {
+		struct udamos_apply_res res = { 0 };
+		uint64_t end = cuts[p + 1];
+		int err;
+
+		if (udamos_quota_remaining(s) < udamos_page_size()) {
+			udamos_table_fill_stop(f, cuts[p]);
+			return 0;
+		}
+		if (!actuate(e, s, target, cuts[p], end, fill_ops, nr_ops + 1, &res))
+			continue;
+		s->stats.sz_applied += res.sz_applied;
+		s->stats.sz_table_filled += res.sz_applied;
+		for (int i = 0; i < UDAMOS_NR_FAIL_SLOTS; i++)
+			s->stats.nr_failed[i] += res.nr_failed[i];
+		udamos_quota_charge(s, res.sz_applied, res.elapsed_ns);
+		if (res.stopped && res.stopped_at >= cuts[p] && res.stopped_at < end)
+			end = res.stopped_at;
+		if (res.target_gone) {
+			mark_gone(e, target);
+			return 0;
+		}
+		err = end > cuts[p] ? udamos_resets_add(&e->resets, target, cuts[p], end, now_us) : 0;
+		if (err || res.stopped) {
+			udamos_table_fill_stop(f, end);
+			return err;
+		}
+	}
+	udamos_table_fill_finish(f, now_us);
+	return 0;
+}
+
+/* Goes on with the tables whose fill the quota or the lock cut short. */
+static int resume_fills(struct udamos_engine *e, struct udamos_scheme *s, uint64_t now_us,
+			const struct udamos_filter *ops, size_t nr_ops)
+{
+	int err = 0;
+
+	if (s->collapse_scope != UDAMOS_COLLAPSE_SCOPE_TABLE)
+		return 0;
+	for (size_t i = 0; i < s->state.nr_fills && !err; i++) {
+		const struct udamos_table_fill *f = &s->state.fills[i];
+
+		if (!udamos_table_fill_finished(f))
+			err = fill_table(e, s, f->target, f->table, now_us, ops, nr_ops);
+	}
+	return err;
+}
+
+static int apply_piece(struct udamos_engine *e, struct udamos_scheme *s,
+		       const struct candidate *c, uint64_t start, uint64_t end,
+		       uint64_t now_us, const struct udamos_filter *ops,
+		       size_t nr_ops)
+{
+	struct udamos_region piece = c->region;
+	struct udamos_apply_res res = { 0 };
+	uint64_t span = udamos_table_span();
+	int err = 0;
+
 	piece.start = start;
 	piece.end = end;
+	if (!actuate(e, s, c->target, start, end, ops, nr_ops, &res))
+		return 0;
 	s->stats.nr_tried++;
 	s->stats.sz_tried += end - start;
-
-	e->actuator.apply(e->actuator.ctx, &req, &res);
 	account(s, &res);
 	if (res.stopped && res.stopped_at >= start && res.stopped_at < end)
 		end = res.stopped_at;
@@ -418,8 +510,13 @@ static int apply_piece(struct udamos_engine *e, struct udamos_scheme *s,
 	if (tried_push(&s->state, c->target, &piece, res.sz_filter_passed))
 		return -ENOMEM;
 	if (s->action != UDAMOS_ACTION_STAT && end > start)
-		return udamos_resets_add(&e->resets, c->target, start, end, now_us);
-	return 0;
+		err = udamos_resets_add(&e->resets, c->target, start, end, now_us);
+	/* A table this collapse began is finished now, in one go. */
+	if (s->collapse_scope == UDAMOS_COLLAPSE_SCOPE_TABLE && res.sz_filter_passed &&
+	    !res.stopped)
+		for (uint64_t t = start / span; !err && t <= (end - 1) / span; t++)
+			err = fill_table(e, s, c->target, t, now_us, ops, nr_ops);
+	return err;
 }
 
 /* Once: what the last apply already went through, up to where it stopped. */
@@ -454,6 +551,7 @@ static int apply_scheme(struct udamos_engine *e, struct udamos_scheme *s,
 	if (s->state.charge_from)
 		skip_charged(&s->state, c, nr_c);
 	s->state.nr_tried = 0;
+	err = resume_fills(e, s, now_us, ops, nr_ops);
 	for (size_t i = 0; i < nr_c && !err; i++) {
 		uint64_t remaining = udamos_quota_remaining(s);
 		uint64_t start = c[i].region.start, end = c[i].region.end;

@@ -227,6 +227,14 @@ int udamos_scheme_validate(const struct udamos_scheme *s, char *why,
 		return fail(why, why_len, "%s cannot be applied by udamos: the kernel refuses "
 			    "it through process_madvise; use apply_by kernel or auto",
 			    udamos_action_name(s->action));
+	if (s->collapse_scope == UDAMOS_COLLAPSE_SCOPE_TABLE &&
+	    s->action != UDAMOS_ACTION_COLLAPSE)
+		return fail(why, why_len, "collapse_scope table is for the collapse action; "
+			    "drop it from this %s scheme", udamos_action_name(s->action));
+	if (s->collapse_scope == UDAMOS_COLLAPSE_SCOPE_TABLE &&
+	    s->apply_by == UDAMOS_APPLY_BY_KERNEL)
+		return fail(why, why_len, "collapse_scope table is udamos's own and kernel "
+			    "DAMON cannot apply it; use apply_by auto or udamos");
 	if (p->sz.min > p->sz.max)
 		return fail(why, why_len,
 			    "size range: min is above max; give MIN MAX with MIN <= MAX");

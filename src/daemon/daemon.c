@@ -129,6 +129,7 @@ static void add_stats(struct udamos_stats *to, const struct udamos_stats *from)
 	to->sz_applied += from->sz_applied;
 	to->sz_ops_filter_passed += from->sz_ops_filter_passed;
 	to->qt_exceeds += from->qt_exceeds;
+	to->sz_table_filled += from->sz_table_filled;
 	for (int e = 0; e < UDAMOS_NR_FAIL_SLOTS; e++)
 		to->nr_failed[e] += from->nr_failed[e];
 }

@@ -24,6 +24,7 @@ static json_object *stats_json(const struct udamos_stats *st)
 	json_object_object_add(o, "sz_ops_filter_passed",
 			       json_object_new_uint64(st->sz_ops_filter_passed));
 	json_object_object_add(o, "qt_exceeds", json_object_new_uint64(st->qt_exceeds));
+	json_object_object_add(o, "sz_table_filled", json_object_new_uint64(st->sz_table_filled));
 	for (int e = 0; e < UDAMOS_NR_FAIL_SLOTS; e++)
 		json_object_object_add(fails, udamos_fail_slot_name((enum udamos_fail_slot)e),
 				       json_object_new_uint64(st->nr_failed[e]));

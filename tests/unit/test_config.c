@@ -132,7 +132,7 @@ static const char good_json[] =
 	"   \"high\": 500, \"mid\": 400, \"low\": 50},"
 	" \"filters\": [{\"type\": \"huge\", \"matching\": true, \"allow\": false},"
 	"   {\"type\": \"addr\", \"start\": \"0x1000\", \"end\": \"0x2000\", \"allow\": true}],"
-	" \"apply_by\": \"udamos\"}]}";
+	" \"apply_by\": \"udamos\", \"collapse_scope\": \"table\"}]}";
 
 static void test_json_matches_command_line(void **state)
 {
@@ -157,6 +157,7 @@ static void test_json_matches_command_line(void **state)
 	assert_int_equal(v[0].nr_filters, 2);
 	assert_int_equal(v[0].filters[1].addr_start, 0x1000);
 	assert_int_equal(v[0].apply_by, UDAMOS_APPLY_BY_UDAMOS);
+	assert_int_equal(v[0].collapse_scope, UDAMOS_COLLAPSE_SCOPE_TABLE);
 	udamos_schemes_free(v, n);
 }
 
@@ -189,6 +190,12 @@ static void test_bad_json_names_the_path(void **state)
 			"needs \"type\"");
 	expect_bad_json("[{\"action\": \"hugepage\", \"apply_by\": \"udamos\"}]",
 			"hugepage cannot be applied by udamos");
+	expect_bad_json("[{\"action\": \"collapse\", \"collapse_scope\": \"vma\"}]",
+			"schemes[0].collapse_scope: 'vma' is not a collapse scope; use window or table");
+	expect_bad_json("[{\"action\": \"pageout\", \"collapse_scope\": \"table\"}]",
+			"collapse_scope table is for the collapse action");
+	expect_bad_json("[{\"action\": \"collapse\", \"collapse_scope\": \"table\","
+			" \"apply_by\": \"kernel\"}]", "kernel DAMON cannot apply it");
 }
 
 static void test_file_errors(void **state)

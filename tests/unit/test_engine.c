@@ -19,6 +19,7 @@ struct call {
 	uint64_t start, end;
 	size_t nr_ops;
 	bool default_allow;
+	int first_ops;	/* the first ops filter's type, -1: none */
 };
 
 struct mock {
@@ -41,7 +42,8 @@ static void mock_apply(void *ctx, const struct udamos_apply_req *req,
 	if (m->n < 64) {
 		m->budget_ns[m->n] = req->budget_ns;
 		m->calls[m->n++] = (struct call){ req->target, req->start, req->end,
-			req->nr_ops_filters, req->ops_default_allow };
+			req->nr_ops_filters, req->ops_default_allow,
+			req->nr_ops_filters ? (int)req->ops_filters[0].type : -1 };
 	}
 	res->sz_applied = req->end - req->start;
 	res->sz_filter_passed = (req->end - req->start) / (m->passed_div ? m->passed_div : 1);
@@ -688,6 +690,85 @@ static int teardown_64k(void **state)
 	return udamos_geometry_set(4096, MiB(2)) ?: teardown(state);
 }
 
+/* A collapse scheme that takes whole page tables, with a huge filter. */
+static struct udamos_scheme *table_scheme(void **state)
+{
+	struct udamos_scheme *s = scheme(state, UDAMOS_ACTION_COLLAPSE);
+
+	s->collapse_scope = UDAMOS_COLLAPSE_SCOPE_TABLE;
+	s->filters[0] = (struct udamos_filter){
+		.type = UDAMOS_FILTER_HUGE, .matching = true, .allow = false,
+	};
+	s->nr_filters = 1;
+	return s;
+}
+
+/* One hot window in the table from 1 GiB to 2 GiB: its collapse is
+ * followed by the rest of that table, anonymous memory only, charged
+ * what it collapsed and counted apart from what was tried. */
+static void test_table_scope_takes_the_rest_of_the_table(void **state)
+{
+	struct udamos_region r = { GiB(1) + MiB(4), GiB(1) + MiB(6), 10, 0 };
+	struct udamos_scheme *s = table_scheme(state);
+	struct mock *m = calls_of(state);
+
+	feed(state, AGGR, &r, 1);
+	assert_int_equal(m->n, 2);
+	assert_int_equal(m->calls[0].start, r.start);
+	assert_int_equal(m->calls[0].first_ops, UDAMOS_FILTER_HUGE);
+	assert_int_equal(m->calls[1].start, GiB(1));
+	assert_int_equal(m->calls[1].end, GiB(2));
+	assert_int_equal(m->calls[1].nr_ops, 2);
+	assert_int_equal(m->calls[1].first_ops, UDAMOS_FILTER_ANON);
+	assert_int_equal(s->stats.nr_tried, 1);
+	assert_int_equal(s->stats.sz_tried, MiB(2));
+	assert_int_equal(s->stats.sz_table_filled, GiB(1));
+	assert_int_equal(s->stats.sz_applied, GiB(1) + MiB(2));
+}
+
+/* A finished table is not walked again for a minute. */
+static void test_finished_table_waits_a_minute(void **state)
+{
+	struct udamos_region r = { GiB(1) + MiB(4), GiB(1) + MiB(6), 10, 0 };
+	struct mock *m = calls_of(state);
+
+	table_scheme(state);
+	feed(state, AGGR, &r, 1);
+	feed(state, 2 * AGGR, &r, 1);
+	assert_int_equal(m->n, 3);		/* the window again, no fill */
+	feed(state, AGGR + UDAMOS_TABLE_REFILL_US, &r, 1);
+	assert_int_equal(m->n, 5);
+	assert_int_equal(m->calls[4].start, GiB(1));
+}
+
+/* A fill cut short goes on from where it stopped, before anything else. */
+static void test_cut_fill_goes_on_from_there(void **state)
+{
+	struct udamos_region r = { GiB(1) + MiB(4), GiB(1) + MiB(6), 10, 0 };
+	struct mock *m = calls_of(state);
+
+	table_scheme(state);
+	m->stop_after = MiB(64);
+	feed(state, AGGR, &r, 1);
+	assert_int_equal(m->n, 2);
+	assert_int_equal(m->calls[1].start, GiB(1));
+	feed(state, 2 * AGGR, &r, 1);
+	assert_int_equal(m->calls[2].start, GiB(1) + MiB(64));
+	assert_int_equal(m->calls[2].end, GiB(2));
+}
+
+/* The default scope: only the windows the regions own. */
+static void test_window_scope_takes_no_more(void **state)
+{
+	struct udamos_region r = { GiB(1) + MiB(4), GiB(1) + MiB(6), 10, 0 };
+	struct udamos_scheme *s = table_scheme(state);
+
+	s->collapse_scope = UDAMOS_COLLAPSE_SCOPE_WINDOW;
+	feed(state, AGGR, &r, 1);
+	assert_int_equal(calls_of(state)->n, 1);
+	assert_int_equal(s->stats.sz_table_filled, 0);
+}
+
 /* Every test runs on a fresh fixture. */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
@@ -721,6 +802,10 @@ int main(void)
 		T(test_time_jump_is_one_step),
 		T(test_resets_bounded_by_ranges),
 		T(test_tie_goes_to_the_partly_huge_table),
+		T(test_table_scope_takes_the_rest_of_the_table),
+		T(test_finished_table_waits_a_minute),
+		T(test_cut_fill_goes_on_from_there),
+		T(test_window_scope_takes_no_more),
 		T(test_table_does_not_outrank_score),
 		cmocka_unit_test_setup_teardown(test_one_table_at_64k_keeps_address_order,
 						setup_64k, teardown_64k),
