@@ -40,7 +40,11 @@ const char udamos_scheme_args_help[] =
 "  --damos_apply_by auto|udamos|kernel\n"
 "                                   who applies the scheme: kernel runs it in\n"
 "                                   a vaddr kdamond; auto (default) does so\n"
-"                                   only for hugepage and nohugepage\n";
+"                                   only for hugepage and nohugepage\n"
+"  --damos_collapse_scope window|table\n"
+"                                   what a collapse takes: the windows its\n"
+"                                   regions own (default), or also the rest\n"
+"                                   of each page table it collapses in\n";
 
 struct opt {
 	const char *name;
@@ -59,6 +63,7 @@ static const struct opt opts[] = {
 	{ "--damos_wmarks", 5, 5 },
 	{ "--damos_filter", 2, 5 },
 	{ "--damos_apply_by", 1, 1 },
+	{ "--damos_collapse_scope", 1, 1 },
 };
 
 /* Values run until the next option or the end, within the option's arity. */
@@ -97,6 +102,8 @@ static int apply(struct udamos_scheme *s, const char *name, char **v, int n,
 		return udamos_add_quota_goal(s, v[0], v[1], n == 3 ? v[2] : NULL, w);
 	if (!strcmp(name, "--damos_apply_by"))
 		return udamos_set_apply_by(s, v[0], w);
+	if (!strcmp(name, "--damos_collapse_scope"))
+		return udamos_set_collapse_scope(s, v[0], w);
 	if (!strcmp(name, "--damos_quota_goal_tuner"))
 		return udamos_set_quota_tuner(s, v[0], w);
 	if (!strcmp(name, "--damos_wmarks"))

@@ -166,7 +166,8 @@ static int by_score_desc(const void *a, const void *b)
  * Where a hypervisor shadows the guest's page tables (PVM), a table that
  * maps both huge and small pages makes its small pages several times
  * slower to reach (bench/mixed_table); finishing a started table before
- * starting the next keeps one table mixed at a time, not all of them.
+ * starting the next leaves fewer tables mixed.  collapse_scope table
+ * goes further and takes the rest of the table at once (fill_table).
  */
 static int by_score_then_table(const void *a, const void *b)
 {

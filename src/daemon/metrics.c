@@ -46,6 +46,10 @@ static uint64_t nr_tried(const struct udamos_scheme_view *s) { return s->stats.n
 static uint64_t sz_applied(const struct udamos_scheme_view *s) { return s->stats.sz_applied; }
 static uint64_t nr_applied(const struct udamos_scheme_view *s) { return s->stats.nr_applied; }
 static uint64_t qt_exceeds(const struct udamos_scheme_view *s) { return s->stats.qt_exceeds; }
+static uint64_t sz_table_filled(const struct udamos_scheme_view *s)
+{
+	return s->stats.sz_table_filled;
+}
 static uint64_t eff_quota(const struct udamos_scheme_view *s)
 {
 	return s->effective_quota_bytes;
@@ -65,6 +69,9 @@ static void per_scheme(FILE *f, const struct udamos_daemon_view *v)
 		  "Bytes the scheme's action was applied to successfully.", sz_applied },
 		{ "scheme_applied_regions_total", "counter",
 		  "Regions the scheme's action was applied to.", nr_applied },
+		{ "scheme_table_filled_bytes_total", "counter",
+		  "Bytes collapsed to finish page tables (collapse_scope table), also in "
+		  "applied bytes.", sz_table_filled },
 		{ "scheme_quota_exceeded_total", "counter",
 		  "Quota reset intervals in which the scheme's quota ran out.", qt_exceeds },
 		{ "scheme_effective_quota_bytes", "gauge",

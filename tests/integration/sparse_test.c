@@ -25,11 +25,11 @@
 #include <unistd.h>
 
 #include "../helpers/check.h"
+#include "../helpers/spawn_target.h"
 #include "sys/pagemap.h"
 #include "sys/pagesize.h"
 #include "udamos/snapshot.h"
 
-#define SKIP 77
 #define NR_WIN 4
 
 static uint64_t page, huge;
@@ -55,27 +55,16 @@ static const char *target_bin;
 /* One run against a fresh child, and each window after it. */
 static int one_run(const char *udamos, const char *filters, struct window_after after[NR_WIN])
 {
-	char pid_s[16], src[96], cmd[1024], line[64] = "";
+	char pid_s[16], src[96], cmd[1024];
 	struct udamos_pagemap pm;
 	void *mem = NULL;
-	int fd[2], rc;
-	FILE *out;
+	int rc;
 	pid_t pid;
 
-	if (pipe(fd))
+	pid = spawn_target(target_bin, "sparse_target", &mem);
+	if (pid < 0) {
 		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(fd[1], STDOUT_FILENO);
-		close(fd[0]);
-		execl(target_bin, "sparse_target", (char *)NULL);
-		_exit(127);
 	}
-	close(fd[1]);
-	out = fdopen(fd[0], "r");
-	if (!out || !fgets(line, sizeof(line), out) || sscanf(line, "%p", &mem) != 1)
-		return -1;
-	fclose(out);
 	snprintf(pid_s, sizeof(pid_s), "%d", pid);
 	snprintf(src, sizeof(src), "oracle:hot=%p+%" PRIu64 "K", (void *)mem,
 		 NR_WIN * huge >> 10);
@@ -107,16 +96,10 @@ int main(int argc, char **argv)
 	uint64_t per = 0;
 	char control[256];
 
-	if (argc < 3)
-		return 2;
-	target_bin = argv[2];
-	if (geteuid() != 0) {
-		puts("skip: needs root (process_madvise on another process)");
-		return SKIP;
-	}
-	if (udamos_kernel_geometry(&page, &huge))
-		return 1;
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	int st = target_test_start(argc, argv, &target_bin, &page, &huge);
+
+	if (st >= 0)
+		return st;
 	per = huge / page;
 
 	/* The default scheme: whole windows collapsed, sparse ones not. */

@@ -39,6 +39,7 @@ static void test_full_command_line(void **state)
 		"--damos_wmarks", "free_mem_rate", "5s", "500", "400", "50",
 		"--damos_filter", "huge", "matching",
 		"--damos_filter", "addr", "matching", "0x1000", "0x3000", "allow",
+		"--damos_collapse_scope", "table",
 		"--damos_action", "pageout",
 		"--damos_apply_by", "kernel",
 	};
@@ -76,7 +77,9 @@ static void test_full_command_line(void **state)
 	assert_int_equal(s->filters[1].addr_end, 0x3000);
 	assert_true(s->filters[1].allow);
 	assert_int_equal(s->apply_by, UDAMOS_APPLY_BY_AUTO);
+	assert_int_equal(s->collapse_scope, UDAMOS_COLLAPSE_SCOPE_TABLE);
 	assert_int_equal(v[1].action, UDAMOS_ACTION_PAGEOUT);
+	assert_int_equal(v[1].collapse_scope, UDAMOS_COLLAPSE_SCOPE_WINDOW);
 	assert_int_equal(v[1].apply_by, UDAMOS_APPLY_BY_KERNEL);
 	udamos_schemes_free(v, n);
 }
