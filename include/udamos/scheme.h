@@ -207,13 +207,13 @@ struct udamos_scheme_state {
 	struct udamos_tried_region *tried;
 	size_t nr_tried, cap_tried;
 
-	/* Page tables taken whole (collapse_scope table), most recent
-	 * first: where each fill got to, and when it finished. */
+	/* Page tables taken whole (collapse_scope table), in no order:
+	 * where each fill's next walk starts, and when it finished. */
 	struct udamos_table_fill {
 		uint32_t target;
 		uint64_t table;		/* address / udamos_table_span() */
-		uint64_t next_addr;	/* the table's end once finished */
-		uint64_t done_us;
+		uint64_t next_addr;	/* where a fill cut short goes on */
+		uint64_t done_us;	/* 0: not finished */
 	} fills[UDAMOS_MAX_TABLE_FILLS];
 	size_t nr_fills;
 };
