@@ -230,6 +230,10 @@ enum udamos_collapse_scope {
 	UDAMOS_COLLAPSE_SCOPE_TABLE,
 };
 
+const char *udamos_collapse_scope_name(enum udamos_collapse_scope scope);
+/* "window" or "table"; 0 or -EINVAL. */
+int udamos_collapse_scope_parse(const char *name, enum udamos_collapse_scope *out);
+
 /*
  * Who applies the scheme.  auto: udamos, except hugepage and nohugepage,
  * which only kernel DAMON can apply to another process.  kernel: a vaddr

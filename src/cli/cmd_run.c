@@ -221,8 +221,8 @@ static json_object *scheme_json(const struct udamos_scheme *s)
 	json_object_object_add(o, "sz_ops_filter_passed",
 			       json_object_new_uint64(s->stats.sz_ops_filter_passed));
 	json_object_object_add(o, "qt_exceeds", json_object_new_uint64(s->stats.qt_exceeds));
-	json_object_object_add(o, "collapse_scope", json_object_new_string(
-		s->collapse_scope == UDAMOS_COLLAPSE_SCOPE_TABLE ? "table" : "window"));
+	json_object_object_add(o, "collapse_scope",
+			       json_object_new_string(udamos_collapse_scope_name(s->collapse_scope)));
 	json_object_object_add(o, "sz_table_filled",
 			       json_object_new_uint64(s->stats.sz_table_filled));
 	cli_quota_json(o, s);

@@ -244,13 +244,8 @@ int udamos_set_apply_by(struct udamos_scheme *s, const char *v, struct udamos_wh
 
 int udamos_set_collapse_scope(struct udamos_scheme *s, const char *v, struct udamos_why w)
 {
-	static const char *const names[] = { "window", "table" };
-	int i = udamos_name_index(names, sizeof(names) / sizeof(names[0]), v);
-
-	if (i >= 0) {
-		s->collapse_scope = (enum udamos_collapse_scope)i;
+	if (!udamos_collapse_scope_parse(v, &s->collapse_scope))
 		return 0;
-	}
 	return why(w, "'%s' is not a collapse scope; use window or table", v);
 }
 

@@ -24,6 +24,7 @@
 
 #include "core/agereset.h"
 #include "core/filter.h"
+#include "core/hugewin.h"
 #include "core/quota.h"
 #include "core/tablefill.h"
 #include "core/vec.h"
@@ -192,11 +193,10 @@ static uint64_t table_huge_bytes(const struct udamos_env *env,
 
 		if (sn->regions[k].end <= lo || sn->regions[k].start >= hi)
 			continue;
-		first = sn->regions[k].start > lo ? sn->regions[k].start : lo;
-		end = sn->regions[k].end < hi ? sn->regions[k].end : hi;
-		first = (first + udamos_huge_size() - 1) / udamos_huge_size() * udamos_huge_size();
-		end = end / udamos_huge_size() * udamos_huge_size();
-		if (first < end && !env->huge_bytes(env->ctx, sn->target, first, end, &h))
+		if (udamos_owned_windows(sn->regions[k].start > lo ? sn->regions[k].start : lo,
+					 sn->regions[k].end < hi ? sn->regions[k].end : hi,
+					 &first, &end) &&
+		    !env->huge_bytes(env->ctx, sn->target, first, end, &h))
 			total += h;
 	}
 	return total;
@@ -360,12 +360,17 @@ static size_t addr_cuts(const struct udamos_scheme *s, uint64_t start,
 	return pieces;
 }
 
-static void account(struct udamos_scheme *s, const struct udamos_apply_res *res)
+/* fill: the rest of a page table (fill_table), not a tried region. */
+static void account(struct udamos_scheme *s, const struct udamos_apply_res *res, bool fill)
 {
 	s->stats.sz_applied += res->sz_applied;
-	if (res->sz_applied)
-		s->stats.nr_applied++;
-	s->stats.sz_ops_filter_passed += res->sz_filter_passed;
+	if (fill) {
+		s->stats.sz_table_filled += res->sz_applied;
+	} else {
+		if (res->sz_applied)
+			s->stats.nr_applied++;
+		s->stats.sz_ops_filter_passed += res->sz_filter_passed;
+	}
 	for (int i = 0; i < UDAMOS_NR_FAIL_SLOTS; i++)
 		s->stats.nr_failed[i] += res->nr_failed[i];
 }
@@ -443,10 +448,7 @@ static int fill_table(struct udamos_engine *e, struct udamos_scheme *s, uint32_t
 		}
 		if (!actuate(e, s, target, cuts[p], end, fill_ops, nr_ops + 1, &res))
 			continue;
-		s->stats.sz_applied += res.sz_applied;
-		s->stats.sz_table_filled += res.sz_applied;
-		for (int i = 0; i < UDAMOS_NR_FAIL_SLOTS; i++)
-			s->stats.nr_failed[i] += res.nr_failed[i];
+		account(s, &res, true);
 		udamos_quota_charge(s, res.sz_applied, res.elapsed_ns);
 		if (res.stopped && res.stopped_at >= cuts[p] && res.stopped_at < end)
 			end = res.stopped_at;
@@ -497,7 +499,7 @@ static int apply_piece(struct udamos_engine *e, struct udamos_scheme *s,
 		return 0;
 	s->stats.nr_tried++;
 	s->stats.sz_tried += end - start;
-	account(s, &res);
+	account(s, &res, false);
 	if (res.stopped && res.stopped_at >= start && res.stopped_at < end)
 		end = res.stopped_at;
 	udamos_quota_charge(s, end - start, res.elapsed_ns);

@@ -52,6 +52,27 @@ static const char *const fail_names[UDAMOS_NR_FAIL_SLOTS] = {
 	[UDAMOS_FAIL_OTHER] = "other",
 };
 
+static const char *const scope_names[] = {
+	[UDAMOS_COLLAPSE_SCOPE_WINDOW] = "window",
+	[UDAMOS_COLLAPSE_SCOPE_TABLE] = "table",
+};
+
+const char *udamos_collapse_scope_name(enum udamos_collapse_scope scope)
+{
+	return scope <= UDAMOS_COLLAPSE_SCOPE_TABLE ? scope_names[scope] : "?";
+}
+
+int udamos_collapse_scope_parse(const char *name, enum udamos_collapse_scope *out)
+{
+	int i = udamos_name_index(scope_names, sizeof(scope_names) / sizeof(scope_names[0]),
+				  name);
+
+	if (i < 0)
+		return -EINVAL;
+	*out = (enum udamos_collapse_scope)i;
+	return 0;
+}
+
 const char *udamos_action_name(enum udamos_action action)
 {
 	return action < UDAMOS_NR_ACTIONS ? action_names[action] : "?";

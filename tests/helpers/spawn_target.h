@@ -22,8 +22,10 @@
 static int target_test_start(int argc, char **argv, const char **target, uint64_t *page,
 			     uint64_t *huge)
 {
-	if (argc < 3)
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s PATH_TO_UDAMOS PATH_TO_TARGET\n", argv[0]);
 		return 2;
+	}
 	*target = argv[2];
 	if (geteuid() != 0) {
 		puts("skip: needs root (process_madvise on another process)");

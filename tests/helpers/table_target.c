@@ -38,8 +38,12 @@ int main(void)
 	if (raw == MAP_FAILED)
 		return 1;
 	t = (uint8_t *)(((uintptr_t)raw + span - 1) & ~(span - 1));
-	if (mprotect(t, TL_ANON_WIN * huge, PROT_READ | PROT_WRITE) ||
-	    mprotect(t + span, TL_NEXT * huge, PROT_READ | PROT_WRITE))
+	/* The pieces are mapped into the reservation before anything is
+	 * touched, as an allocator places its arenas. */
+	if (mmap(t, TL_ANON_WIN * huge, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED ||
+	    mmap(t + span, TL_NEXT * huge, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
 		return 1;
 	fd = memfd_create("table_target", 0);
 	if (fd < 0 || ftruncate(fd, (off_t)(TL_FILE_WIN * huge)) ||
