@@ -10,22 +10,25 @@
  * the allocator marks its own memory MADV_HUGEPAGE, and khugepaged runs at
  * its defaults; no one can mark another process's memory from outside.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <hiredis/hiredis.h>
 #include <inttypes.h>
-#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
+#include "core/rng.h"
 #include "core/units.h"
+#include "latency.h"
 #include "sys/clock.h"
 #include "sys/procfs.h"
 
@@ -67,21 +70,18 @@ static pid_t start_server(int port, bool jemalloc_thp)
 	return pid;
 }
 
-static int connect_to(int port)
+/* The server takes a moment to listen: retried for up to 10 s. */
+static redisContext *connect_to(int port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int fd;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	for (int tries = 0; tries < 200; tries++) {
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof(a)))
-			return fd;
-		if (fd >= 0)
-			close(fd);
+		redisContext *c = redisConnect("127.0.0.1", port);
+
+		if (c && !c->err)
+			return c;
+		redisFree(c);
 		usleep(50000);
 	}
-	return -ECONNREFUSED;
+	return NULL;
 }
 
 static void value_of(uint64_t key, char *v)
@@ -90,84 +90,155 @@ static void value_of(uint64_t key, char *v)
 		v[i] = (char)('a' + (key * 31 + (uint64_t)i * 7) % 26);
 }
 
-static int write_all(int fd, const char *p, size_t n)
+/* Takes the reply to the oldest command sent; whether it is want_type. */
+static bool reply_is(redisContext *c, int want_type, redisReply **out)
 {
-	while (n) {
-		ssize_t w = write(fd, p, n);
+	void *r = NULL;
+	bool ok = redisGetReply(c, &r) == REDIS_OK && r &&
+		  ((redisReply *)r)->type == want_type;
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_n(int fd, char *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = read(fd, buf + got, n - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -EIO;
-		got += (size_t)r;
-	}
-	return 0;
+	if (ok && out)
+		*out = r;
+	else
+		freeReplyObject(r);
+	return ok;
 }
 
 /* Keys as redis-benchmark -r names them: key:%012d. */
-static int load(int fd, uint64_t keys)
+static int load(redisContext *c, uint64_t keys)
 {
-	size_t cap = BATCH * (VALUE_LEN + 64);
-	char *buf = malloc(cap), reply[BATCH * 5];
-	int err = 0;
+	char v[VALUE_LEN];
 
-	if (!buf)
-		return -ENOMEM;
-	for (uint64_t k = 0; k < keys && !err; k += BATCH) {
-		size_t len = 0, n = 0;
+	for (uint64_t k = 0; k < keys; k += BATCH) {
+		uint64_t n = keys - k < BATCH ? keys - k : BATCH;
 
-		for (uint64_t i = k; i < keys && i < k + BATCH; i++, n++) {
-			len += (size_t)snprintf(buf + len, cap - len,
-						"*3\r\n$3\r\nSET\r\n$16\r\nkey:%012" PRIu64
-						"\r\n$%d\r\n", i, VALUE_LEN);
-			value_of(i, buf + len);
-			len += VALUE_LEN;
-			memcpy(buf + len, "\r\n", 2);
-			len += 2;
+		for (uint64_t i = k; i < k + n; i++) {
+			value_of(i, v);
+			if (redisAppendCommand(c, "SET key:%012" PRIu64 " %b", i, v,
+					       (size_t)VALUE_LEN) != REDIS_OK)
+				return -ENOMEM;
 		}
-		err = write_all(fd, buf, len);
-		if (!err)
-			err = read_n(fd, reply, n * 5);	/* "+OK\r\n" each */
-		if (!err && memcmp(reply, "+OK\r\n", 5))
-			err = -EPROTO;
+		for (uint64_t i = 0; i < n; i++)
+			if (!reply_is(c, REDIS_REPLY_STATUS, NULL))
+				return -EPROTO;
 	}
-	free(buf);
-	return err;
+	return 0;
+}
+
+/* Whether key's value came back whole. */
+static bool get_matches(redisContext *c, uint64_t key)
+{
+	char want[VALUE_LEN];
+	redisReply *r;
+	bool ok;
+
+	if (redisAppendCommand(c, "GET key:%012" PRIu64, key) != REDIS_OK ||
+	    !reply_is(c, REDIS_REPLY_STRING, &r))
+		return false;
+	value_of(key, want);
+	ok = r->len == VALUE_LEN && !memcmp(r->str, want, VALUE_LEN);
+	freeReplyObject(r);
+	return ok;
 }
 
 /* A few keys read back: the data survived whatever was done to it. */
-static bool intact(int fd, uint64_t keys)
+static bool intact(redisContext *c, uint64_t keys)
 {
-	char cmd[64], want[VALUE_LEN], got[VALUE_LEN + 16];
-
-	for (uint64_t i = 0; i < 16; i++) {
-		uint64_t k = (i * 2654435761u) % keys;
-		int n = snprintf(cmd, sizeof(cmd), "*2\r\n$3\r\nGET\r\n$16\r\nkey:%012" PRIu64 "\r\n", k);
-		int hdr = snprintf(got, sizeof(got), "$%d\r\n", VALUE_LEN);
-
-		value_of(k, want);
-		if (write_all(fd, cmd, (size_t)n) || read_n(fd, got, (size_t)hdr + VALUE_LEN + 2) ||
-		    memcmp(got + hdr, want, VALUE_LEN))
+	for (uint64_t i = 0; i < 16; i++)
+		if (!get_matches(c, (i * 2654435761u) % keys))
 			return false;
-	}
 	return true;
+}
+
+/*
+ * The latency a client sees beside the saturating load: GETs of random
+ * keys on a connection of their own, PACED_PER_S a second on a fixed
+ * schedule, each timed from when it was due rather than from when it
+ * went out, so that a stall counts for every request it held back (no
+ * coordinated omission).  One histogram per second of the run.  At
+ * 500 a second a connection is a quarter busy under the load (0.4-0.5 ms
+ * a GET), so the schedule never falls behind of itself; the thread runs
+ * SCHED_FIFO, as a latency tester does, so that it times Redis and not
+ * its own wait for a CPU the load keeps busy.
+ */
+#define PACED_PER_S 500
+
+struct paced {
+	redisContext *c;
+	uint64_t keys, t0_us;
+	unsigned seconds;
+	struct lat_hist *per_s;		/* [seconds] */
+	int stop;
+	uint64_t wrong;			/* replies other than the key's value */
+	bool fifo;			/* got its real-time priority */
+};
+
+static void *paced_gets(void *arg)
+{
+	struct paced *p = arg;
+	struct udamos_rng rng;
+	uint64_t due_us = p->t0_us;
+
+	udamos_rng_seed(&rng, p->t0_us);
+	p->fifo = !pthread_setschedparam(pthread_self(), SCHED_FIFO,
+					 &(struct sched_param){ .sched_priority = 1 });
+	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t s = (due_us - p->t0_us) / 1000000, lat_ns;
+
+		udamos_sleep_until_us(due_us, NULL);
+		if (!get_matches(p->c, udamos_rng_below(&rng, p->keys))) {
+			p->wrong++;
+			if (p->c->err)
+				break;
+		}
+		lat_ns = udamos_now_ns() - due_us * 1000;
+		if (s < p->seconds)
+			lat_note(&p->per_s[s], lat_ns);
+		due_us += 1000000 / PACED_PER_S;
+	}
+	return NULL;
+}
+
+/*
+ * The paced GETs' latency over the collapse phase (from the first second
+ * in which huge memory grew to the second after the last, since a
+ * collapse can cost its table's small pages up to a second later:
+ * performance.md) and over the seconds after it.  With no phase (a
+ * configuration that does not collapse, or nothing collapsed), the whole
+ * run.
+ */
+static void phase_latency(const struct paced *p, const bool *grew, struct bench_trial *tr)
+{
+	struct lat_hist in = { 0 }, after = { 0 };
+	unsigned first = p->seconds, last = 0;
+
+	for (unsigned s = 0; s < p->seconds; s++)
+		if (grew[s]) {
+			first = first < s ? first : s;
+			last = s + 1;
+		}
+	for (unsigned s = 0; s < p->seconds; s++) {
+		struct lat_hist *to = first == p->seconds || (s >= first && s <= last) ? &in : &after;
+
+		to->n += p->per_s[s].n;
+		to->max_ns = to->max_ns > p->per_s[s].max_ns ? to->max_ns : p->per_s[s].max_ns;
+		for (unsigned b = 0; b < LAT_BUCKETS; b++)
+			to->b[b] += p->per_s[s].b[b];
+	}
+	if (getenv("UDAMOS_BENCH_TIMELINE"))
+		for (unsigned s = 0; s < p->seconds; s++)
+			fprintf(stderr, "\n  s %2u%s: %" PRIu64 " GETs, p50 %.3f p99 %.3f max %.3f ms", s,
+				grew[s] ? " (huge grew)" : "", p->per_s[s].n,
+				(double)lat_percentile(&p->per_s[s], 0.5) / 1e6,
+				(double)lat_percentile(&p->per_s[s], 0.99) / 1e6,
+				(double)p->per_s[s].max_ns / 1e6);
+	tr->phase_s = first == p->seconds ? 0 : last - first + 1;
+	tr->phase_p50_ms = (double)lat_percentile(&in, 0.5) / 1e6;
+	tr->phase_p99_ms = (double)lat_percentile(&in, 0.99) / 1e6;
+	tr->phase_p999_ms = (double)lat_percentile(&in, 0.999) / 1e6;
+	tr->after_p99_ms = after.n ? (double)lat_percentile(&after, 0.99) / 1e6 : 0;
+	tr->paced_wrong = p->wrong;
+	tr->paced_fifo = p->fifo;
 }
 
 /* One redis-benchmark GET run; returns requests per second, or -1, and
@@ -221,25 +292,41 @@ static char *heap_model(pid_t pid)
 	return m;
 }
 
+/* Seconds from the one at t_from to the one at t_to, in which huge grew. */
+static void mark_grew(bool *grew, unsigned seconds, double t_from, double t_to)
+{
+	for (unsigned s = (unsigned)t_from; s <= (unsigned)t_to && s < seconds; s++)
+		grew[s] = true;
+}
+
 static int one_config(struct bench_env *env, int cfg, uint64_t keys, unsigned seconds,
 		      struct bench_trial *tr)
 {
 	const struct bench_config *c = &bench_configs[cfg];
-	int port = 20000 + getpid() % 20000, fd, err, out_fd = -1;
+	int port = 20000 + getpid() % 20000, err, out_fd = -1;
+	struct paced paced = { .keys = keys, .seconds = seconds };
+	bool *grew = calloc(seconds, sizeof(*grew));
+	redisContext *rc = NULL;
 	pid_t server, child = 0;
-	uint64_t t0;
+	uint64_t last_huge = 0;
 	struct udamos_mem_usage mu;
+	pthread_t paced_thread;
+	bool pacing = false;
 
 	memset(tr, 0, sizeof(*tr));
 	tr->cfg = cfg;
-	err = bench_thp_set(env, c->thp);
+	paced.per_s = calloc(seconds, sizeof(*paced.per_s));
+	err = grew && paced.per_s ? bench_thp_set(env, c->thp) : -ENOMEM;
 	if (err)
-		return err;
+		goto out_free;
 	server = start_server(port, c->madvise_hot);
-	if (server < 0)
-		return -errno;
-	fd = connect_to(port);
-	err = fd < 0 ? fd : load(fd, keys);
+	if (server < 0) {
+		err = -errno;
+		goto out_free;
+	}
+	rc = connect_to(port);
+	paced.c = connect_to(port);
+	err = rc && paced.c ? load(rc, keys) : -ECONNREFUSED;
 	if (!err && c->udamos) {
 		char *model = heap_model(server);
 
@@ -247,9 +334,13 @@ static int one_config(struct bench_env *env, int cfg, uint64_t keys, unsigned se
 		free(model);
 		err = child < 0 ? (int)child : 0;
 	}
-	t0 = udamos_now_us();
+	paced.t0_us = udamos_now_us();
+	if (!err) {
+		err = -pthread_create(&paced_thread, NULL, paced_gets, &paced);
+		pacing = !err;
+	}
 	while (!err && tr->nr < BENCH_MAX_SAMPLES &&
-	       udamos_now_us() - t0 < (uint64_t)seconds * 1000000) {
+	       udamos_now_us() - paced.t0_us < (uint64_t)seconds * 1000000) {
 		double p99;
 		double rps = get_rps(port, keys, &p99);
 
@@ -257,17 +348,25 @@ static int one_config(struct bench_env *env, int cfg, uint64_t keys, unsigned se
 			err = -EIO;
 			break;
 		}
-		tr->t[tr->nr] = (double)(udamos_now_us() - t0) / 1e6;
+		tr->t[tr->nr] = (double)(udamos_now_us() - paced.t0_us) / 1e6;
 		tr->tput[tr->nr] = rps;
 		tr->p99_ms[tr->nr] = p99;
 		tr->cov[tr->nr] = !udamos_read_mem_usage(server, -1, &mu) && mu.rss ?
 			100.0 * (double)mu.anon_huge / (double)mu.rss : 0;
+		if (mu.anon_huge > last_huge && c->udamos)
+			mark_grew(grew, seconds, tr->nr ? tr->t[tr->nr - 1] : 0, tr->t[tr->nr]);
+		last_huge = mu.anon_huge;
 		tr->nr++;
 		if (child > 0 && !tr->cpu_mid_at_us &&
-		    udamos_now_us() - t0 >= (uint64_t)seconds * 500000) {
+		    udamos_now_us() - paced.t0_us >= (uint64_t)seconds * 500000) {
 			tr->cpu_mid_us = bench_cpu_us(child);
 			tr->cpu_mid_at_us = udamos_now_us();
 		}
+	}
+	if (pacing) {
+		__atomic_store_n(&paced.stop, 1, __ATOMIC_RELEASE);
+		pthread_join(paced_thread, NULL);
+		phase_latency(&paced, grew, tr);
 	}
 	if (!udamos_read_mem_usage(server, -1, &mu)) {
 		tr->rss = mu.rss;
@@ -277,14 +376,17 @@ static int one_config(struct bench_env *env, int cfg, uint64_t keys, unsigned se
 		kill(child, SIGTERM);
 		bench_udamos_finish(child, out_fd, tr);
 	}
-	tr->intact = fd >= 0 && !err && intact(fd, keys);
-	if (fd >= 0)
-		close(fd);
+	tr->intact = rc && !err && !tr->paced_wrong && intact(rc, keys);
 	kill(server, SIGTERM);
 	while (waitpid(server, NULL, 0) < 0 && errno == EINTR)
 		;
 	tr->steady = bench_median(tr->tput + tr->nr / 2, tr->nr - tr->nr / 2);
 	tr->steady_p99_ms = bench_median(tr->p99_ms, tr->nr);
+out_free:
+	redisFree(rc);
+	redisFree(paced.c);
+	free(paced.per_s);
+	free(grew);
 	return err;
 }
 
@@ -307,9 +409,10 @@ int bench_app_redis(struct bench_env *env, uint64_t keys, unsigned seconds,
 			fprintf(stderr, " failed: %s\n", strerror(-err));
 			return err;
 		}
-		fprintf(stderr, " %.1f k GET/s, p99 %.3f ms, %" PRIu64 " MiB huge of %" PRIu64
-			" MiB%s\n", out[i].steady / 1e3, out[i].steady_p99_ms, out[i].huge >> 20,
-			out[i].rss >> 20,
+		fprintf(stderr, " %.1f k GET/s, p99 %.3f ms; paced GETs p99 %.3f ms over %u s "
+			"of collapse, %.3f ms after; %" PRIu64 " MiB huge of %" PRIu64 " MiB%s\n",
+			out[i].steady / 1e3, out[i].steady_p99_ms, out[i].phase_p99_ms,
+			out[i].phase_s, out[i].after_p99_ms, out[i].huge >> 20, out[i].rss >> 20,
 			out[i].intact ? "" : ", DATA NOT INTACT");
 	}
 	return 0;

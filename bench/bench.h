@@ -35,6 +35,13 @@ struct bench_trial {
 	double tput[BENCH_MAX_SAMPLES];	/* operations per second */
 	double p99_ms[BENCH_MAX_SAMPLES];	/* request latency p99 (Redis) */
 	double steady_p99_ms;		/* median of p99_ms over the run */
+	/* Redis: GETs paced at a fixed rate beside the load, timed from when
+	 * each was due, over the collapse phase (the whole run where there
+	 * is none) and after it (0: no such seconds) */
+	double phase_p50_ms, phase_p99_ms, phase_p999_ms, after_p99_ms;
+	unsigned phase_s;		/* seconds in the phase, 0: none */
+	uint64_t paced_wrong;		/* paced GETs that failed */
+	bool paced_fifo;		/* their thread ran SCHED_FIFO */
 	double cov[BENCH_MAX_SAMPLES];	/* hot-set huge coverage, % (-1: n/a) */
 	double steady;			/* median throughput of the last half */
 	double t90;			/* seconds to 90% coverage, -1: not reached */

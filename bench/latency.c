@@ -17,9 +17,13 @@
  * defaults' figures come from these); --only keeps never and the base
  * configurations numbered (1 always, 2 khugepaged, 3 udamos, 4 udamos
  * oracle-fed, 5 kernel recipe oracle-fed, 6 kernel recipe); --redis runs
- * Redis with KEYS 2000-byte values instead of the probe (redis_rounds());
- * --udamos-arg adds ARG to every udamos run's options (e.g. --schemes F).
- * UDAMOS_BENCH_KEEP=DIR keeps each udamos run's --json output in DIR.
+ * Redis with KEYS 2000-byte values instead of the probe (redis_rounds()):
+ * redis-benchmark's throughput and p99 under load, and beside it GETs
+ * paced at a fixed rate whose p99 is taken over the collapse phase
+ * (app_redis.c); --udamos-arg adds ARG to every udamos run's options
+ * (e.g. --schemes F).  UDAMOS_BENCH_KEEP=DIR keeps each udamos run's
+ * --json output in DIR; UDAMOS_BENCH_TIMELINE=1 prints the paced GETs'
+ * latency second by second.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -84,18 +88,6 @@ static struct trial trials[MAX_REPS][MAX_CFGS];
 static const char *udamos_bin, *probe_bin, *recipe_file;
 static unsigned reps = 3, seconds = 30;
 static uint64_t footprint_mib = 2048, hot_mib = 512;
-
-static uint64_t percentile(const struct lat_hist *h, double q)
-{
-	uint64_t want = (uint64_t)((double)h->n * q), seen = 0;
-
-	for (unsigned b = 0; b < LAT_BUCKETS; b++) {
-		seen += h->b[b];
-		if (seen > want)
-			return lat_bucket_floor(b);
-	}
-	return h->max_ns;
-}
 
 static void hist_add_diff(struct lat_hist *to, const struct lat_hist *now,
 			  const struct lat_hist *before)
@@ -276,11 +268,11 @@ static const char *const fig_keys[NR_FIGS] = {
 static void trial_figures(const struct trial *t, double f[NR_FIGS])
 {
 	f[F_OPS] = (double)t->ops_per_s;
-	f[F_P50] = (double)percentile(&t->read, 0.5);
-	f[F_P99] = (double)percentile(&t->read, 0.99);
-	f[F_P999] = (double)percentile(&t->read, 0.999);
+	f[F_P50] = (double)lat_percentile(&t->read, 0.5);
+	f[F_P99] = (double)lat_percentile(&t->read, 0.99);
+	f[F_P999] = (double)lat_percentile(&t->read, 0.999);
 	f[F_MAX] = (double)t->read.max_ns;
-	f[F_MM99] = (double)percentile(&t->mm, 0.99);
+	f[F_MM99] = (double)lat_percentile(&t->mm, 0.99);
 	f[F_ACTIVE] = t->active_s;
 	f[F_COV] = t->cov_pct;
 	f[F_T90] = t->t90;
@@ -324,12 +316,12 @@ static void report(bool json, const double *collapse_ms)
 		for (unsigned r = 0; r < reps; r++) {
 			struct trial *t = &trials[r][c], *nv = &trials[r][L_NEVER];
 
-			if (!t->ran || !nv->ran || !percentile(&nv->read, 0.99))
+			if (!t->ran || !nv->ran || !lat_percentile(&nv->read, 0.99))
 				continue;
-			r99[n] = (double)percentile(&t->read, 0.99) /
-				 (double)percentile(&nv->read, 0.99);
-			m99[n] = (double)percentile(&t->mm, 0.99) /
-				 (double)(percentile(&nv->mm, 0.99) ? percentile(&nv->mm, 0.99) : 1);
+			r99[n] = (double)lat_percentile(&t->read, 0.99) /
+				 (double)lat_percentile(&nv->read, 0.99);
+			m99[n] = (double)lat_percentile(&t->mm, 0.99) /
+				 (double)(lat_percentile(&nv->mm, 0.99) ? lat_percentile(&nv->mm, 0.99) : 1);
 			n++;
 		}
 		if (!n) {
@@ -432,6 +424,42 @@ static int redis_rounds(struct bench_env *env, uint64_t keys)
 		       "(%.3f-%.3f) | %" PRIu64 " MiB | %" PRIu64 " MiB |\n",
 		       bench_configs[rcfgs[c]].name, m / 1e3, p99_med, rmed, rlo, rhi, mn, nlo, nhi,
 		       mt, tlo, thi, rt[reps - 1][c].huge >> 20, rt[reps - 1][c].rss >> 20);
+	}
+	printf("\nGETs paced at 500/s (SCHED_FIFO%s) beside the load, each timed from when it was due; "
+	       "p99 over the collapse phase (first second huge memory grew to the second "
+	       "after the last; the whole run for the others) against the same round's "
+	       "never:\n\n| configuration | p50 | p99 | p99 / never (spread) | p99.9 | "
+	       "phase s (rounds) | p99 after the phase / never (spread) |\n"
+	       "|---|---|---|---|---|---|---|\n", rt[0][0].paced_fifo ? "" : " refused: timed late");
+	for (int c = 0; c < NR_R; c++) {
+		double p50[MAX_REPS], p99[MAX_REPS], p999[MAX_REPS], rp[MAX_REPS], ra[MAX_REPS];
+		double m50, m99, m999, rmed, rlo, rhi, amed, alo, ahi, lo, hi;
+		unsigned na = 0;
+
+		for (unsigned r = 0; r < reps; r++) {
+			const struct bench_trial *t = &rt[r][c], *nv = &rt[r][0];
+
+			p50[r] = t->phase_p50_ms;
+			p99[r] = t->phase_p99_ms;
+			p999[r] = t->phase_p999_ms;
+			rp[r] = nv->phase_p99_ms > 0 ? t->phase_p99_ms / nv->phase_p99_ms : 0;
+			if (t->after_p99_ms > 0 && nv->phase_p99_ms > 0)
+				ra[na++] = t->after_p99_ms / nv->phase_p99_ms;
+		}
+		stats(p50, reps, &m50, &lo, &hi);
+		stats(p99, reps, &m99, &lo, &hi);
+		stats(p999, reps, &m999, &lo, &hi);
+		stats(rp, reps, &rmed, &rlo, &rhi);
+		printf("| %s | %.3f ms | %.3f ms | %.2f (%.2f-%.2f) | %.3f ms |",
+		       bench_configs[rcfgs[c]].name, m50, m99, rmed, rlo, rhi, m999);
+		for (unsigned r = 0; r < reps; r++)
+			printf("%s%u", r ? ", " : " ", rt[r][c].phase_s);
+		if (na) {
+			stats(ra, na, &amed, &alo, &ahi);
+			printf(" | %.2f (%.2f-%.2f) |\n", amed, alo, ahi);
+		} else {
+			printf(" | - |\n");
+		}
 	}
 	return 0;
 }

@@ -47,4 +47,25 @@ static inline uint64_t lat_bucket_floor(unsigned b)
 	return (1ULL << msb) | ((uint64_t)(b % LAT_SUB) << (msb - 4));
 }
 
+static inline void lat_note(struct lat_hist *h, uint64_t ns)
+{
+	h->b[lat_bucket(ns)]++;
+	h->n++;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+/* The q quantile (0-1), as the floor of the bucket that holds it. */
+static inline uint64_t lat_percentile(const struct lat_hist *h, double q)
+{
+	uint64_t want = (uint64_t)((double)h->n * q), seen = 0;
+
+	for (unsigned b = 0; b < LAT_BUCKETS; b++) {
+		seen += h->b[b];
+		if (seen > want)
+			return lat_bucket_floor(b);
+	}
+	return h->max_ns;
+}
+
 #endif

@@ -29,14 +29,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static void note(struct lat_hist *h, uint64_t ns)
-{
-	h->b[lat_bucket(ns)]++;
-	h->n++;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
-}
-
 int main(int argc, char **argv)
 {
 	struct lat_shared *sh;
@@ -79,7 +71,7 @@ int main(int argc, char **argv)
 		}
 		__asm__ __volatile__("" : : "r"(sum) : "memory");
 		t1 = now_ns();
-		note(&sh->read, t1 - t0);
+		lat_note(&sh->read, t1 - t0);
 		if (t1 >= next_mm) {
 			char *p = mmap(NULL, 256 << 10, PROT_READ | PROT_WRITE,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -89,7 +81,7 @@ int main(int argc, char **argv)
 					p[i * 4096] = (char)i;
 				munmap(p, 256 << 10);
 			}
-			note(&sh->mm, now_ns() - t1);
+			lat_note(&sh->mm, now_ns() - t1);
 			next_mm = t1 + 2000000;
 		}
 	}

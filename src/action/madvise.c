@@ -140,9 +140,10 @@ static void flush(struct batch *b)
 		b->cost->lock_ns += took;
 		b->cost->tokens_ns -= (int64_t)took;
 		note_burst(b->cost, t0, took);
-		if (b->cost->spaced && b->advice == MADV_COLLAPSE)
-			b->cost->resume_ns = t0 + took +
-				udamos_lock_pace_gap_ns(took, b->cost->lock_ns_per_s);
+		if (b->advice == MADV_COLLAPSE)
+			b->cost->resume_ns = t0 + took + (b->cost->spaced ?
+				udamos_lock_pace_gap_ns(took, b->cost->lock_ns_per_s) :
+				udamos_lock_pace_rest_ns(took));
 		if (r > 0) {
 			b->res->sz_applied += (uint64_t)r;
 			if (b->advice == MADV_COLLAPSE || b->advice == MADV_PAGEOUT)
@@ -240,18 +241,20 @@ static bool must_stop(struct batch *b)
 }
 
 /*
- * Waits for a spaced target's next turn.  false when that turn is past
- * the pass's end, or udamos is asked to stop meanwhile.  The wait is not
- * work: the time quota's deadline moves with it.
+ * Waits for the target's next turn: a spaced target's, or the end of a
+ * quiet one's rest (udamos_lock_pace_rest_ns()).  false when a spaced
+ * target's turn is past the pass's end, or udamos is asked to stop
+ * meanwhile.  The wait is not work: the time quota's deadline moves with
+ * it.
  */
 static bool wait_turn(struct batch *b)
 {
 	uint64_t now = udamos_now_ns(), until = b->cost->resume_ns, waited;
 	bool woke;
 
-	if (!b->cost->spaced || until <= now)
+	if (until <= now)
 		return true;
-	if (until > b->cost->pass_until_ns) {
+	if (b->cost->spaced && until > b->cost->pass_until_ns) {
 		b->cost->nr_paced++;
 		return false;
 	}

@@ -9,6 +9,7 @@
 #ifndef UDAMOS_ACTION_MADVISE_H
 #define UDAMOS_ACTION_MADVISE_H
 
+#include "core/lockpace.h"
 #include "sys/hugewarm.h"
 #include "sys/target.h"
 #include "udamos/engine.h"
@@ -43,7 +44,9 @@ struct udamos_target_cost {
 	 * (udamos_lock_pace_spaced()): none before resume_ns, and a pass
 	 * waits for none due after pass_until_ns (what a wait earns back
 	 * would otherwise keep one pass going as long as windows last,
-	 * and monitoring waits for it); time spent waiting, in all. */
+	 * and monitoring waits for it).  Not spaced, each call is still
+	 * followed by a rest (udamos_lock_pace_rest_ns()) before resume_ns.
+	 * Time spent waiting either way, in all. */
 	bool spaced;
 	uint64_t resume_ns, pass_until_ns;
 	uint64_t spacing_ns;
@@ -58,7 +61,7 @@ struct udamos_target_cost {
 };
 
 /* Calls closer than this count as one stretch of lock holding. */
-#define UDAMOS_BURST_GAP_NS 1000000ULL
+#define UDAMOS_BURST_GAP_NS UDAMOS_REST_MIN_NS
 
 struct udamos_madvise_actuator {
 	struct udamos_target *targets;	/* borrowed */

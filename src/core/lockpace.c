@@ -47,6 +47,11 @@ uint64_t udamos_lock_pace_gap_ns(uint64_t took_ns, uint64_t ns_per_s)
 	return gap > UINT64_MAX ? UINT64_MAX : (uint64_t)gap;
 }
 
+uint64_t udamos_lock_pace_rest_ns(uint64_t took_ns)
+{
+	return took_ns > UDAMOS_REST_MIN_NS ? took_ns : UDAMOS_REST_MIN_NS;
+}
+
 uint64_t udamos_lock_pace_feed(struct udamos_lock_pace *p, uint64_t minflt, uint64_t now_us)
 {
 	if (p->last_us && now_us > p->last_us && minflt >= p->last_minflt) {

@@ -97,4 +97,20 @@ bool udamos_lock_pace_spaced(const struct udamos_lock_pace *p, uint64_t now_us);
  */
 uint64_t udamos_lock_pace_gap_ns(uint64_t took_ns, uint64_t ns_per_s);
 
+/*
+ * How long a target that is not spaced rests after a collapse call that
+ * took took_ns: as long again.  While a window is copied its page table
+ * is out of use, and the target's next access to it waits for the copy
+ * to end; a server reading its whole heap at random meets the window
+ * being copied every few milliseconds.  Calls back to back held Redis's
+ * requests for as long as the run lasted (76 and over 230 ms at the
+ * 200 ms/s allowance; docs/performance.md), so no two follow each other:
+ * the target is held for one call at most, and has at least as long
+ * again to catch up; a millisecond at the least, the gap that parts two
+ * stretches of calls in a run's report (UDAMOS_BURST_GAP_NS).  The
+ * allowance still sets the rate; this only spreads what it lets through.
+ */
+#define UDAMOS_REST_MIN_NS 1000000ULL
+uint64_t udamos_lock_pace_rest_ns(uint64_t took_ns);
+
 #endif

@@ -116,10 +116,26 @@ static void test_gap_keeps_calls_to_their_share_of_time(void **state)
 	assert_true(udamos_lock_pace_gap_ns(UINT64_MAX, 1) == UINT64_MAX);
 }
 
+static void test_quiet_target_rests_as_long_as_each_call(void **state)
+{
+	const uint64_t ms = 1000000;
+
+	(void)state;
+	/* No two calls back to back: the target is held for one call, then
+	 * left alone at least as long. */
+	assert_int_equal(udamos_lock_pace_rest_ns(5 * ms), 5 * ms);
+	assert_int_equal(udamos_lock_pace_rest_ns(150 * ms), 150 * ms);
+	/* A short call's rest is still long enough to part the two in the
+	 * run's report of stretches. */
+	assert_int_equal(udamos_lock_pace_rest_ns(ms / 2), UDAMOS_REST_MIN_NS);
+	assert_int_equal(udamos_lock_pace_rest_ns(0), UDAMOS_REST_MIN_NS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quiet_target_gets_the_fast_pace),
+		cmocka_unit_test(test_quiet_target_rests_as_long_as_each_call),
 		cmocka_unit_test(test_churning_target_gets_the_slow_pace_then_fast_again),
 		cmocka_unit_test(test_rate_at_the_threshold_counts),
 		cmocka_unit_test(test_count_going_down_restarts_the_baseline),
