@@ -125,20 +125,34 @@ static int load(redisContext *c, uint64_t keys)
 	return 0;
 }
 
-/* Whether key's value came back whole. */
-static bool get_matches(redisContext *c, uint64_t key)
+/* GETs key: its reply, or NULL where none came or it was no string. */
+static redisReply *get(redisContext *c, uint64_t key)
 {
-	char want[VALUE_LEN];
 	redisReply *r;
-	bool ok;
 
 	if (redisAppendCommand(c, "GET key:%012" PRIu64, key) != REDIS_OK ||
 	    !reply_is(c, REDIS_REPLY_STRING, &r))
+		return NULL;
+	return r;
+}
+
+/* Whether r holds key's value, whole; frees r. */
+static bool matches(redisReply *r, uint64_t key)
+{
+	char want[VALUE_LEN];
+	bool ok;
+
+	if (!r)
 		return false;
 	value_of(key, want);
 	ok = r->len == VALUE_LEN && !memcmp(r->str, want, VALUE_LEN);
 	freeReplyObject(r);
 	return ok;
+}
+
+static bool get_matches(redisContext *c, uint64_t key)
+{
+	return matches(get(c, key), key);
 }
 
 /* A few keys read back: the data survived whatever was done to it. */
@@ -183,15 +197,18 @@ static void *paced_gets(void *arg)
 	p->fifo = !pthread_setschedparam(pthread_self(), SCHED_FIFO,
 					 &(struct sched_param){ .sched_priority = 1 });
 	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
-		uint64_t s = (due_us - p->t0_us) / 1000000, lat_ns;
+		uint64_t s = (due_us - p->t0_us) / 1000000, key, lat_ns;
+		redisReply *r;
 
 		udamos_sleep_until_us(due_us, NULL);
-		if (!get_matches(p->c, udamos_rng_below(&rng, p->keys))) {
+		key = udamos_rng_below(&rng, p->keys);
+		r = get(p->c, key);
+		lat_ns = udamos_now_ns() - due_us * 1000;	/* the check is ours */
+		if (!matches(r, key)) {
 			p->wrong++;
 			if (p->c->err)
 				break;
 		}
-		lat_ns = udamos_now_ns() - due_us * 1000;
 		if (s < p->seconds)
 			lat_note(&p->per_s[s], lat_ns);
 		due_us += 1000000 / PACED_PER_S;
