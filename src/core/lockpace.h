@@ -102,13 +102,15 @@ uint64_t udamos_lock_pace_gap_ns(uint64_t took_ns, uint64_t ns_per_s);
  * took took_ns: as long again.  While a window is copied its page table
  * is out of use, and the target's next access to it waits for the copy
  * to end; a server reading its whole heap at random meets the window
- * being copied every few milliseconds.  Calls back to back held Redis's
- * requests for as long as the run lasted (76 and over 230 ms at the
- * 200 ms/s allowance; docs/performance.md), so no two follow each other:
- * the target is held for one call at most, and has at least as long
- * again to catch up; a millisecond at the least, the gap that parts two
- * stretches of calls in a run's report (UDAMOS_BURST_GAP_NS).  The
- * allowance still sets the rate; this only spreads what it lets through.
+ * being copied every few milliseconds.  With calls back to back (runs
+ * of 76-163 ms at the 200 ms/s allowance) Redis's GETs waited up to
+ * 0.25-0.6 s in two rounds of three; with the rests its p99 while its
+ * heap was collapsed stayed within 1.2 of THP=never's in five of six
+ * (docs/performance.md).  So no two calls follow each other: the target
+ * is held for one call at most, and has at least as long again to catch
+ * up.  A millisecond at the least: the gap that parts two stretches of
+ * calls in a run's report (UDAMOS_BURST_GAP_NS).  The allowance still
+ * sets the rate; this only spreads what it lets through.
  */
 #define UDAMOS_REST_MIN_NS 1000000ULL
 uint64_t udamos_lock_pace_rest_ns(uint64_t took_ns);
