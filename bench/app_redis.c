@@ -228,20 +228,16 @@ static void phase_latency(const struct paced *p, const bool *grew, struct bench_
 {
 	struct lat_hist in = { 0 }, after = { 0 };
 	unsigned first = p->seconds, last = 0;
+	bool phase;
 
 	for (unsigned s = 0; s < p->seconds; s++)
 		if (grew[s]) {
 			first = first < s ? first : s;
-			last = s + 1;
+			last = s + 1 < p->seconds ? s + 1 : s;
 		}
-	for (unsigned s = 0; s < p->seconds; s++) {
-		struct lat_hist *to = first == p->seconds || (s >= first && s <= last) ? &in : &after;
-
-		to->n += p->per_s[s].n;
-		to->max_ns = to->max_ns > p->per_s[s].max_ns ? to->max_ns : p->per_s[s].max_ns;
-		for (unsigned b = 0; b < LAT_BUCKETS; b++)
-			to->b[b] += p->per_s[s].b[b];
-	}
+	phase = first < p->seconds;
+	for (unsigned s = 0; s < p->seconds; s++)
+		lat_merge(!phase || (s >= first && s <= last) ? &in : &after, &p->per_s[s]);
 	if (getenv("UDAMOS_BENCH_TIMELINE"))
 		for (unsigned s = 0; s < p->seconds; s++)
 			fprintf(stderr, "\n  s %2u%s: %" PRIu64 " GETs, p50 %.3f p99 %.3f max %.3f ms", s,
@@ -249,7 +245,7 @@ static void phase_latency(const struct paced *p, const bool *grew, struct bench_
 				(double)lat_percentile(&p->per_s[s], 0.5) / 1e6,
 				(double)lat_percentile(&p->per_s[s], 0.99) / 1e6,
 				(double)p->per_s[s].max_ns / 1e6);
-	tr->phase_s = first == p->seconds ? 0 : last - first + 1;
+	tr->phase_s = phase ? last - first + 1 : 0;
 	tr->phase_p50_ms = (double)lat_percentile(&in, 0.5) / 1e6;
 	tr->phase_p99_ms = (double)lat_percentile(&in, 0.99) / 1e6;
 	tr->phase_p999_ms = (double)lat_percentile(&in, 0.999) / 1e6;

@@ -55,6 +55,15 @@ static inline void lat_note(struct lat_hist *h, uint64_t ns)
 		h->max_ns = ns;
 }
 
+static inline void lat_merge(struct lat_hist *to, const struct lat_hist *from)
+{
+	to->n += from->n;
+	for (unsigned b = 0; b < LAT_BUCKETS; b++)
+		to->b[b] += from->b[b];
+	if (from->max_ns > to->max_ns)
+		to->max_ns = from->max_ns;
+}
+
 /* The q quantile (0-1), as the floor of the bucket that holds it. */
 static inline uint64_t lat_percentile(const struct lat_hist *h, double q)
 {

@@ -59,7 +59,8 @@ static const char *const scope_names[] = {
 
 const char *udamos_collapse_scope_name(enum udamos_collapse_scope scope)
 {
-	return scope <= UDAMOS_COLLAPSE_SCOPE_TABLE ? scope_names[scope] : "?";
+	return (size_t)scope < sizeof(scope_names) / sizeof(scope_names[0]) ?
+	       scope_names[scope] : "?";
 }
 
 int udamos_collapse_scope_parse(const char *name, enum udamos_collapse_scope *out)

@@ -120,10 +120,10 @@ if [ "$(id -u)" = 0 ]; then
 	# one that maps and faults in fresh memory all the time gets the slow
 	# one, with its collapse calls spaced out, and a quiet one the fast
 	# one, its calls only parted by rests as long as each; both in one
-	# run.  Each holds 64 MiB written once,
-	# which the oracle (named: this is about pacing, not monitoring) calls
-	# hot; the churner also maps 1 MiB, writes it (256 faults) and unmaps
-	# it, over and over.  A third, quiet, serves the check after.
+	# run.  Each holds 64 MiB written once, which the oracle (named: this
+	# is about pacing, not monitoring) calls hot; the churner also maps
+	# 1 MiB, writes it (256 faults) and unmaps it, over and over.  A
+	# third, quiet, serves the check after.
 	holders=() hots=()
 	for kind in churn quiet quiet; do
 		python3 - $kind >"$tmp/addr" <<'PY' & holders+=($!)
