@@ -12,9 +12,11 @@
  *
  * usage: latency --udamos BIN --probe BIN [--reps N] [--seconds S]
  *                [--footprint MIB] [--hot MIB] [--json] [--budget TIME]...
+ *                [--spacing auto|on|off]...
  *                [--only DIGITS] [--redis KEYS] [--udamos-arg ARG]...
  * --budget adds an oracle-fed udamos at that --mmap_lock_budget (the
- * defaults' figures come from these); --only keeps never and the base
+ * defaults' figures come from these); --spacing adds udamos with real
+ * monitoring at that --churn_spacing; --only keeps never and the base
  * configurations numbered (1 always, 2 khugepaged, 3 udamos, 4 udamos
  * oracle-fed, 5 kernel recipe oracle-fed, 6 kernel recipe); --redis runs
  * Redis with KEYS 2000-byte values instead of the probe (redis_rounds()):
@@ -22,8 +24,9 @@
  * paced at a fixed rate whose p99 is taken over the collapse phase
  * (app_redis.c); --udamos-arg adds ARG to every udamos run's options
  * (e.g. --schemes F).  UDAMOS_BENCH_KEEP=DIR keeps each udamos run's
- * --json output in DIR; UDAMOS_BENCH_TIMELINE=1 prints the paced GETs'
- * latency second by second.
+ * --json output in DIR; UDAMOS_BENCH_TIMELINE=1 prints second by second
+ * the probe's read and mm op p99 and its huge memory, or the paced GETs'
+ * latency.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,7 +55,7 @@ struct lat_cfg {
 	char name[64];
 	const char *thp;
 	bool madvise, udamos, oracle, recipe;
-	const char *budget;		/* --mmap_lock_budget, or NULL: default */
+	const char *opt, *val;		/* one more udamos option, or NULL */
 };
 
 #define MAX_CFGS 16
@@ -75,7 +78,7 @@ static int nr_cfgs = NR_BASE;
 
 struct trial {
 	struct lat_hist read, mm;	/* over the collapse phase */
-	unsigned active_s;		/* seconds in it (huge memory grew) */
+	unsigned active_s;		/* its seconds (first growth to after the last) */
 	double ops_per_s;		/* reads, median per second, whole run */
 	double t90;			/* s to 90% of the hot set huge, -1: never */
 	double cov_pct;			/* hot set huge at the end */
@@ -139,11 +142,27 @@ static int write_recipe(void)
 	return 0;
 }
 
+/* One second of the probe's trial, for UDAMOS_BENCH_TIMELINE. */
+static void print_second(int c, unsigned s, const struct lat_shared *cur,
+			 const struct lat_shared *prev, uint64_t hot_huge_b, uint64_t huge_b,
+			 bool grew)
+{
+	struct lat_hist read = { 0 }, mm = { 0 };
+
+	hist_add_diff(&read, &cur->read, &prev->read);
+	hist_add_diff(&mm, &cur->mm, &prev->mm);
+	fprintf(stderr, "  %s s %3u%s: reads %" PRIu64 " p99 %" PRIu64 " ns, mm p99 %" PRIu64
+		" us, hot huge %" PRIu64 " MiB, huge %" PRIu64 " MiB\n", cfgs[c].name, s,
+		grew ? " (grew)" : "", read.n, lat_percentile(&read, 0.99),
+		lat_percentile(&mm, 0.99) / 1000, hot_huge_b >> 20, huge_b >> 20);
+}
+
 static void run_trial(struct bench_env *env, int c, struct trial *tr)
 {
 	char path[] = "/tmp/udamos-lat-XXXXXX", fp[24], hot[24], model[96];
 	int fd = mkstemp(path), out_fd = -1;
-	struct lat_shared *sh, prev, cur, first;
+	struct lat_shared *sh, prev, cur, first, phase_start, phase_end;
+	int first_grew = -1, phase_end_s = -1, last_grew_s = -1;
 	double tput[MAX_SECONDS];
 	uint64_t last_anon = 0, t0;
 	pid_t probe, ud = 0;
@@ -171,9 +190,9 @@ static void run_trial(struct bench_env *env, int c, struct trial *tr)
 	if (cfgs[c].udamos) {
 		size_t n = 0;
 
-		if (cfgs[c].budget) {
-			extra[n++] = "--mmap_lock_budget";
-			extra[n++] = cfgs[c].budget;
+		if (cfgs[c].opt) {
+			extra[n++] = cfgs[c].opt;
+			extra[n++] = cfgs[c].val;
 		}
 		if (cfgs[c].recipe) {
 			extra[n++] = "--schemes";
@@ -183,7 +202,7 @@ static void run_trial(struct bench_env *env, int c, struct trial *tr)
 		env->source = cfgs[c].oracle ? NULL : "auto";
 		ud = bench_udamos_start(env, probe, seconds, model, extra, &out_fd);
 	}
-	prev = first = *sh;
+	prev = first = cur = *sh;
 	t0 = udamos_now_us();
 	for (unsigned s = 0; s < seconds && s < MAX_SECONDS; s++) {
 		struct udamos_mem_usage mu = { 0 };
@@ -196,26 +215,41 @@ static void run_trial(struct bench_env *env, int c, struct trial *tr)
 		tput[s] = (double)(cur.read.n - prev.read.n);
 		grew = mu.anon_huge > last_anon;
 		last_anon = mu.anon_huge;
-		/* The collapse phase: the seconds in which huge memory grew;
-		 * with nothing collapsing, every second. */
-		if (grew || !cfgs[c].udamos) {
-			hist_add_diff(&tr->read, &cur.read, &prev.read);
-			hist_add_diff(&tr->mm, &cur.mm, &prev.mm);
-			tr->active_s++;
-		}
 		hh = hot_huge(probe, sh);
+		if (getenv("UDAMOS_BENCH_TIMELINE"))
+			print_second(c, s, &cur, &prev, hh, mu.anon_huge, grew);
+		/* The collapse phase: from the first second in which huge
+		 * memory grew to the second after the last, since on a host
+		 * that shadows page tables a collapse's cost to the target
+		 * shows up to a second later (as for Redis, app_redis.c). */
+		if (grew && first_grew < 0) {
+			first_grew = (int)s;
+			phase_start = prev;
+		}
+		if (grew || (phase_end_s >= 0 && (unsigned)phase_end_s + 1 == s &&
+			     phase_end_s == last_grew_s)) {
+			phase_end = cur;
+			phase_end_s = (int)s;
+		}
+		if (grew)
+			last_grew_s = (int)s;
 		tr->cov_pct = 100.0 * (double)hh / (double)sh->hot;
 		tr->cold_huge = mu.anon_huge > hh ? mu.anon_huge - hh : 0;
 		if (tr->t90 < 0 && tr->cov_pct >= 90)
 			tr->t90 = (double)(udamos_now_us() - t0) / 1e6;
 		prev = cur;
 	}
-	/* Nothing collapsed at all (a scheme that had not started): the
-	 * whole run is its phase, as for the configurations without one. */
-	if (!tr->active_s) {
-		hist_add_diff(&tr->read, &cur.read, &first.read);
-		hist_add_diff(&tr->mm, &cur.mm, &first.mm);
+	/* With nothing collapsing (the configurations without a phase, or
+	 * a scheme that never started), the whole run is the phase. */
+	if (first_grew < 0 || !cfgs[c].udamos) {
+		phase_start = first;
+		phase_end = cur;
+		first_grew = 0;
+		phase_end_s = (int)(seconds < MAX_SECONDS ? seconds : MAX_SECONDS) - 1;
 	}
+	hist_add_diff(&tr->read, &phase_end.read, &phase_start.read);
+	hist_add_diff(&tr->mm, &phase_end.mm, &phase_start.mm);
+	tr->active_s = (unsigned)(phase_end_s - first_grew + 1);
 	tr->ops_per_s = bench_median(tput, seconds < MAX_SECONDS ? seconds : MAX_SECONDS);
 	if (ud > 0) {
 		struct bench_trial bt = { 0 };
@@ -504,9 +538,18 @@ int main(int argc, char **argv)
 			struct lat_cfg *c = &cfgs[nr_cfgs++];
 
 			*c = cfgs[L_ORACLE];
-			c->budget = argv[++i];
+			c->opt = "--mmap_lock_budget";
+			c->val = argv[++i];
 			snprintf(c->name, sizeof(c->name), "udamos, budget %s, oracle-fed (bound)",
-				 c->budget);
+				 c->val);
+		} else if (!strcmp(argv[i], "--spacing") && i + 1 < argc && nr_cfgs < MAX_CFGS) {
+			/* One more udamos, real monitoring, with this --churn_spacing. */
+			struct lat_cfg *c = &cfgs[nr_cfgs++];
+
+			*c = cfgs[L_UDAMOS];
+			c->opt = "--churn_spacing";
+			c->val = argv[++i];
+			snprintf(c->name, sizeof(c->name), "udamos, --churn_spacing %s", c->val);
 		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			/* never and the named base configurations' indexes, e.g. 0,4 */
 			only = argv[++i];

@@ -35,6 +35,7 @@ int cli_parse_pid(const char *v, pid_t *out);
 /* --tlb_flush's value: 0, or a status after printing why. */
 int cli_parse_tlb_flush(const char *v, struct udamos_flush_cfg *out);
 int cli_parse_collapse_warm(const char *v, enum udamos_collapse_warm *out);
+int cli_parse_churn_spacing(const char *v, enum udamos_churn_spacing *out);
 
 /*
  * --mmap_lock_budget TIME or --bloat_budget SIZE (time: true for the

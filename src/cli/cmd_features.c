@@ -23,6 +23,7 @@
 #include "source/kmon.h"
 #include "sys/damon.h"
 #include "sys/detach.h"
+#include "sys/faultcost.h"
 #include "sys/kdamond.h"
 #include "sys/pidfd.h"
 #include "sys/sysfs.h"
@@ -187,6 +188,23 @@ static void blind_spot(json_object *root)
 	json_object_object_add(root, "accessed_bit_blind_spot", json_object_new_string(buf));
 }
 
+/* What a page fault costs here, and so how churning targets are paced. */
+static void fault_cost(json_object *root)
+{
+	uint64_t ns;
+	char buf[200];
+	int err = udamos_minor_fault_ns(&ns);
+	bool spaced = !err && udamos_churn_spacing_wanted(UDAMOS_CHURN_SPACING_AUTO, ns);
+
+	if (err)
+		snprintf(buf, sizeof(buf), "not timed: %s", strerror(-err));
+	else
+		snprintf(buf, sizeof(buf), "%.1f us a fault%s; --churn_spacing auto %s",
+			 (double)ns / 1000, spaced ? "" : " (the host shadows page tables)",
+			 spaced ? "spaces churning targets' collapse calls" : "does not space them");
+	json_object_object_add(root, "page_fault_cost", json_object_new_string(buf));
+}
+
 int cmd_features(int argc, char **argv)
 {
 	struct found f = { .root = json_object_new_object() };
@@ -235,6 +253,7 @@ int cmd_features(int argc, char **argv)
 	damon(&f, stderr);
 
 	blind_spot(f.root);
+	fault_cost(f.root);
 	/* The paths udamos takes on this kernel. */
 	json_object_object_add(paths, "monitoring", json_object_new_string(
 		!f.ops[0] ? "none: no kernel DAMON (only --source oracle:MODEL, a model "

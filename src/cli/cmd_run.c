@@ -70,6 +70,12 @@ static const char run_usage[] =
 "                            the new page is not done under the target's\n"
 "                            mmap_lock; auto (default): where a virtio\n"
 "                            balloon reports free pages to the host\n"
+"  --churn_spacing auto|on|off\n"
+"                            give a target that churns its mappings the slow\n"
+"                            allowance, its calls spaced out; auto (default):\n"
+"                            unless a page fault costs over 5 us here (the\n"
+"                            host shadows page tables: its own mmaps take\n"
+"                            longer than a call)\n"
 "  --json                    print the result as one JSON object\n"
 "  --quiet                   no live progress line\n"
 "\n";
@@ -162,6 +168,10 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		} else if (!strcmp(a, "--collapse_warm")) {
 			if (need(argc, argv, i, 1) ||
 			    cli_parse_collapse_warm(argv[++i], &o->cfg.collapse_warm))
+				return UDAMOS_ERR_INPUT;
+		} else if (!strcmp(a, "--churn_spacing")) {
+			if (need(argc, argv, i, 1) ||
+			    cli_parse_churn_spacing(argv[++i], &o->cfg.churn_spacing))
 				return UDAMOS_ERR_INPUT;
 		} else if (!strcmp(a, "--schemes")) {
 			if (need(argc, argv, i, 1))
@@ -260,6 +270,8 @@ static void print_json(const struct run_opts *o, const struct udamos_run_result 
 	json_object_object_add(root, "collapse_warm", json_object_new_boolean(res->collapse_warm));
 	json_object_object_add(root, "warmed_huge_pages", json_object_new_uint64(res->nr_warmed));
 	json_object_object_add(root, "warm_ms", json_object_new_double((double)res->warm_ns / 1e6));
+	json_object_object_add(root, "churn_spacing", json_object_new_boolean(res->churn_spacing));
+	json_object_object_add(root, "fault_us", json_object_new_double((double)res->fault_ns / 1e3));
 	json_object_object_add(root, "elapsed_s", json_object_new_double((double)res->elapsed_us / 1e6));
 	json_object_object_add(root, "cpu_pct", json_object_new_double(
 		res->elapsed_us ? 100.0 * (double)res->cpu_us / (double)res->elapsed_us : 0));

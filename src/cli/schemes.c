@@ -54,6 +54,14 @@ int cli_parse_collapse_warm(const char *v, enum udamos_collapse_warm *out)
 			v ? v : "(nothing)");
 }
 
+int cli_parse_churn_spacing(const char *v, enum udamos_churn_spacing *out)
+{
+	if (!udamos_churn_spacing_parse(v, out))
+		return 0;
+	return cli_fail(UDAMOS_ERR_INPUT, "--churn_spacing %s: use auto (spaced unless a page "
+			"fault costs over 5 us here), on or off", v ? v : "(nothing)");
+}
+
 int cli_parse_limit(const char *opt, const char *v, bool time, uint64_t *out)
 {
 	int err;

@@ -4,14 +4,20 @@
  */
 #include "core/lockpace.h"
 
+#include <errno.h>
+
+#include "core/units.h"
+
 void udamos_lock_pace_init(struct udamos_lock_pace *p, uint64_t fast_ns, uint64_t churn_ns)
 {
 	*p = (struct udamos_lock_pace){ .fast_ns = fast_ns, .churn_ns = churn_ns };
 }
 
+/* Churning and slowed for it: with churn_ns 0 the readings are still
+ * counted, for the report, but change nothing. */
 static bool churning(const struct udamos_lock_pace *p, uint64_t now_us)
 {
-	return p->churn_until_us && now_us < p->churn_until_us;
+	return p->churn_ns && p->churn_until_us && now_us < p->churn_until_us;
 }
 
 uint64_t udamos_lock_pace_now(const struct udamos_lock_pace *p, uint64_t now_us)
@@ -69,4 +75,26 @@ uint64_t udamos_lock_pace_feed(struct udamos_lock_pace *p, uint64_t minflt, uint
 	p->last_minflt = minflt;
 	p->last_us = now_us;
 	return udamos_lock_pace_now(p, now_us);
+}
+
+int udamos_churn_spacing_parse(const char *s, enum udamos_churn_spacing *out)
+{
+	static const char *const names[] = {
+		[UDAMOS_CHURN_SPACING_AUTO] = "auto",
+		[UDAMOS_CHURN_SPACING_ON] = "on",
+		[UDAMOS_CHURN_SPACING_OFF] = "off",
+	};
+	int i = udamos_name_index(names, sizeof(names) / sizeof(names[0]), s);
+
+	if (i < 0)
+		return -EINVAL;
+	*out = (enum udamos_churn_spacing)i;
+	return 0;
+}
+
+bool udamos_churn_spacing_wanted(enum udamos_churn_spacing mode, uint64_t fault_ns)
+{
+	if (mode != UDAMOS_CHURN_SPACING_AUTO)
+		return mode == UDAMOS_CHURN_SPACING_ON;
+	return fault_ns < UDAMOS_SLOW_FAULT_NS;
 }

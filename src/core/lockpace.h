@@ -25,7 +25,9 @@
 #define UDAMOS_CHURN_HOLD_US (10 * 1000000ULL)
 
 struct udamos_lock_pace {
-	uint64_t fast_ns, churn_ns;	/* allowance per second, each way */
+	/* Allowance per second, each way; churn_ns 0: a churning target
+	 * keeps the fast one, its calls not spaced (udamos_churn_spacing). */
+	uint64_t fast_ns, churn_ns;
 	uint64_t last_minflt, last_us;	/* the previous reading; last_us 0: none */
 	uint64_t churn_until_us;	/* 0: not churning */
 	uint64_t nr_churn_readings;	/* readings that said churning */
@@ -114,5 +116,36 @@ uint64_t udamos_lock_pace_gap_ns(uint64_t took_ns, uint64_t ns_per_s);
  */
 #define UDAMOS_REST_MIN_NS 1000000ULL
 uint64_t udamos_lock_pace_rest_ns(uint64_t took_ns);
+
+/*
+ * Whether churning targets get the slow, spaced pace at all.  Spacing
+ * buys the target's mmap and munmap their p99 at the price of a slower
+ * collapse.  It pays where one of the target's mm operations is short
+ * beside a collapse call, and it does not where faults go through the
+ * host, which shadows the guest's page tables (sys/faultcost.h): there a
+ * fault costs 11-15 us, the probe's mmap, 64 faults and munmap took 5-6 ms
+ * at their p99 under THP=never, and a call made ready (about 1 ms) is
+ * within that.  On such a host, too, a page table that maps huge and
+ * small pages slows its small pages for a while after each collapse in
+ * it, so a slow collapse is a long harm.  There, not spaced, the probe
+ * read as fast as under THP=never over two minutes and its read p99
+ * while its hot set was collapsed was 10 times never's; spaced, it read
+ * a quarter slower and its p99 was 18.5 times; its mmap p99 was 0.42
+ * and 0.29 of never's (docs/performance.md).  Where the hardware walks
+ * the page tables a fault costs about a microsecond: the line is set
+ * well between the two.
+ */
+enum udamos_churn_spacing {
+	UDAMOS_CHURN_SPACING_AUTO,	/* unless faults cost UDAMOS_SLOW_FAULT_NS */
+	UDAMOS_CHURN_SPACING_ON,
+	UDAMOS_CHURN_SPACING_OFF,
+};
+#define UDAMOS_SLOW_FAULT_NS 5000ULL
+
+/* "auto", "on" or "off".  0 or -EINVAL. */
+int udamos_churn_spacing_parse(const char *s, enum udamos_churn_spacing *out);
+/* Whether to space, given the mode and a minor fault's cost here (0:
+ * not known, which counts as cheap: spacing is the safe side). */
+bool udamos_churn_spacing_wanted(enum udamos_churn_spacing mode, uint64_t fault_ns);
 
 #endif

@@ -375,7 +375,7 @@ static int parse_context(struct parse *p, size_t idx, json_object *o,
 static int parse_root(struct parse *p, json_object *root, struct udamos_daemon_cfg *cfg)
 {
 	static const char *const keys[] = { "contexts", "monitoring", "discovery_interval",
-		"mmap_lock_budget", "bloat_budget", "collapse_warm", "metrics", "control_socket",
+		"mmap_lock_budget", "bloat_budget", "collapse_warm", "churn_spacing", "metrics", "control_socket",
 		NULL };
 	struct monitoring mon = { 0 };
 	bool mon_set = false;
@@ -429,6 +429,14 @@ static int parse_root(struct parse *p, json_object *root, struct udamos_daemon_c
 			return -EINVAL;
 		if (udamos_collapse_warm_parse(s, &cfg->collapse_warm))
 			return bad(p, "collapse_warm", "'%s': give auto, on or off", s);
+	}
+	if (json_object_object_get_ex(root, "churn_spacing", &v)) {
+		const char *s = NULL;
+
+		if (string_of(p, "churn_spacing", v, &s))
+			return -EINVAL;
+		if (udamos_churn_spacing_parse(s, &cfg->churn_spacing))
+			return bad(p, "churn_spacing", "'%s': give auto, on or off", s);
 	}
 	if (json_object_object_get_ex(root, "metrics", &v)) {
 		static const char *const mkeys[] = { "textfile", NULL };

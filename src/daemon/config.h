@@ -15,6 +15,7 @@
 
 #include "core/regions.h"
 #include "source/flusher.h"
+#include "core/lockpace.h"
 #include "sys/hugewarm.h"
 #include "udamos/scheme.h"
 
@@ -54,6 +55,7 @@ struct udamos_daemon_cfg {
 	/* Per target, as udamos run's --mmap_lock_budget, --bloat_budget. */
 	uint64_t lock_ns_per_s, bloat_budget;
 	enum udamos_collapse_warm collapse_warm;	/* as --collapse_warm */
+	enum udamos_churn_spacing churn_spacing;	/* as --churn_spacing */
 	uint64_t discovery_us;		/* how often processes are looked for */
 	char *metrics_textfile;		/* NULL: none */
 	char *control_socket;

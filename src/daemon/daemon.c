@@ -515,6 +515,7 @@ static enum udamos_status run_once(struct daemon *d, FILE *runlog, char *why, si
 		.source = d->cfg.source, .attrs = d->cfg.attrs, .attrs_given = d->cfg.attrs_given,
 		.flush = d->cfg.flush, .lock_ns_per_s = d->cfg.lock_ns_per_s,
 		.bloat_budget = d->cfg.bloat_budget, .collapse_warm = d->cfg.collapse_warm,
+		.churn_spacing = d->cfg.churn_spacing,
 		.log = runlog, .on_tick = on_tick,
 		.tick_ctx = d, .target_stats_us = MEASURE_US, .carry = &d->carry,
 	};

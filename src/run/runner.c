@@ -23,6 +23,7 @@
 #include "source/select.h"
 #include "sys/damon.h"
 #include "sys/clock.h"
+#include "sys/faultcost.h"
 #include "sys/pidfd.h"
 #include "sys/procfs.h"
 #include "udamos/engine.h"
@@ -518,6 +519,29 @@ static void open_warm(struct run *r, struct udamos_madvise_actuator *act,
 	r->res->collapse_warm = true;
 }
 
+/*
+ * The allowance a churning target gets (0: the fast one, not spaced),
+ * from --churn_spacing and, left to auto, what a fault costs here.
+ */
+static uint64_t churn_allowance(struct run *r)
+{
+	enum udamos_churn_spacing mode = r->cfg->churn_spacing;
+	/* An explicit allowance leaves fault pacing out: nothing is spaced. */
+	bool paced = r->collapses && r->paced_by_faults;
+	uint64_t fault_ns = 0;
+
+	if (paced && mode == UDAMOS_CHURN_SPACING_AUTO && udamos_minor_fault_ns(&fault_ns))
+		fault_ns = 0;
+	r->res->fault_ns = fault_ns;
+	r->res->churn_spacing = paced && udamos_churn_spacing_wanted(mode, fault_ns);
+	if (paced && mode == UDAMOS_CHURN_SPACING_AUTO && !r->res->churn_spacing)
+		note(r, "a page fault costs %.0f us here (the host shadows page tables): a "
+		     "target that churns its mappings keeps the fast pace, its collapse calls "
+		     "not spaced out, since its own mmaps take longer than a call "
+		     "(--churn_spacing on: spaced)", (double)fault_ns / 1000);
+	return r->res->churn_spacing ? UDAMOS_CHURN_LOCK_NS_PER_S : 0;
+}
+
 /* The scheme whose pattern says what is hot in target t: the first
  * collapse scheme that acts on it, else the first scheme that does. */
 static const struct udamos_scheme *hot_scheme_of(const struct run *r, uint32_t t)
@@ -577,7 +601,7 @@ static enum udamos_status loop(struct run *r)
 	int kpid = r->src->ops->kernel_pid ? r->src->ops->kernel_pid(r->src) : 0;
 	uint64_t kcpu0 = 0;
 	enum udamos_status st = UDAMOS_OK;
-	uint64_t next_stats_us = 0;
+	uint64_t next_stats_us = 0, churn_ns;
 	struct udamos_env env = udamos_sysenv_env(&se);
 
 	if (kpid > 0 && udamos_pid_cpu_us(kpid, &kcpu0))
@@ -589,9 +613,9 @@ static enum udamos_status loop(struct run *r)
 	act.stop = &udamos_stop_requested;
 	open_warm(r, &act, &warm);
 	r->paced_by_faults = !r->cfg->lock_ns_per_s;
+	churn_ns = churn_allowance(r);
 	for (size_t i = 0; i < r->nr_opened; i++)
-		udamos_lock_pace_init(&r->pace[i], UDAMOS_DEFAULT_LOCK_NS_PER_S,
-				      UDAMOS_CHURN_LOCK_NS_PER_S);
+		udamos_lock_pace_init(&r->pace[i], UDAMOS_DEFAULT_LOCK_NS_PER_S, churn_ns);
 	udamos_engine_init(&e, r->cfg->schemes, r->cfg->nr_schemes,
 			   (struct udamos_actuator){ udamos_madvise_apply, &act }, env);
 	for (;;) {

@@ -56,6 +56,7 @@ struct udamos_run_cfg {
 	uint64_t lock_ns_per_s;
 	uint64_t bloat_budget;
 	enum udamos_collapse_warm collapse_warm;
+	enum udamos_churn_spacing churn_spacing;
 	/* How often to measure each target's memory and hot-set coverage
 	 * for the result (the daemon's status); 0: never. */
 	uint64_t target_stats_us;
@@ -103,6 +104,10 @@ struct udamos_run_result {
 	 * (its own, not the targets': see sys/hugewarm.h). */
 	bool collapse_warm;
 	uint64_t nr_warmed, warm_ns;
+	/* Whether churning targets' calls were spaced, and the minor fault's
+	 * cost that decided it (0: not timed; core/lockpace.h). */
+	bool churn_spacing;
+	uint64_t fault_ns;
 	uint64_t nr_aggregations;
 	/* Aggregations before the source's rates say what is hot (its
 	 * settle op): a run with fewer has not seen its targets yet. */

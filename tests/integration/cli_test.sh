@@ -64,6 +64,7 @@ expect 2 "'2X' is not a size" run --pid "$target" --damos_action collapse --damo
 expect 2 "MIN <= MAX" run --pid "$target" --damos_action collapse --damos_sz_region 4M 2M
 expect 2 "--duration soon: not a positive time" run --pid "$target" --duration soon
 expect 2 "--collapse_warm sometimes: use auto" run --pid "$target" --collapse_warm sometimes
+expect 2 "--churn_spacing sometimes: use auto" run --pid "$target" --churn_spacing sometimes
 expect 2 "cannot read" run --pid "$target" --schemes /nonexistent/schemes.json
 printf '{"schemes": [' >"$tmp/bad.json"
 expect 2 "malformed JSON" run --pid "$target" --schemes "$tmp/bad.json"
@@ -74,6 +75,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 for k in ("kernel", "process_madvise", "thp", "paths"):
     assert k in d, k
+assert " us a fault" in d["page_fault_cost"], d["page_fault_cost"]
 ' "$tmp/out" && echo "ok: features --json" || fail "features --json: $(cat "$tmp/out" "$tmp/err")"
 
 if [ "$(id -u)" = 0 ]; then
@@ -151,21 +153,24 @@ PY
 	# read (every aggregation, from the second) before the first apply.
 	# The result's JSON in $tmp/out.
 	collapse_held() {
-		local src=$1 warm=$2 secs=$3 pids=()
-		shift 3
+		local src=$1 warm=$2 spacing=$3 secs=$4 pids=()
+		shift 4
 		for p in "$@"; do pids+=(--pid "$p"); done
 		"$UDAMOS" run "${pids[@]}" --source "oracle:$src" --damos_action collapse \
 			--damos_sz_region 2M max --damos_access_rate 50% max --damos_age 1s max \
 			--damos_filter huge matching reject --collapse_warm "$warm" \
-			--duration "$secs" --json --quiet >"$tmp/out" 2>"$tmp/err"
+			--churn_spacing "$spacing" --duration "$secs" --json --quiet \
+			>"$tmp/out" 2>"$tmp/err"
 	}
 	# Without huge pages made ready between calls (checked below): the
-	# rests alone part the quiet one's calls.
-	collapse_held "${hots[0]},${hots[1]}" off 8 "${holders[0]}" "${holders[1]}"
+	# rests alone part the quiet one's calls.  Spacing asked for: left
+	# to auto, a host whose faults are dear would not space (below).
+	collapse_held "${hots[0]},${hots[1]}" off on 8 "${holders[0]}" "${holders[1]}"
 	python3 - "$tmp/out" <<'PY' ||
 import json, sys
 r = json.load(open(sys.argv[1]))
 huge = int(open("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size").read())
+assert r["churn_spacing"] and r["fault_us"] == 0, r	# asked for: nothing timed
 for t, kind in zip(r["targets"], ["churn", "quiet"]):
     churn = kind == "churn"
     want = 25 if churn else 200
@@ -195,8 +200,9 @@ PY
 
 	# A huge page made ready before each collapse: one call per window,
 	# each after one, and the windows huge all the same.  (What it saves
-	# the target is a figure: bench/, docs/performance.md.)
-	collapse_held "${hots[2]}" on 4 "${holders[2]}"
+	# the target is a figure: bench/, docs/performance.md.)  Spacing
+	# left to auto: decided from a fault timed here, and said so.
+	collapse_held "${hots[2]}" on auto 4 "${holders[2]}"
 	python3 - "$tmp/out" <<'PY' ||
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -205,8 +211,10 @@ t = r["targets"][0]
 applied = (t["anon_huge_after"] - t["anon_huge_before"]) // huge
 assert r["collapse_warm"] and applied >= 1, r
 assert r["warmed_huge_pages"] >= applied, r
+assert r["fault_us"] > 0 and r["churn_spacing"] == (r["fault_us"] < 5), r
 print(f"ok: --collapse_warm on: {applied} windows collapsed after "
-      f"{r['warmed_huge_pages']} huge pages made ready ({r['warm_ms']:.0f} ms of udamos's)")
+      f"{r['warmed_huge_pages']} huge pages made ready ({r['warm_ms']:.0f} ms of udamos's); "
+      f"a fault costs {r['fault_us']:.1f} us, churners spaced: {r['churn_spacing']}")
 PY
 		fail "--collapse_warm on: $(cat "$tmp/out" "$tmp/err")"
 	kill "${holders[@]}"

@@ -27,7 +27,7 @@ static void test_config_takes_a_full_example(void **state)
 		"   \"monitoring\": {\"source\": \"shared\", \"intervals\": [\"5ms\", \"100ms\", \"1s\"],"
 		"   \"nr_regions\": [10, 500], \"tlb_flush\": \"on\"}}],"
 		" \"discovery_interval\": \"500ms\", \"mmap_lock_budget\": \"50ms\","
-		" \"bloat_budget\": \"64M\", \"collapse_warm\": \"off\", \"metrics\": {\"textfile\": \"/var/lib/x/udamos.prom\"},"
+		" \"bloat_budget\": \"64M\", \"collapse_warm\": \"off\", \"churn_spacing\": \"on\", \"metrics\": {\"textfile\": \"/var/lib/x/udamos.prom\"},"
 		" \"control_socket\": \"/run/u.sock\"}";
 	struct udamos_daemon_cfg c;
 	char why[512] = "";
@@ -51,6 +51,7 @@ static void test_config_takes_a_full_example(void **state)
 	assert_int_equal(c.lock_ns_per_s, 50ULL * 1000 * 1000);
 	assert_int_equal(c.bloat_budget, MiB(64));
 	assert_int_equal(c.collapse_warm, UDAMOS_WARM_OFF);
+	assert_int_equal(c.churn_spacing, UDAMOS_CHURN_SPACING_ON);
 	assert_string_equal(c.metrics_textfile, "/var/lib/x/udamos.prom");
 	assert_string_equal(c.control_socket, "/run/u.sock");
 	udamos_daemon_cfg_release(&c);
@@ -69,6 +70,7 @@ static void test_config_defaults(void **state)
 	assert_int_equal(c.discovery_us, UDAMOS_DAEMON_DEFAULT_DISCOVERY_US);
 	assert_null(c.metrics_textfile);
 	assert_int_equal(c.collapse_warm, UDAMOS_WARM_AUTO);
+	assert_int_equal(c.churn_spacing, UDAMOS_CHURN_SPACING_AUTO);
 	udamos_daemon_cfg_release(&c);
 }
 
@@ -103,6 +105,8 @@ static void test_config_refusals_name_the_field(void **state)
 		  "discovery_interval" },
 		{ "{\"contexts\": [{\"targets\": {\"pids\": [1]}}], \"collapse_warm\": \"maybe\"}",
 		  "collapse_warm" },
+		{ "{\"contexts\": [{\"targets\": {\"pids\": [1]}}], \"churn_spacing\": 1}",
+		  "churn_spacing" },
 		{ "{\"contexts\": [{\"targets\": {\"pids\": [1]}}]", "malformed JSON" },
 	};
 

@@ -2,6 +2,8 @@
 /* Collapse's pace from the target's minor-fault rate. */
 #include "test.h"
 
+#include <errno.h>
+
 #include "core/lockpace.h"
 
 #define FAST 200000000ULL	/* 200 ms per second */
@@ -131,6 +133,50 @@ static void test_quiet_target_rests_as_long_as_each_call(void **state)
 	assert_int_equal(udamos_lock_pace_rest_ns(0), UDAMOS_REST_MIN_NS);
 }
 
+static void test_churner_keeps_the_fast_pace_where_spacing_is_off(void **state)
+{
+	struct udamos_lock_pace p;
+	uint64_t faults = 0, t = 1;
+
+	(void)state;
+	udamos_lock_pace_init(&p, FAST, 0);
+	udamos_lock_pace_feed(&p, faults, t * S);
+	for (int i = 0; i < 3; i++) {
+		t += 5;
+		faults += 5 * 32000;
+		assert_int_equal(udamos_lock_pace_feed(&p, faults, t * S), FAST);
+		assert_false(udamos_lock_pace_spaced(&p, t * S));
+		assert_int_equal(udamos_lock_pace_span(&p, t * S, 10, 5 * S), 10);
+	}
+	/* Still seen churning, for the report. */
+	assert_int_equal(p.nr_churn_readings, 3);
+}
+
+static void test_spacing_is_left_out_only_where_faults_are_dear(void **state)
+{
+	enum udamos_churn_spacing m;
+
+	(void)state;
+	/* auto: this project's PVM guests (15 us a fault) against the
+	 * microsecond of a hardware page walk; not timed counts as cheap. */
+	assert_false(udamos_churn_spacing_wanted(UDAMOS_CHURN_SPACING_AUTO, 15000));
+	assert_false(udamos_churn_spacing_wanted(UDAMOS_CHURN_SPACING_AUTO,
+						 UDAMOS_SLOW_FAULT_NS));
+	assert_true(udamos_churn_spacing_wanted(UDAMOS_CHURN_SPACING_AUTO,
+						UDAMOS_SLOW_FAULT_NS - 1));
+	assert_true(udamos_churn_spacing_wanted(UDAMOS_CHURN_SPACING_AUTO, 900));
+	assert_true(udamos_churn_spacing_wanted(UDAMOS_CHURN_SPACING_AUTO, 0));
+	/* Asked for, either way, whatever a fault costs. */
+	assert_true(udamos_churn_spacing_wanted(UDAMOS_CHURN_SPACING_ON, 15000));
+	assert_false(udamos_churn_spacing_wanted(UDAMOS_CHURN_SPACING_OFF, 900));
+	assert_int_equal(udamos_churn_spacing_parse("off", &m), 0);
+	assert_int_equal(m, UDAMOS_CHURN_SPACING_OFF);
+	assert_int_equal(udamos_churn_spacing_parse("auto", &m), 0);
+	assert_int_equal(m, UDAMOS_CHURN_SPACING_AUTO);
+	assert_int_equal(udamos_churn_spacing_parse("sometimes", &m), -EINVAL);
+	assert_int_equal(udamos_churn_spacing_parse(NULL, &m), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +187,8 @@ int main(void)
 		cmocka_unit_test(test_count_going_down_restarts_the_baseline),
 		cmocka_unit_test(test_churning_target_is_spaced_quiet_one_not),
 		cmocka_unit_test(test_gap_keeps_calls_to_their_share_of_time),
+		cmocka_unit_test(test_churner_keeps_the_fast_pace_where_spacing_is_off),
+		cmocka_unit_test(test_spacing_is_left_out_only_where_faults_are_dear),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
