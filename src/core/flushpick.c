@@ -119,3 +119,23 @@ bool udamos_flush_plan_next(struct udamos_flush_plan *plan, uint64_t *window)
 	plan->next = (plan->next + 1) % plan->n;
 	return true;
 }
+
+bool udamos_flush_plan_next_small(struct udamos_flush_plan *plan,
+				  bool (*is_huge)(void *ctx, uint64_t window), void *ctx,
+				  uint64_t *window)
+{
+	unsigned first = plan->next;
+
+	for (unsigned tried = 0; tried < plan->n; tried++) {
+		uint64_t w;
+
+		udamos_flush_plan_next(plan, &w);
+		if (!is_huge(ctx, w)) {
+			*window = w;
+			return true;
+		}
+	}
+	/* All huge: one of them still keeps itself seen. */
+	plan->next = first;
+	return udamos_flush_plan_next(plan, window);
+}

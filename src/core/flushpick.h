@@ -71,4 +71,20 @@ bool udamos_flush_pick(const struct udamos_snapshot *sn, uint64_t window_size,
 /* The plan's next window, cycling; false when it is empty. */
 bool udamos_flush_plan_next(struct udamos_flush_plan *plan, uint64_t *window);
 
+/*
+ * The plan's next window that one huge page does not map (is_huge says,
+ * from the target's pagemap), cycling; the next one at all when every
+ * window of the plan is huge.  The kernel flushes a range it cleared
+ * accessed bits in entry by entry while it spans few of them (on x86, up
+ * to 33) and the whole TLB beyond that: a window of small pages is 512
+ * entries and its flush is whole, which lets every page the target uses
+ * be marked again; a huge window is one entry, and its flush lets that
+ * window alone be marked.  Aimed at the busiest windows once the hottest
+ * of them were collapsed, the flush left the rest of the hot set unseen:
+ * the probe's monitor stopped short of 12-22% of it (docs/performance.md).
+ */
+bool udamos_flush_plan_next_small(struct udamos_flush_plan *plan,
+				  bool (*is_huge)(void *ctx, uint64_t window), void *ctx,
+				  uint64_t *window);
+
 #endif

@@ -163,6 +163,11 @@ uint64_t udamos_flusher_visible_permil(const struct udamos_flusher *f, uint64_t 
 	return permil > 1000 ? 1000 : permil ? permil : 1;
 }
 
+static bool window_is_huge(void *target, uint64_t window)
+{
+	return udamos_window_is_huge(&((struct udamos_target *)target)->pm, window);
+}
+
 void udamos_flusher_tick(struct udamos_flusher *f)
 {
 	uint64_t now = udamos_now_us();
@@ -175,7 +180,8 @@ void udamos_flusher_tick(struct udamos_flusher *f)
 		uint64_t window;
 		int err;
 
-		if (t->gone || !udamos_flush_plan_next(&f->plan[i], &window))
+		if (t->gone ||
+		    !udamos_flush_plan_next_small(&f->plan[i], window_is_huge, t, &window))
 			continue;
 		err = udamos_tlb_flush(t->pidfd, window, udamos_huge_size());
 		if (err == -ESRCH)

@@ -109,6 +109,50 @@ static void test_aim_goes_round_busiest_windows(void **state)
 	assert_false(udamos_flush_has_peak(&sn));
 }
 
+/* Windows below *limit are huge (the hot set collapsed first). */
+static bool below_is_huge(void *limit, uint64_t window)
+{
+	return window < *(uint64_t *)limit;
+}
+
+/*
+ * Once the busiest windows are huge pages, the flush goes to the busiest
+ * window of small pages left (a whole flush, every page marked again),
+ * not round the huge ones (a flush of one entry each).
+ */
+static void test_flush_aims_past_huge_windows(void **state)
+{
+	struct udamos_region r[] = { { 0, 16 * W, 5, 3 } };
+	struct udamos_snapshot sn = { .nr_regions = 1, .regions = r };
+	struct udamos_flush_pick st = { 0 };
+	struct udamos_flush_plan plan;
+	uint64_t w, huge_below = 6 * W;
+	unsigned seen = 0;
+
+	(void)state;
+	sn.seen_peak.stated = true;
+	for (uint64_t i = 0; i < 16; i++)
+		udamos_seen_peak_note(&sn.seen_peak, 5, i * W);
+	assert_true(udamos_flush_pick(&sn, W, NULL, 0, &st, &plan));
+	assert_int_equal(plan.n, UDAMOS_FLUSH_PLAN);
+	/* Windows 0-5 huge: 6 and 7 in turn, never a huge one. */
+	for (int i = 0; i < 4; i++) {
+		assert_true(udamos_flush_plan_next_small(&plan, below_is_huge, &huge_below, &w));
+		assert_int_equal(w, (6 + i % 2) * W);
+	}
+	/* All of the plan huge: still one flush each time, round the plan's
+	 * windows as before, each once in eight. */
+	huge_below = 16 * W;
+	for (int i = 0; i < UDAMOS_FLUSH_PLAN; i++) {
+		assert_true(udamos_flush_plan_next_small(&plan, below_is_huge, &huge_below, &w));
+		seen |= 1u << (w / W);
+	}
+	assert_int_equal(seen, (1u << UDAMOS_FLUSH_PLAN) - 1);
+	/* An empty plan: nothing. */
+	plan.n = 0;
+	assert_false(udamos_flush_plan_next_small(&plan, below_is_huge, &huge_below, &w));
+}
+
 /*
  * A vaddr region spans the gaps between mappings: a static binary's heap
  * a gigabyte above it, then the workload's mapping.  Windows in turn are
@@ -234,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_nothing_hot_takes_windows_in_turn),
 		cmocka_unit_test(test_windows_in_turn_skip_unmapped_gaps),
 		cmocka_unit_test(test_aim_goes_round_busiest_windows),
+		cmocka_unit_test(test_flush_aims_past_huge_windows),
 		cmocka_unit_test(test_flush_follows_pages_in_use_not_smoothed_rate),
 		cmocka_unit_test(test_empty_snapshot_picks_nothing),
 		cmocka_unit_test(test_tune_event_parses),
