@@ -12,7 +12,8 @@
  * Snapshots then state rates against what can be seen
  * (udamos_flusher_visible_permil()).
  *
- * The flush is MADV_COLD on the target's hottest window (core/flushpick.h).
+ * The flush is MADV_COLD on the target's hottest window of small pages
+ * (core/flushpick.h: a huge window's flush is one TLB entry, not all).
  * Its side effect: that window's pages are moved to the inactive list and
  * their referenced flags cleared.  They are the pages the target uses
  * most, and the flush itself lets the target's next access to each mark
