@@ -123,17 +123,17 @@ uint64_t udamos_lock_pace_rest_ns(uint64_t took_ns);
  * collapse.  It pays where one of the target's mm operations is short
  * beside a collapse call, and it does not where faults go through the
  * host, which shadows the guest's page tables (sys/faultcost.h): there a
- * fault costs 11-15 us, the probe's mmap, 64 faults and munmap took 5-6 ms
+ * fault costs 10-15 us, the probe's mmap, 64 faults and munmap took 5-6 ms
  * at their p99 under THP=never, and a call made ready (about 1 ms) is
  * within that.  On such a host, too, a page table that maps huge and
  * small pages slows its small pages for a while after each collapse in
- * it, so a slow collapse is a long harm.  There, not spaced, the probe
- * read as fast as under THP=never over two minutes and its read p99
- * while its hot set was collapsed was 10 times never's; spaced, it read
- * a quarter slower and its p99 was 18.5 times; its mmap p99 was 0.42
- * and 0.29 of never's (docs/performance.md).  Where the hardware walks
- * the page tables a fault costs about a microsecond: the line is set
- * well between the two.
+ * it, so a slow collapse is a long harm.  There, in one run, not spaced,
+ * the probe read 1.64M times a second against 1.74M under THP=never, its
+ * read p99 while its hot set was collapsed 1.18 times never's, and 90% of
+ * its hot set was huge at 33 and 76 s; spaced, 1.15M, 15 times, 114 and
+ * 101 s; its mmap p99 0.19 and 0.31 of never's (docs/performance.md).
+ * Where the hardware walks the page tables a fault costs about a
+ * microsecond: the line is set well between the two.
  */
 enum udamos_churn_spacing {
 	UDAMOS_CHURN_SPACING_AUTO,	/* unless faults cost UDAMOS_SLOW_FAULT_NS */

@@ -375,8 +375,8 @@ static int parse_context(struct parse *p, size_t idx, json_object *o,
 static int parse_root(struct parse *p, json_object *root, struct udamos_daemon_cfg *cfg)
 {
 	static const char *const keys[] = { "contexts", "monitoring", "discovery_interval",
-		"mmap_lock_budget", "bloat_budget", "collapse_warm", "churn_spacing", "metrics", "control_socket",
-		NULL };
+		"mmap_lock_budget", "bloat_budget", "collapse_warm", "churn_spacing", "metrics",
+		"control_socket", NULL };
 	struct monitoring mon = { 0 };
 	bool mon_set = false;
 	json_object *v, *list;

@@ -5,7 +5,7 @@
  * VM's EPT/NPT) a fault that gives an anonymous page its first frame is
  * on the order of a microsecond.  Where the host shadows the guest's
  * page tables, every such fault is handled by the host as well, and is
- * an order of magnitude dearer: 11-15 us on this project's PVM guests
+ * an order of magnitude dearer: 10-15 us on this project's PVM guests
  * (docs/performance.md).  core/lockpace.h decides from it.
  */
 #ifndef UDAMOS_SYS_FAULTCOST_H
