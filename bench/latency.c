@@ -163,6 +163,7 @@ static void run_trial(struct bench_env *env, int c, struct trial *tr)
 	int fd = mkstemp(path), out_fd = -1;
 	struct lat_shared *sh, prev, cur, first, phase_start, phase_end;
 	int first_grew = -1, phase_end_s = -1, last_grew_s = -1;
+	bool timeline = getenv("UDAMOS_BENCH_TIMELINE");
 	double tput[MAX_SECONDS];
 	uint64_t last_anon = 0, t0;
 	pid_t probe, ud = 0;
@@ -216,7 +217,7 @@ static void run_trial(struct bench_env *env, int c, struct trial *tr)
 		grew = mu.anon_huge > last_anon;
 		last_anon = mu.anon_huge;
 		hh = hot_huge(probe, sh);
-		if (getenv("UDAMOS_BENCH_TIMELINE"))
+		if (timeline)
 			print_second(c, s, &cur, &prev, hh, mu.anon_huge, grew);
 		/* The collapse phase: from the first second in which huge
 		 * memory grew to the second after the last, since on a host
@@ -226,8 +227,7 @@ static void run_trial(struct bench_env *env, int c, struct trial *tr)
 			first_grew = (int)s;
 			phase_start = prev;
 		}
-		if (grew || (phase_end_s >= 0 && (unsigned)phase_end_s + 1 == s &&
-			     phase_end_s == last_grew_s)) {
+		if (grew || (last_grew_s >= 0 && (unsigned)last_grew_s + 1 == s)) {
 			phase_end = cur;
 			phase_end_s = (int)s;
 		}
