@@ -12,11 +12,12 @@
  *
  * usage: latency --udamos BIN --probe BIN [--reps N] [--seconds S]
  *                [--footprint MIB] [--hot MIB] [--json] [--budget TIME]...
- *                [--spacing auto|on|off]...
+ *                [--vary OPTION VALUE]... [--spacing auto|on|off]...
  *                [--only DIGITS] [--redis KEYS] [--udamos-arg ARG]...
  * --budget adds an oracle-fed udamos at that --mmap_lock_budget (the
- * defaults' figures come from these); --spacing adds udamos with real
- * monitoring at that --churn_spacing; --only keeps never and the base
+ * defaults' figures come from these); --vary adds udamos with real
+ * monitoring and that option (--vary --collapse_hold off), and --spacing
+ * MODE is --vary --churn_spacing MODE; --only keeps never and the base
  * configurations numbered (1 always, 2 khugepaged, 3 udamos, 4 udamos
  * oracle-fed, 5 kernel recipe oracle-fed, 6 kernel recipe); --redis runs
  * Redis with KEYS 2000-byte values instead of the probe (redis_rounds()):
@@ -73,6 +74,15 @@ static struct lat_cfg cfgs[MAX_CFGS] = {
 };
 static int nr_cfgs = NR_BASE;
 
+/* One more udamos, real monitoring, with one more option. */
+static void add_varied(struct lat_cfg *c, const char *opt, const char *val)
+{
+	*c = cfgs[L_UDAMOS];
+	c->opt = opt;
+	c->val = val;
+	snprintf(c->name, sizeof(c->name), "udamos, %s %s", opt, val);
+}
+
 #define MAX_REPS 16
 #define MAX_SECONDS 240
 
@@ -95,12 +105,20 @@ static uint64_t footprint_mib = 2048, hot_mib = 512;
 static void hist_add_diff(struct lat_hist *to, const struct lat_hist *now,
 			  const struct lat_hist *before)
 {
+	uint64_t top = 0;
+
 	to->n += now->n - before->n;
-	for (unsigned b = 0; b < LAT_BUCKETS; b++)
+	for (unsigned b = 0; b < LAT_BUCKETS; b++) {
 		to->b[b] += now->b[b] - before->b[b];
-	/* The max is per process: kept only where the phase holds it. */
-	if (now->max_ns > before->max_ns && now->max_ns > to->max_ns)
-		to->max_ns = now->max_ns;
+		if (now->b[b] != before->b[b])
+			top = lat_bucket_floor(b);
+	}
+	/* The process keeps one max: where it was set before this stretch,
+	 * the stretch's own is its highest bucket (within 6.25%). */
+	if (now->max_ns > before->max_ns)
+		top = now->max_ns;
+	if (top > to->max_ns)
+		to->max_ns = top;
 }
 
 /* Bytes of the hot set in huge pages, through pagemap and kpageflags. */
@@ -543,13 +561,10 @@ int main(int argc, char **argv)
 			snprintf(c->name, sizeof(c->name), "udamos, budget %s, oracle-fed (bound)",
 				 c->val);
 		} else if (!strcmp(argv[i], "--spacing") && i + 1 < argc && nr_cfgs < MAX_CFGS) {
-			/* One more udamos, real monitoring, with this --churn_spacing. */
-			struct lat_cfg *c = &cfgs[nr_cfgs++];
-
-			*c = cfgs[L_UDAMOS];
-			c->opt = "--churn_spacing";
-			c->val = argv[++i];
-			snprintf(c->name, sizeof(c->name), "udamos, --churn_spacing %s", c->val);
+			add_varied(&cfgs[nr_cfgs++], "--churn_spacing", argv[++i]);
+		} else if (!strcmp(argv[i], "--vary") && i + 2 < argc && nr_cfgs < MAX_CFGS) {
+			add_varied(&cfgs[nr_cfgs++], argv[i + 1], argv[i + 2]);
+			i += 2;
 		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			/* never and the named base configurations' indexes, e.g. 0,4 */
 			only = argv[++i];

@@ -85,6 +85,12 @@ struct udamos_engine {
 	struct udamos_age_resets resets;
 
 	uint64_t gone_targets;	/* bitmap of targets that exited (< 64) */
+
+	/* collapse_hold: a window-scope collapse scheme holds each page
+	 * table's first collapse until the monitor stops finding more of the
+	 * table hot (core/tablehold.h).  Off after init; the caller turns
+	 * it on where page tables are shadowed by the host. */
+	bool hold_tables;
 };
 
 /* The engine borrows schemes; they must outlive it. */

@@ -157,6 +157,9 @@ struct udamos_stats {
 	/* Collapsed to finish page tables (collapse_scope table), also in
 	 * sz_applied: windows the access pattern did not pick. */
 	uint64_t sz_table_filled;
+	/* Page tables whose first collapse waited for the monitor to settle
+	 * on their hot set (core/tablehold.h). */
+	uint64_t nr_tables_held;
 	uint64_t nr_failed[UDAMOS_NR_FAIL_SLOTS];
 };
 
@@ -170,6 +173,9 @@ struct udamos_tried_region {
  * again only once its fill is a minute old (UDAMOS_TABLE_REFILL_US). */
 #define UDAMOS_MAX_TABLE_FILLS 64
 #define UDAMOS_TABLE_REFILL_US 60000000ULL
+
+/* Page tables a collapse scheme holds or has let go (core/tablehold.h). */
+#define UDAMOS_MAX_TABLE_HOLDS 64
 
 /* State the engine keeps per scheme; zeroed by udamos_scheme_init(). */
 struct udamos_scheme_state {
@@ -216,6 +222,20 @@ struct udamos_scheme_state {
 		uint64_t done_us;	/* 0: not finished */
 	} fills[UDAMOS_MAX_TABLE_FILLS];
 	size_t nr_fills;
+
+	/* Page tables whose first collapse waits for their hot set to stop
+	 * growing, and those let go, in no order; and the bytes of
+	 * candidates the last apply held back. */
+	struct udamos_table_hold {
+		uint32_t target;
+		uint64_t table;		/* address / udamos_table_span() */
+		uint64_t first_us, grew_us;
+		uint64_t seen_us;	/* last apply that found it hot; 0: forgotten */
+		uint64_t hot_bytes;	/* the most found hot in it */
+		bool taken;		/* let go */
+	} holds[UDAMOS_MAX_TABLE_HOLDS];
+	size_t nr_holds;
+	uint64_t sz_held;
 };
 
 /*

@@ -50,6 +50,9 @@ struct udamos_source_ops {
 	/* Aggregations before its rates say what is hot (a projection's
 	 * are smoothed from idle); optional: one. */
 	unsigned (*settle)(struct udamos_source *src);
+	/* Handed the hot set (the oracle) rather than finding it: there is
+	 * no more of it to wait for (core/tablehold.h). */
+	bool handed_hot_set;
 };
 
 struct udamos_source {

@@ -36,6 +36,7 @@ int cli_parse_pid(const char *v, pid_t *out);
 int cli_parse_tlb_flush(const char *v, struct udamos_flush_cfg *out);
 int cli_parse_collapse_warm(const char *v, enum udamos_collapse_warm *out);
 int cli_parse_churn_spacing(const char *v, enum udamos_churn_spacing *out);
+int cli_parse_collapse_hold(const char *v, enum udamos_collapse_hold *out);
 
 /*
  * --mmap_lock_budget TIME or --bloat_budget SIZE (time: true for the

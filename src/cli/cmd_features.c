@@ -192,16 +192,19 @@ static void blind_spot(json_object *root)
 static void fault_cost(json_object *root)
 {
 	uint64_t ns;
-	char buf[200];
+	char buf[320];
 	int err = udamos_minor_fault_ns(&ns);
 	bool spaced = !err && udamos_churn_spacing_wanted(UDAMOS_CHURN_SPACING_AUTO, ns);
+	bool held = !err && udamos_collapse_hold_wanted(UDAMOS_COLLAPSE_HOLD_AUTO, ns);
 
 	if (err)
 		snprintf(buf, sizeof(buf), "not timed: %s", strerror(-err));
 	else
-		snprintf(buf, sizeof(buf), "%.1f us a fault%s; --churn_spacing auto %s",
+		snprintf(buf, sizeof(buf), "%.1f us a fault%s; --churn_spacing auto %s; "
+			 "--collapse_hold auto %s",
 			 (double)ns / 1000, spaced ? "" : " (the host shadows page tables)",
-			 spaced ? "spaces churning targets' collapse calls" : "does not space them");
+			 spaced ? "spaces churning targets' collapse calls" : "does not space them",
+			 held ? "holds page tables until their hot set settles" : "does not hold");
 	json_object_object_add(root, "page_fault_cost", json_object_new_string(buf));
 }
 

@@ -76,6 +76,13 @@ static const char run_usage[] =
 "                            unless a page fault costs over 5 us here (the\n"
 "                            host shadows page tables: its own mmaps take\n"
 "                            longer than a call)\n"
+"  --collapse_hold auto|on|off\n"
+"                            hold a page table's first collapse until the\n"
+"                            hot memory found in it stops growing, then take\n"
+"                            it in one go; auto (default): where a page\n"
+"                            fault costs over 5 us (the host shadows page\n"
+"                            tables, and a table mapping both huge and small\n"
+"                            pages slows the small ones)\n"
 "  --json                    print the result as one JSON object\n"
 "  --quiet                   no live progress line\n"
 "\n";
@@ -173,6 +180,10 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			if (need(argc, argv, i, 1) ||
 			    cli_parse_churn_spacing(argv[++i], &o->cfg.churn_spacing))
 				return UDAMOS_ERR_INPUT;
+		} else if (!strcmp(a, "--collapse_hold")) {
+			if (need(argc, argv, i, 1) ||
+			    cli_parse_collapse_hold(argv[++i], &o->cfg.collapse_hold))
+				return UDAMOS_ERR_INPUT;
 		} else if (!strcmp(a, "--schemes")) {
 			if (need(argc, argv, i, 1))
 				return UDAMOS_ERR_INPUT;
@@ -235,6 +246,9 @@ static json_object *scheme_json(const struct udamos_scheme *s)
 			       json_object_new_string(udamos_collapse_scope_name(s->collapse_scope)));
 	json_object_object_add(o, "sz_table_filled",
 			       json_object_new_uint64(s->stats.sz_table_filled));
+	json_object_object_add(o, "nr_tables_held",
+			       json_object_new_uint64(s->stats.nr_tables_held));
+	json_object_object_add(o, "sz_held", json_object_new_uint64(s->state.sz_held));
 	cli_quota_json(o, s);
 	for (int i = 0; i < UDAMOS_NR_FAIL_SLOTS; i++)
 		json_object_object_add(fails, udamos_fail_slot_name(i),
@@ -272,6 +286,7 @@ static void print_json(const struct run_opts *o, const struct udamos_run_result 
 	json_object_object_add(root, "warm_ms", json_object_new_double((double)res->warm_ns / 1e6));
 	json_object_object_add(root, "churn_spacing", json_object_new_boolean(res->churn_spacing));
 	json_object_object_add(root, "fault_us", json_object_new_double((double)res->fault_ns / 1e3));
+	json_object_object_add(root, "collapse_hold", json_object_new_boolean(res->collapse_hold));
 	json_object_object_add(root, "elapsed_s", json_object_new_double((double)res->elapsed_us / 1e6));
 	json_object_object_add(root, "cpu_pct", json_object_new_double(
 		res->elapsed_us ? 100.0 * (double)res->cpu_us / (double)res->elapsed_us : 0));
@@ -347,6 +362,10 @@ static void print_text(const struct run_opts *o, const struct udamos_run_result 
 			printf("  collapse scope: whole page tables, %s of it outside the "
 			       "access pattern\n", udamos_fmt_size(s->stats.sz_table_filled, a,
 								      sizeof(a)));
+		if (s->stats.nr_tables_held)
+			printf("  held %" PRIu64 " page tables until their hot set settled; "
+			       "%s held at the last apply\n", s->stats.nr_tables_held,
+			       udamos_fmt_size(s->state.sz_held, a, sizeof(a)));
 		cli_quota_text(stdout, s);
 	}
 	for (size_t i = 0; i < res->nr_targets; i++) {

@@ -36,30 +36,53 @@ int cli_finish_schemes(const char *file, struct udamos_scheme **schemes, size_t 
 	return 0;
 }
 
+/* An auto/on/off option's value as 0, 1 or 2 (udamos_parse_auto_on_off's
+ * order); else a one-line error naming the option and what auto does. */
+static int auto_on_off(const char *opt, const char *v, const char *auto_does, int *out)
+{
+	int i = udamos_parse_auto_on_off(v);
+
+	if (i < 0)
+		return cli_fail(UDAMOS_ERR_INPUT, "%s %s: use auto (%s), on or off", opt,
+				v ? v : "(nothing)", auto_does);
+	*out = i;
+	return 0;
+}
+
 int cli_parse_tlb_flush(const char *v, struct udamos_flush_cfg *out)
 {
-	if (!v || udamos_tlb_flush_parse(v, &out->mode))
-		return cli_fail(UDAMOS_ERR_INPUT, "--tlb_flush %s: use auto (flush only where "
-				"the accessed-bit probe finds the blind spot), on or off",
-				v ? v : "(nothing)");
-	return 0;
+	int i = 0, err = auto_on_off("--tlb_flush", v, "flush only where the accessed-bit probe "
+				 "finds the blind spot", &i);
+
+	out->mode = err ? out->mode : (enum udamos_tlb_flush)i;
+	return err;
 }
 
 int cli_parse_collapse_warm(const char *v, enum udamos_collapse_warm *out)
 {
-	if (!udamos_collapse_warm_parse(v, out))
-		return 0;
-	return cli_fail(UDAMOS_ERR_INPUT, "--collapse_warm %s: use auto (where a virtio "
-			"balloon reports free pages to the VM's host), on or off",
-			v ? v : "(nothing)");
+	int i = 0, err = auto_on_off("--collapse_warm", v, "where a virtio balloon reports free "
+				 "pages to the VM's host", &i);
+
+	*out = err ? *out : (enum udamos_collapse_warm)i;
+	return err;
 }
 
 int cli_parse_churn_spacing(const char *v, enum udamos_churn_spacing *out)
 {
-	if (!udamos_churn_spacing_parse(v, out))
-		return 0;
-	return cli_fail(UDAMOS_ERR_INPUT, "--churn_spacing %s: use auto (spaced unless a page "
-			"fault costs over 5 us here), on or off", v ? v : "(nothing)");
+	int i = 0, err = auto_on_off("--churn_spacing", v, "spaced unless a page fault costs "
+				 UDAMOS_SLOW_FAULT_TEXT " here", &i);
+
+	*out = err ? *out : (enum udamos_churn_spacing)i;
+	return err;
+}
+
+int cli_parse_collapse_hold(const char *v, enum udamos_collapse_hold *out)
+{
+	int i = 0, err = auto_on_off("--collapse_hold", v, "held where a page fault costs "
+				 UDAMOS_SLOW_FAULT_TEXT " here", &i);
+
+	*out = err ? *out : (enum udamos_collapse_hold)i;
+	return err;
 }
 
 int cli_parse_limit(const char *opt, const char *v, bool time, uint64_t *out)

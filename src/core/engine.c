@@ -27,6 +27,7 @@
 #include "core/hugewin.h"
 #include "core/quota.h"
 #include "core/tablefill.h"
+#include "core/tablehold.h"
 #include "core/vec.h"
 #include "core/wmark.h"
 
@@ -522,6 +523,104 @@ static int apply_piece(struct udamos_engine *e, struct udamos_scheme *s,
 	return err;
 }
 
+static uint64_t table_of(const struct candidate *c)
+{
+	return c->region.start / udamos_table_span();
+}
+
+static int by_target_table(const void *a, const void *b)
+{
+	const struct candidate *x = *(const struct candidate *const *)a;
+	const struct candidate *y = *(const struct candidate *const *)b;
+
+	if (x->target != y->target)
+		return x->target < y->target ? -1 : 1;
+	return table_of(x) < table_of(y) ? -1 : table_of(x) > table_of(y);
+}
+
+/* Bytes of target's snapshot in its page table number table. */
+static uint64_t table_watched(const struct udamos_snapshot *snaps, size_t nr_snaps,
+			      uint32_t target, uint64_t table)
+{
+	uint64_t span = udamos_table_span(), lo = table * span, total = 0;
+	uint64_t hi = lo > UINT64_MAX - span ? UINT64_MAX : lo + span;
+
+	for (size_t k = 0; k < nr_snaps; k++) {
+		if (snaps[k].target != target)
+			continue;
+		for (size_t i = 0; i < snaps[k].nr_regions; i++) {
+			const struct udamos_region *r = &snaps[k].regions[i];
+			uint64_t s = r->start > lo ? r->start : lo, end = r->end < hi ? r->end : hi;
+
+			if (s < end)
+				total += end - s;
+		}
+	}
+	return total;
+}
+
+/* Whether target's page table holding start maps a huge page now. */
+static bool table_mixed(const struct udamos_engine *e, const struct udamos_snapshot *snaps,
+			size_t nr_snaps, uint32_t target, uint64_t start)
+{
+	if (!e->env.huge_bytes)
+		return false;
+	for (size_t k = 0; k < nr_snaps; k++)
+		if (snaps[k].target == target)
+			return table_huge_bytes(&e->env, &snaps[k], start) > 0;
+	return false;
+}
+
+/*
+ * collapse_hold: empties the candidates of every page table whose hot
+ * set the monitor is still finding (core/tablehold.h), so that they are
+ * neither tried nor charged, and the quota goes to the tables let go.
+ * A candidate belongs to the table its start is in.
+ */
+static int hold_unsettled(struct udamos_engine *e, struct udamos_scheme *s,
+			 const struct udamos_snapshot *snaps, size_t nr_snaps,
+			 struct candidate *c, size_t n, uint64_t now_us)
+{
+	struct candidate **by_table;
+
+	s->state.sz_held = 0;
+	if (!e->hold_tables || s->action != UDAMOS_ACTION_COLLAPSE ||
+	    s->collapse_scope != UDAMOS_COLLAPSE_SCOPE_WINDOW || !n)
+		return 0;
+	by_table = malloc(n * sizeof(*by_table));
+	if (!by_table)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		by_table[i] = &c[i];
+	qsort(by_table, n, sizeof(*by_table), by_target_table);
+	for (size_t lo = 0, hi; lo < n; lo = hi) {
+		struct udamos_hold_seen seen = {
+			.target = by_table[lo]->target, .table = table_of(by_table[lo]),
+			.aggr_us = by_table[lo]->aggr_us,
+		};
+		enum udamos_hold_verdict v;
+
+		for (hi = lo; hi < n && by_table[hi]->target == seen.target &&
+			      table_of(by_table[hi]) == seen.table; hi++)
+			seen.hot_bytes += by_table[hi]->region.end - by_table[hi]->region.start;
+		seen.watched_bytes = table_watched(snaps, nr_snaps, seen.target, seen.table);
+		v = udamos_table_hold_judge(s, &seen, now_us);
+		if (v == UDAMOS_HOLD_ASK_MIXED) {
+			seen.mixed_known = true;
+			seen.mixed = table_mixed(e, snaps, nr_snaps, seen.target,
+						 by_table[lo]->region.start);
+			v = udamos_table_hold_judge(s, &seen, now_us);
+		}
+		if (v != UDAMOS_HOLD_WAIT)
+			continue;
+		s->state.sz_held += seen.hot_bytes;
+		for (size_t i = lo; i < hi; i++)
+			by_table[i]->region.end = by_table[i]->region.start;
+	}
+	free(by_table);
+	return 0;
+}
+
 /* Once: what the last apply already went through, up to where it stopped. */
 static void skip_charged(struct udamos_scheme_state *st, struct candidate *c, size_t nr)
 {
@@ -554,7 +653,9 @@ static int apply_scheme(struct udamos_engine *e, struct udamos_scheme *s,
 	if (s->state.charge_from)
 		skip_charged(&s->state, c, nr_c);
 	s->state.nr_tried = 0;
-	err = resume_fills(e, s, now_us, ops, nr_ops);
+	err = hold_unsettled(e, s, snaps, nr_snaps, c, nr_c, now_us);
+	if (!err)
+		err = resume_fills(e, s, now_us, ops, nr_ops);
 	for (size_t i = 0; i < nr_c && !err; i++) {
 		uint64_t remaining = udamos_quota_remaining(s);
 		uint64_t start = c[i].region.start, end = c[i].region.end;

@@ -77,20 +77,8 @@ uint64_t udamos_lock_pace_feed(struct udamos_lock_pace *p, uint64_t minflt, uint
 	return udamos_lock_pace_now(p, now_us);
 }
 
-int udamos_churn_spacing_parse(const char *s, enum udamos_churn_spacing *out)
-{
-	static const char *const names[] = {
-		[UDAMOS_CHURN_SPACING_AUTO] = "auto",
-		[UDAMOS_CHURN_SPACING_ON] = "on",
-		[UDAMOS_CHURN_SPACING_OFF] = "off",
-	};
-	int i = udamos_name_index(names, sizeof(names) / sizeof(names[0]), s);
-
-	if (i < 0)
-		return -EINVAL;
-	*out = (enum udamos_churn_spacing)i;
-	return 0;
-}
+_Static_assert(UDAMOS_CHURN_SPACING_ON == 1 && UDAMOS_CHURN_SPACING_OFF == 2,
+	       "udamos_parse_auto_on_off's order");
 
 bool udamos_churn_spacing_wanted(enum udamos_churn_spacing mode, uint64_t fault_ns)
 {

@@ -141,9 +141,9 @@ enum udamos_churn_spacing {
 	UDAMOS_CHURN_SPACING_OFF,
 };
 #define UDAMOS_SLOW_FAULT_NS 5000ULL
+/* The same line, as options' help and errors say it. */
+#define UDAMOS_SLOW_FAULT_TEXT "5 us or more"
 
-/* "auto", "on" or "off".  0 or -EINVAL. */
-int udamos_churn_spacing_parse(const char *s, enum udamos_churn_spacing *out);
 /* Whether to space, given the mode and a minor fault's cost here (0:
  * not known, which counts as cheap: spacing is the safe side). */
 bool udamos_churn_spacing_wanted(enum udamos_churn_spacing mode, uint64_t fault_ns);

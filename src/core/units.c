@@ -194,6 +194,14 @@ char *udamos_fmt_size(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
+int udamos_parse_auto_on_off(const char *s)
+{
+	static const char *const names[] = { "auto", "on", "off" };
+	int i = udamos_name_index(names, sizeof(names) / sizeof(names[0]), s);
+
+	return i < 0 ? -EINVAL : i;
+}
+
 int udamos_name_index(const char *const *names, size_t nr, const char *name)
 {
 	for (size_t i = 0; name && i < nr; i++)

@@ -28,6 +28,10 @@ int udamos_parse_age(const char *s, uint64_t *out, enum udamos_age_unit *unit);
  * how every enum is read from the text that names it. */
 int udamos_name_index(const char *const *names, size_t nr, const char *name);
 
+/* "auto", "on" or "off" as 0, 1 or 2, the order every auto/on/off enum
+ * of udamos keeps; -EINVAL for anything else. */
+int udamos_parse_auto_on_off(const char *s);
+
 /* Human formatting into buf (e.g. "2.0 MiB"); returns buf. */
 char *udamos_fmt_size(uint64_t bytes, char *buf, size_t len);
 

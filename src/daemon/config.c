@@ -78,6 +78,26 @@ static int string_of(struct parse *p, const char *field, json_object *v, const c
 	return 0;
 }
 
+/* An auto/on/off key of o as 0, 1 or 2 into *out, left as it is when
+ * absent (udamos_parse_auto_on_off's order). */
+static int auto_on_off_of(struct parse *p, json_object *o, const char *key, const char *field,
+			  int *out)
+{
+	json_object *v;
+	const char *s = NULL;
+	int i;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	if (string_of(p, field, v, &s))
+		return -EINVAL;
+	i = udamos_parse_auto_on_off(s);
+	if (i < 0)
+		return bad(p, field, "'%s': give auto, on or off", s);
+	*out = i;
+	return 0;
+}
+
 static int dup_string(struct parse *p, const char *field, json_object *v, char **out)
 {
 	const char *s = NULL;
@@ -181,6 +201,7 @@ static int parse_monitoring(struct parse *p, const char *where, json_object *o,
 	char field[96];
 	json_object *v;
 	const char *s = NULL;
+	int flush;
 
 	udamos_mon_attrs_default(&m->attrs);
 	if (only_keys(p, where, o, keys))
@@ -207,13 +228,11 @@ static int parse_monitoring(struct parse *p, const char *where, json_object *o,
 			return -EINVAL;
 		m->attrs_given = true;
 	}
-	if (json_object_object_get_ex(o, "tlb_flush", &v)) {
-		at(field, sizeof(field), where, "tlb_flush");
-		if (string_of(p, field, v, &s))
-			return -EINVAL;
-		if (udamos_tlb_flush_parse(s, &m->flush.mode))
-			return bad(p, field, "'%s': give auto, on or off", s);
-	}
+	flush = (int)m->flush.mode;
+	at(field, sizeof(field), where, "tlb_flush");
+	if (auto_on_off_of(p, o, "tlb_flush", field, &flush))
+		return -EINVAL;
+	m->flush.mode = (enum udamos_tlb_flush)flush;
 	return 0;
 }
 
@@ -375,8 +394,10 @@ static int parse_context(struct parse *p, size_t idx, json_object *o,
 static int parse_root(struct parse *p, json_object *root, struct udamos_daemon_cfg *cfg)
 {
 	static const char *const keys[] = { "contexts", "monitoring", "discovery_interval",
-		"mmap_lock_budget", "bloat_budget", "collapse_warm", "churn_spacing", "metrics",
-		"control_socket", NULL };
+		"mmap_lock_budget", "bloat_budget", "collapse_warm", "churn_spacing", "collapse_hold",
+		"metrics", "control_socket", NULL };
+	int warm = (int)cfg->collapse_warm, spacing = (int)cfg->churn_spacing;
+	int hold = (int)cfg->collapse_hold;
 	struct monitoring mon = { 0 };
 	bool mon_set = false;
 	json_object *v, *list;
@@ -422,22 +443,13 @@ static int parse_root(struct parse *p, json_object *root, struct udamos_daemon_c
 	if (json_object_object_get_ex(root, "bloat_budget", &v) &&
 	    size_of(p, "bloat_budget", v, &cfg->bloat_budget))
 		return -EINVAL;
-	if (json_object_object_get_ex(root, "collapse_warm", &v)) {
-		const char *s = NULL;
-
-		if (string_of(p, "collapse_warm", v, &s))
-			return -EINVAL;
-		if (udamos_collapse_warm_parse(s, &cfg->collapse_warm))
-			return bad(p, "collapse_warm", "'%s': give auto, on or off", s);
-	}
-	if (json_object_object_get_ex(root, "churn_spacing", &v)) {
-		const char *s = NULL;
-
-		if (string_of(p, "churn_spacing", v, &s))
-			return -EINVAL;
-		if (udamos_churn_spacing_parse(s, &cfg->churn_spacing))
-			return bad(p, "churn_spacing", "'%s': give auto, on or off", s);
-	}
+	if (auto_on_off_of(p, root, "collapse_warm", "collapse_warm", &warm) ||
+	    auto_on_off_of(p, root, "churn_spacing", "churn_spacing", &spacing) ||
+	    auto_on_off_of(p, root, "collapse_hold", "collapse_hold", &hold))
+		return -EINVAL;
+	cfg->collapse_warm = (enum udamos_collapse_warm)warm;
+	cfg->churn_spacing = (enum udamos_churn_spacing)spacing;
+	cfg->collapse_hold = (enum udamos_collapse_hold)hold;
 	if (json_object_object_get_ex(root, "metrics", &v)) {
 		static const char *const mkeys[] = { "textfile", NULL };
 		json_object *t;

@@ -16,6 +16,7 @@
 #include "core/regions.h"
 #include "source/flusher.h"
 #include "core/lockpace.h"
+#include "core/tablehold.h"
 #include "sys/hugewarm.h"
 #include "udamos/scheme.h"
 
@@ -56,6 +57,7 @@ struct udamos_daemon_cfg {
 	uint64_t lock_ns_per_s, bloat_budget;
 	enum udamos_collapse_warm collapse_warm;	/* as --collapse_warm */
 	enum udamos_churn_spacing churn_spacing;	/* as --churn_spacing */
+	enum udamos_collapse_hold collapse_hold;	/* as --collapse_hold */
 	uint64_t discovery_us;		/* how often processes are looked for */
 	char *metrics_textfile;		/* NULL: none */
 	char *control_socket;

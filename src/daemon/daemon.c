@@ -130,6 +130,7 @@ static void add_stats(struct udamos_stats *to, const struct udamos_stats *from)
 	to->sz_ops_filter_passed += from->sz_ops_filter_passed;
 	to->qt_exceeds += from->qt_exceeds;
 	to->sz_table_filled += from->sz_table_filled;
+	to->nr_tables_held += from->nr_tables_held;
 	for (int e = 0; e < UDAMOS_NR_FAIL_SLOTS; e++)
 		to->nr_failed[e] += from->nr_failed[e];
 }
@@ -236,6 +237,9 @@ static void publish(struct daemon *d)
 		v.aggregations += r->nr_aggregations;
 		v.warmed_huge_pages += r->nr_warmed;
 		v.warm_ns += r->warm_ns;
+		v.fault_ns = r->fault_ns;
+		v.churn_spacing = r->churn_spacing;
+		v.collapse_hold = r->collapse_hold;
 		if (strcmp(r->source, "shared"))
 			v.kernel_cpu_us += r->kernel_cpu_us;
 		for (size_t i = 0; i < r->nr_targets; i++)
@@ -515,7 +519,7 @@ static enum udamos_status run_once(struct daemon *d, FILE *runlog, char *why, si
 		.source = d->cfg.source, .attrs = d->cfg.attrs, .attrs_given = d->cfg.attrs_given,
 		.flush = d->cfg.flush, .lock_ns_per_s = d->cfg.lock_ns_per_s,
 		.bloat_budget = d->cfg.bloat_budget, .collapse_warm = d->cfg.collapse_warm,
-		.churn_spacing = d->cfg.churn_spacing,
+		.churn_spacing = d->cfg.churn_spacing, .collapse_hold = d->cfg.collapse_hold,
 		.log = runlog, .on_tick = on_tick,
 		.tick_ctx = d, .target_stats_us = MEASURE_US, .carry = &d->carry,
 	};

@@ -50,6 +50,10 @@ static uint64_t sz_table_filled(const struct udamos_scheme_view *s)
 {
 	return s->stats.sz_table_filled;
 }
+static uint64_t nr_tables_held(const struct udamos_scheme_view *s)
+{
+	return s->stats.nr_tables_held;
+}
 static uint64_t eff_quota(const struct udamos_scheme_view *s)
 {
 	return s->effective_quota_bytes;
@@ -72,6 +76,9 @@ static void per_scheme(FILE *f, const struct udamos_daemon_view *v)
 		{ "scheme_table_filled_bytes_total", "counter",
 		  "Bytes collapsed to finish page tables (collapse_scope table), also in "
 		  "applied bytes.", sz_table_filled },
+		{ "scheme_tables_held_total", "counter",
+		  "Page tables whose first collapse waited for their hot set to settle "
+		  "(collapse_hold).", nr_tables_held },
 		{ "scheme_quota_exceeded_total", "counter",
 		  "Quota reset intervals in which the scheme's quota ran out.", qt_exceeds },
 		{ "scheme_effective_quota_bytes", "gauge",

@@ -25,6 +25,7 @@ static json_object *stats_json(const struct udamos_stats *st)
 			       json_object_new_uint64(st->sz_ops_filter_passed));
 	json_object_object_add(o, "qt_exceeds", json_object_new_uint64(st->qt_exceeds));
 	json_object_object_add(o, "sz_table_filled", json_object_new_uint64(st->sz_table_filled));
+	json_object_object_add(o, "nr_tables_held", json_object_new_uint64(st->nr_tables_held));
 	for (int e = 0; e < UDAMOS_NR_FAIL_SLOTS; e++)
 		json_object_object_add(fails, udamos_fail_slot_name((enum udamos_fail_slot)e),
 				       json_object_new_uint64(st->nr_failed[e]));
@@ -112,6 +113,9 @@ char *udamos_view_json(const struct udamos_daemon_view *v)
 	json_object_object_add(mon, "aggregations", json_object_new_uint64(v->aggregations));
 	json_object_object_add(o, "warmed_huge_pages", json_object_new_uint64(v->warmed_huge_pages));
 	json_object_object_add(o, "warm_s", json_object_new_double((double)v->warm_ns / 1e9));
+	json_object_object_add(o, "fault_us", json_object_new_double((double)v->fault_ns / 1e3));
+	json_object_object_add(o, "churn_spacing", json_object_new_boolean(v->churn_spacing));
+	json_object_object_add(o, "collapse_hold", json_object_new_boolean(v->collapse_hold));
 	json_object_object_add(o, "monitor", mon);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		json_object_object_add(o, counters[i].key, json_object_new_uint64(

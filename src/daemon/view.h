@@ -50,6 +50,10 @@ struct udamos_daemon_view {
 	/* Huge pages made ready before collapses, and the daemon's time on
 	 * them (sys/hugewarm.h). */
 	uint64_t warmed_huge_pages, warm_ns;
+	/* What the run on now decided from a fault's cost (run --json's
+	 * names): churning targets spaced, page tables held. */
+	uint64_t fault_ns;
+	bool churn_spacing, collapse_hold;
 	uint64_t reloads, reload_failures;
 	uint64_t targets_attached, targets_exited;
 	uint64_t discovery_scans, matching;	/* matching: at the last scan */

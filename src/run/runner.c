@@ -520,26 +520,68 @@ static void open_warm(struct run *r, struct udamos_madvise_actuator *act,
 }
 
 /*
+ * What a minor fault costs here, timed only when a choice left to auto
+ * depends on it (0: not timed, or could not be).
+ */
+static uint64_t fault_cost(struct run *r)
+{
+	bool paced = r->collapses && r->paced_by_faults;
+	uint64_t fault_ns = 0;
+
+	if (((paced && r->cfg->churn_spacing == UDAMOS_CHURN_SPACING_AUTO) ||
+	     (r->collapses && r->cfg->collapse_hold == UDAMOS_COLLAPSE_HOLD_AUTO &&
+	      !r->src->ops->handed_hot_set)) &&
+	    udamos_minor_fault_ns(&fault_ns))
+		fault_ns = 0;
+	r->res->fault_ns = fault_ns;
+	return fault_ns;
+}
+
+/*
  * The allowance a churning target gets (0: the fast one, not spaced),
  * from --churn_spacing and, left to auto, what a fault costs here.
  */
-static uint64_t churn_allowance(struct run *r)
+static uint64_t churn_allowance(struct run *r, uint64_t fault_ns)
 {
 	enum udamos_churn_spacing mode = r->cfg->churn_spacing;
 	/* An explicit allowance leaves fault pacing out: nothing is spaced. */
 	bool paced = r->collapses && r->paced_by_faults;
-	uint64_t fault_ns = 0;
 
-	if (paced && mode == UDAMOS_CHURN_SPACING_AUTO && udamos_minor_fault_ns(&fault_ns))
-		fault_ns = 0;
-	r->res->fault_ns = fault_ns;
 	r->res->churn_spacing = paced && udamos_churn_spacing_wanted(mode, fault_ns);
-	if (paced && mode == UDAMOS_CHURN_SPACING_AUTO && !r->res->churn_spacing)
-		note(r, "a page fault costs %.0f us here (the host shadows page tables): a "
-		     "target that churns its mappings keeps the fast pace, its collapse calls "
-		     "not spaced out, since its own mmaps take longer than a call "
-		     "(--churn_spacing on: spaced)", (double)fault_ns / 1000);
 	return r->res->churn_spacing ? UDAMOS_CHURN_LOCK_NS_PER_S : 0;
+}
+
+/* Whether collapse schemes hold each page table's first collapse until
+ * its hot set settles (core/tablehold.h), from --collapse_hold and, left
+ * to auto, what a fault costs here and whether the source has a hot set
+ * to find at all. */
+static bool collapse_hold(struct run *r, uint64_t fault_ns)
+{
+	enum udamos_collapse_hold mode = r->cfg->collapse_hold;
+
+	if (mode == UDAMOS_COLLAPSE_HOLD_AUTO && r->src->ops->handed_hot_set)
+		mode = UDAMOS_COLLAPSE_HOLD_OFF;
+	r->res->collapse_hold = r->collapses && udamos_collapse_hold_wanted(mode, fault_ns);
+	return r->res->collapse_hold;
+}
+
+/* One line for what a dear fault changed of the choices left to auto. */
+static void note_dear_fault(struct run *r, uint64_t fault_ns)
+{
+	bool unspaced = r->collapses && r->paced_by_faults && !r->res->churn_spacing &&
+			r->cfg->churn_spacing == UDAMOS_CHURN_SPACING_AUTO;
+	bool held = r->res->collapse_hold && r->cfg->collapse_hold == UDAMOS_COLLAPSE_HOLD_AUTO;
+
+	if (unspaced || held)
+		note(r, "a page fault costs %.0f us here (the host shadows page tables): %s%s%s",
+		     (double)fault_ns / 1000,
+		     unspaced ? "a target that churns its mappings keeps the fast pace, its "
+				"collapse calls not spaced out, since its own mmaps take longer "
+				"than a call (--churn_spacing on: spaced)" : "",
+		     unspaced && held ? "; and " : "",
+		     held ? "a page table's first collapse waits until the hot memory found in "
+			    "it stops growing, since a table mapping both huge and small pages "
+			    "slows the small ones (--collapse_hold off: not)" : "");
 }
 
 /* The scheme whose pattern says what is hot in target t: the first
@@ -601,7 +643,7 @@ static enum udamos_status loop(struct run *r)
 	int kpid = r->src->ops->kernel_pid ? r->src->ops->kernel_pid(r->src) : 0;
 	uint64_t kcpu0 = 0;
 	enum udamos_status st = UDAMOS_OK;
-	uint64_t next_stats_us = 0, churn_ns;
+	uint64_t next_stats_us = 0, churn_ns, fault_ns;
 	struct udamos_env env = udamos_sysenv_env(&se);
 
 	if (kpid > 0 && udamos_pid_cpu_us(kpid, &kcpu0))
@@ -613,11 +655,14 @@ static enum udamos_status loop(struct run *r)
 	act.stop = &udamos_stop_requested;
 	open_warm(r, &act, &warm);
 	r->paced_by_faults = !r->cfg->lock_ns_per_s;
-	churn_ns = churn_allowance(r);
+	fault_ns = fault_cost(r);
+	churn_ns = churn_allowance(r, fault_ns);
 	for (size_t i = 0; i < r->nr_opened; i++)
 		udamos_lock_pace_init(&r->pace[i], UDAMOS_DEFAULT_LOCK_NS_PER_S, churn_ns);
 	udamos_engine_init(&e, r->cfg->schemes, r->cfg->nr_schemes,
 			   (struct udamos_actuator){ udamos_madvise_apply, &act }, env);
+	e.hold_tables = collapse_hold(r, fault_ns);
+	note_dear_fault(r, fault_ns);
 	for (;;) {
 		struct udamos_snapshot *snaps;
 		size_t nr;

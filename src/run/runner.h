@@ -15,6 +15,7 @@
 #include "core/agecarry.h"
 #include "core/lockpace.h"
 #include "core/regions.h"
+#include "core/tablehold.h"
 #include "source/flusher.h"
 #include "sys/hugewarm.h"
 #include "udamos/scheme.h"
@@ -57,6 +58,7 @@ struct udamos_run_cfg {
 	uint64_t bloat_budget;
 	enum udamos_collapse_warm collapse_warm;
 	enum udamos_churn_spacing churn_spacing;
+	enum udamos_collapse_hold collapse_hold;
 	/* How often to measure each target's memory and hot-set coverage
 	 * for the result (the daemon's status); 0: never. */
 	uint64_t target_stats_us;
@@ -108,6 +110,9 @@ struct udamos_run_result {
 	 * cost that decided it (0: not timed; core/lockpace.h). */
 	bool churn_spacing;
 	uint64_t fault_ns;
+	/* Whether collapse schemes held page tables until their hot set
+	 * settled (core/tablehold.h), decided by the same cost. */
+	bool collapse_hold;
 	uint64_t nr_aggregations;
 	/* Aggregations before the source's rates say what is hot (its
 	 * settle op): a run with fewer has not seen its targets yet. */

@@ -18,15 +18,8 @@ static const char *const mode_names[] = {
 	[UDAMOS_TLB_FLUSH_OFF] = "off",
 };
 
-int udamos_tlb_flush_parse(const char *s, enum udamos_tlb_flush *out)
-{
-	int i = udamos_name_index(mode_names, sizeof(mode_names) / sizeof(mode_names[0]), s);
-
-	if (i < 0)
-		return -EINVAL;
-	*out = (enum udamos_tlb_flush)i;
-	return 0;
-}
+_Static_assert(UDAMOS_TLB_FLUSH_ON == 1 && UDAMOS_TLB_FLUSH_OFF == 2,
+	       "udamos_parse_auto_on_off's order");
 
 const char *udamos_tlb_flush_name(enum udamos_tlb_flush mode)
 {

@@ -77,7 +77,6 @@ struct udamos_flusher {
 };
 
 /* "auto", "on", "off"; 0 or -EINVAL. */
-int udamos_tlb_flush_parse(const char *s, enum udamos_tlb_flush *out);
 const char *udamos_tlb_flush_name(enum udamos_tlb_flush mode);
 
 /*

@@ -131,6 +131,7 @@ static const struct udamos_source_ops synthetic_ops = {
 	.name = "oracle",
 	.next = synthetic_next,
 	.destroy = synthetic_destroy,
+	.handed_hot_set = true,
 };
 
 int udamos_synthetic_create(const struct udamos_synthetic_cfg *cfg,

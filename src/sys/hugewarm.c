@@ -19,18 +19,7 @@
 #define VIRTIO_ID_BALLOON "0x0005"
 #define VIRTIO_BALLOON_F_REPORTING 5
 
-int udamos_collapse_warm_parse(const char *s, enum udamos_collapse_warm *out)
-{
-	static const char *const names[] = {
-		[UDAMOS_WARM_AUTO] = "auto", [UDAMOS_WARM_ON] = "on", [UDAMOS_WARM_OFF] = "off",
-	};
-	int i = udamos_name_index(names, sizeof(names) / sizeof(names[0]), s);
-
-	if (i < 0)
-		return -EINVAL;
-	*out = (enum udamos_collapse_warm)i;
-	return 0;
-}
+_Static_assert(UDAMOS_WARM_ON == 1 && UDAMOS_WARM_OFF == 2, "udamos_parse_auto_on_off's order");
 
 int udamos_hugewarm_open(struct udamos_hugewarm *w)
 {

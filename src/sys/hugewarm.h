@@ -23,8 +23,6 @@
  * are reported to a VM host (udamos_free_pages_reported). */
 enum udamos_collapse_warm { UDAMOS_WARM_AUTO, UDAMOS_WARM_ON, UDAMOS_WARM_OFF };
 
-/* "auto", "on" or "off".  0 or -EINVAL. */
-int udamos_collapse_warm_parse(const char *s, enum udamos_collapse_warm *out);
 
 struct udamos_hugewarm {
 	void *map;		/* two huge pages of address space */

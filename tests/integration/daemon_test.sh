@@ -243,8 +243,17 @@ for e, n in sc["stats"]["failures"].items():
 check(get("udamos_targets") == len(s["targets"]), f"targets: {len(s['targets'])}")
 for t in s["targets"]:
     check(get("udamos_target_rss_bytes", pid=str(t["pid"])) == t["rss"], f"PID {t['pid']} rss agrees")
+check(get("udamos_scheme_tables_held_total", context="web") == sc["stats"]["nr_tables_held"],
+      "tables held agree")
 if sys.argv[4] == "1":
     check(sc["stats"]["sz_applied"] > 0, "something was collapsed")
+    # Left to auto, page tables are held where a fault is dear (the host
+    # shadows page tables), and a real monitor's tables were then held.
+    check(s["collapse_hold"] == (s["fault_us"] >= 5) and s["fault_us"] > 0,
+          f"collapse_hold {s['collapse_hold']} at {s['fault_us']:.1f} us a fault")
+    if s["collapse_hold"]:
+        check(sc["stats"]["nr_tables_held"] >= 1,
+              f"{sc['stats']['nr_tables_held']} page tables held")
 check(all(f.startswith("udamos_") for f in families), f"{len(families)} families, all udamos_")
 check(open(sys.argv[3]).read().count("# TYPE") == len(families),
       "the textfile collector's file holds the same families")

@@ -27,7 +27,8 @@ static void test_config_takes_a_full_example(void **state)
 		"   \"monitoring\": {\"source\": \"shared\", \"intervals\": [\"5ms\", \"100ms\", \"1s\"],"
 		"   \"nr_regions\": [10, 500], \"tlb_flush\": \"on\"}}],"
 		" \"discovery_interval\": \"500ms\", \"mmap_lock_budget\": \"50ms\","
-		" \"bloat_budget\": \"64M\", \"collapse_warm\": \"off\", \"churn_spacing\": \"on\", \"metrics\": {\"textfile\": \"/var/lib/x/udamos.prom\"},"
+		" \"bloat_budget\": \"64M\", \"collapse_warm\": \"off\", \"churn_spacing\": \"on\","
+		" \"collapse_hold\": \"off\", \"metrics\": {\"textfile\": \"/var/lib/x/udamos.prom\"},"
 		" \"control_socket\": \"/run/u.sock\"}";
 	struct udamos_daemon_cfg c;
 	char why[512] = "";
@@ -52,6 +53,7 @@ static void test_config_takes_a_full_example(void **state)
 	assert_int_equal(c.bloat_budget, MiB(64));
 	assert_int_equal(c.collapse_warm, UDAMOS_WARM_OFF);
 	assert_int_equal(c.churn_spacing, UDAMOS_CHURN_SPACING_ON);
+	assert_int_equal(c.collapse_hold, UDAMOS_COLLAPSE_HOLD_OFF);
 	assert_string_equal(c.metrics_textfile, "/var/lib/x/udamos.prom");
 	assert_string_equal(c.control_socket, "/run/u.sock");
 	udamos_daemon_cfg_release(&c);
@@ -71,6 +73,7 @@ static void test_config_defaults(void **state)
 	assert_null(c.metrics_textfile);
 	assert_int_equal(c.collapse_warm, UDAMOS_WARM_AUTO);
 	assert_int_equal(c.churn_spacing, UDAMOS_CHURN_SPACING_AUTO);
+	assert_int_equal(c.collapse_hold, UDAMOS_COLLAPSE_HOLD_AUTO);
 	udamos_daemon_cfg_release(&c);
 }
 
@@ -107,6 +110,10 @@ static void test_config_refusals_name_the_field(void **state)
 		  "collapse_warm" },
 		{ "{\"contexts\": [{\"targets\": {\"pids\": [1]}}], \"churn_spacing\": 1}",
 		  "churn_spacing" },
+		{ "{\"contexts\": [{\"targets\": {\"pids\": [1]}}], \"collapse_hold\": \"later\"}",
+		  "collapse_hold: 'later': give auto, on or off" },
+		{ "{\"monitoring\": {\"tlb_flush\": \"often\"}, \"contexts\": [{\"targets\": {\"pids\": [1]}}]}",
+		  "monitoring.tlb_flush: 'often'" },
 		{ "{\"contexts\": [{\"targets\": {\"pids\": [1]}}]", "malformed JSON" },
 	};
 

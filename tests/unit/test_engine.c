@@ -2,7 +2,8 @@
 /*
  * The DAMOS engine against a recording actuator: apply intervals, quota
  * ranking and charging, reset intervals, watermarks, filters, stats,
- * tried regions, age resets and targets that exit.
+ * tried regions, age resets, targets that exit, and page tables taken
+ * whole or held until their hot set settles.
  */
 #include "test.h"
 
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/tablehold.h"
 #include "udamos/engine.h"
 
 #define AGGR 100000ULL
@@ -78,6 +80,7 @@ struct fx {
 	struct mock m;
 	struct udamos_engine e;
 	bool started;
+	bool hold;		/* the engine's hold_tables */
 };
 
 static int setup(void **state)
@@ -132,6 +135,7 @@ static void feed_targets(struct fx *f, uint64_t t, struct udamos_region *r, size
 				   (struct udamos_env){ .free_mem_rate = mock_free_rate,
 					   .huge_bytes = f->m.huge_window ? mock_huge_bytes : NULL,
 					   .ctx = &f->m });
+		f->e.hold_tables = f->hold;
 		f->started = true;
 	}
 	for (uint32_t i = 0; i < nr_targets; i++)
@@ -769,6 +773,72 @@ static void test_window_scope_takes_no_more(void **state)
 	assert_int_equal(s->stats.sz_table_filled, 0);
 }
 
+/* A collapse scheme under collapse_hold. */
+static struct udamos_scheme *held_scheme(void **state)
+{
+	((struct fx *)*state)->hold = true;
+	return scheme(state, UDAMOS_ACTION_COLLAPSE);
+}
+
+/* The table from 1 GiB to 2 GiB is held while the hot memory found in it
+ * grows, neither tried nor charged, and taken whole once it stops. */
+static void test_hold_waits_for_the_hot_set_to_settle(void **state)
+{
+	struct udamos_region r[2] = {
+		{ GiB(1), GiB(1) + MiB(2), 10, 0 }, { GiB(1) + MiB(8), GiB(1) + MiB(16), 10, 0 },
+	};
+	struct udamos_scheme *s = held_scheme(state);
+	struct mock *m = calls_of(state);
+
+	feed(state, AGGR, r, 1);
+	assert_int_equal(m->n, 0);
+	assert_int_equal(s->stats.nr_tried, 0);
+	assert_int_equal(s->state.sz_held, MiB(2));
+	assert_int_equal(s->stats.nr_tables_held, 1);
+	feed(state, 2 * AGGR, r, 2);
+	assert_int_equal(m->n, 0);
+	assert_int_equal(s->state.sz_held, MiB(10));
+	feed(state, 2 * AGGR + UDAMOS_HOLD_QUIET_US, r, 2);
+	assert_int_equal(m->n, 2);
+	assert_int_equal(m->calls[0].start, GiB(1));
+	assert_int_equal(m->calls[1].start, GiB(1) + MiB(8));
+	assert_int_equal(s->stats.nr_tried, 2);
+	assert_int_equal(s->state.sz_held, 0);
+}
+
+/* A table that maps a huge page already is not held, and the quota that
+ * the held table's hotter region would have taken goes to it. */
+static void test_hold_passes_a_mixed_table(void **state)
+{
+	struct udamos_region r[2] = {
+		{ GiB(1), GiB(1) + MiB(2), 20, 0 }, { GiB(2) + MiB(4), GiB(2) + MiB(6), 10, 0 },
+	};
+	struct udamos_scheme *s;
+	struct mock *m = calls_of(state);
+
+	((struct fx *)*state)->hold = true;
+	s = quota_scheme(state, UDAMOS_ACTION_COLLAPSE, MiB(2), 0);
+	s->quota.weight_rate = 1;
+	m->huge_window = GiB(2) + MiB(4);
+	feed(state, AGGR, r, 2);
+	assert_int_equal(m->n, 1);
+	assert_int_equal(m->calls[0].start, GiB(2) + MiB(4));
+	assert_int_equal(s->stats.nr_tables_held, 1);
+}
+
+/* A table scheme takes the whole table at once anyway: nothing to hold. */
+static void test_hold_leaves_table_scope_alone(void **state)
+{
+	struct udamos_region r = { GiB(1) + MiB(4), GiB(1) + MiB(6), 10, 0 };
+	struct udamos_scheme *s;
+
+	((struct fx *)*state)->hold = true;
+	s = table_scheme(state);
+	feed(state, AGGR, &r, 1);
+	assert_int_equal(calls_of(state)->n, 2);
+	assert_int_equal(s->stats.nr_tables_held, 0);
+}
+
 /* Every test runs on a fresh fixture. */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
@@ -806,6 +876,9 @@ int main(void)
 		T(test_finished_table_waits_a_minute),
 		T(test_cut_fill_goes_on_from_there),
 		T(test_window_scope_takes_no_more),
+		T(test_hold_waits_for_the_hot_set_to_settle),
+		T(test_hold_passes_a_mixed_table),
+		T(test_hold_leaves_table_scope_alone),
 		T(test_table_does_not_outrank_score),
 		cmocka_unit_test_setup_teardown(test_one_table_at_64k_keeps_address_order,
 						setup_64k, teardown_64k),

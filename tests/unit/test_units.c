@@ -2,6 +2,8 @@
 /* Sizes, times, rates and ages as people type them. */
 #include "test.h"
 
+#include <errno.h>
+
 #include "core/units.h"
 
 static void test_sizes(void **state)
@@ -98,6 +100,19 @@ static void test_name_index(void **state)
 	assert_int_equal(udamos_name_index(names, 2, "off"), -1);
 }
 
+/* Every auto/on/off option reads its value here; anything else, and no
+ * value at all, is refused. */
+static void test_auto_on_off(void **state)
+{
+	(void)state;
+	assert_int_equal(udamos_parse_auto_on_off("auto"), 0);
+	assert_int_equal(udamos_parse_auto_on_off("on"), 1);
+	assert_int_equal(udamos_parse_auto_on_off("off"), 2);
+	assert_int_equal(udamos_parse_auto_on_off("sometimes"), -EINVAL);
+	assert_int_equal(udamos_parse_auto_on_off("On"), -EINVAL);
+	assert_int_equal(udamos_parse_auto_on_off(NULL), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -106,6 +121,7 @@ int main(void)
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_ages),
 		cmocka_unit_test(test_name_index),
+		cmocka_unit_test(test_auto_on_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
