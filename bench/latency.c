@@ -185,7 +185,7 @@ static void run_trial(struct bench_env *env, int c, struct trial *tr)
 	double tput[MAX_SECONDS];
 	uint64_t last_anon = 0, t0;
 	pid_t probe, ud = 0;
-	const char *extra[6] = { 0 };
+	const char *extra[8] = { 0 };
 
 	memset(tr, 0, sizeof(*tr));
 	tr->t90 = -1;
@@ -214,8 +214,11 @@ static void run_trial(struct bench_env *env, int c, struct trial *tr)
 			extra[n++] = cfgs[c].val;
 		}
 		if (cfgs[c].recipe) {
+			/* The kernel's own action, which holds no table back. */
 			extra[n++] = "--schemes";
 			extra[n++] = recipe_file;
+			extra[n++] = "--collapse_hold";
+			extra[n++] = "off";
 		}
 		snprintf(model, sizeof(model), "hot=0x%" PRIx64 "+%" PRIu64 "M", sh->base, hot_mib);
 		env->source = cfgs[c].oracle ? NULL : "auto";
