@@ -138,7 +138,7 @@ static uint64_t hot_huge(int pid, const struct lat_shared *sh)
 
 static int write_recipe(void)
 {
-	static char path[] = "/tmp/udamos-recipe-XXXXXX";
+	static char path[] = "/tmp/udamos-recipe-XXXXXX", fd_path[32];
 	int fd = mkstemp(path);
 	/* The kernel's sample hugepage module (damon-facts.md), as udamos
 	 * schemes: applied by udamos here, since this kernel has no vaddr.
@@ -153,10 +153,15 @@ static int write_recipe(void)
 		" \"goals\": [{\"metric\": \"hugepage_mem_bp\", \"target\": 1000}],"
 		" \"tuner\": \"temporal\"}}]\n";
 
-	if (fd < 0 || write(fd, json, sizeof(json) - 1) != (ssize_t)(sizeof(json) - 1))
+	if (fd < 0)
 		return -1;
-	close(fd);
-	recipe_file = path;
+	/* Named only through the descriptor, which every udamos run
+	 * inherits: a bench killed midway leaves no file behind. */
+	unlink(path);
+	if (write(fd, json, sizeof(json) - 1) != (ssize_t)(sizeof(json) - 1))
+		return -1;
+	snprintf(fd_path, sizeof(fd_path), "/dev/fd/%d", fd);
+	recipe_file = fd_path;
 	return 0;
 }
 
@@ -205,6 +210,8 @@ static void run_trial(struct bench_env *env, int c, struct trial *tr)
 	}
 	while (!__atomic_load_n(&sh->ready, __ATOMIC_ACQUIRE))
 		udamos_sleep_ms(50);
+	/* Both map it now: a bench killed midway leaves no file behind. */
+	unlink(path);
 	udamos_sleep_ms(2000);		/* past the start-up faults */
 	if (cfgs[c].udamos) {
 		size_t n = 0;
@@ -617,6 +624,5 @@ int main(int argc, char **argv)
 	if (!json)
 		print_collapse_ms(collapse_ms);
 	report(json, collapse_ms);
-	unlink(recipe_file);
 	return 0;
 }
