@@ -203,6 +203,15 @@ static uint64_t table_huge_bytes(const struct udamos_env *env,
 	return total;
 }
 
+static const struct udamos_snapshot *snapshot_of(const struct udamos_snapshot *snaps,
+						size_t nr_snaps, uint32_t target)
+{
+	for (size_t k = 0; k < nr_snaps; k++)
+		if (snaps[k].target == target)
+			return &snaps[k];
+	return NULL;
+}
+
 /*
  * Reorders the candidates that tie at the score where the quota runs
  * out.  Those above it are all applied and those below none, so only
@@ -232,7 +241,7 @@ static void order_tie_by_table(const struct udamos_engine *e, const struct udamo
 		;
 	for (size_t i = lo; i < hi; i++) {
 		uint64_t table = c[i].region.start / udamos_table_span();
-		bool known = false;
+		const struct udamos_snapshot *sn;
 
 		/* Candidates of one table lie together after the address sort. */
 		if (i > lo && c[i - 1].target == c[i].target &&
@@ -240,12 +249,9 @@ static void order_tie_by_table(const struct udamos_engine *e, const struct udamo
 			c[i].table_huge = c[i - 1].table_huge;
 			continue;
 		}
-		for (size_t k = 0; k < nr_snaps && !known; k++)
-			if (snaps[k].target == c[i].target) {
-				c[i].table_huge = table_huge_bytes(&e->env, &snaps[k],
-								   c[i].region.start);
-				known = true;
-			}
+		sn = snapshot_of(snaps, nr_snaps, c[i].target);
+		if (sn)
+			c[i].table_huge = table_huge_bytes(&e->env, sn, c[i].region.start);
 	}
 	qsort(c + lo, hi - lo, sizeof(*c), by_score_then_table);
 }
@@ -538,37 +544,44 @@ static int by_target_table(const void *a, const void *b)
 	return table_of(x) < table_of(y) ? -1 : table_of(x) > table_of(y);
 }
 
-/* Bytes of target's snapshot in its page table number table. */
-static uint64_t table_watched(const struct udamos_snapshot *snaps, size_t nr_snaps,
-			      uint32_t target, uint64_t table)
+/* One target's snapshot, walked through its page tables in address
+ * order as hold_unsettled visits them, so each region is read once. */
+struct table_walk {
+	const struct udamos_engine *e;
+	uint32_t sn_target;
+	const struct udamos_snapshot *sn;
+	size_t next;
+	uint64_t table;
+};
+
+/* Bytes of the walk's snapshot in page table number table, asked in
+ * increasing order of table. */
+static uint64_t table_watched(struct table_walk *w, uint64_t table)
 {
 	uint64_t span = udamos_table_span(), lo = table * span, total = 0;
 	uint64_t hi = lo > UINT64_MAX - span ? UINT64_MAX : lo + span;
 
-	for (size_t k = 0; k < nr_snaps; k++) {
-		if (snaps[k].target != target)
-			continue;
-		for (size_t i = 0; i < snaps[k].nr_regions; i++) {
-			const struct udamos_region *r = &snaps[k].regions[i];
-			uint64_t s = r->start > lo ? r->start : lo, end = r->end < hi ? r->end : hi;
+	w->table = table;
+	if (!w->sn)
+		return 0;
+	while (w->next < w->sn->nr_regions && w->sn->regions[w->next].end <= lo)
+		w->next++;
+	for (size_t i = w->next; i < w->sn->nr_regions && w->sn->regions[i].start < hi; i++) {
+		const struct udamos_region *r = &w->sn->regions[i];
+		uint64_t s = r->start > lo ? r->start : lo, end = r->end < hi ? r->end : hi;
 
-			if (s < end)
-				total += end - s;
-		}
+		total += end - s;
 	}
 	return total;
 }
 
-/* Whether target's page table holding start maps a huge page now. */
-static bool table_mixed(const struct udamos_engine *e, const struct udamos_snapshot *snaps,
-			size_t nr_snaps, uint32_t target, uint64_t start)
+/* Whether the walk's current table maps a huge page now. */
+static bool table_mixed(void *ctx)
 {
-	if (!e->env.huge_bytes)
-		return false;
-	for (size_t k = 0; k < nr_snaps; k++)
-		if (snaps[k].target == target)
-			return table_huge_bytes(&e->env, &snaps[k], start) > 0;
-	return false;
+	const struct table_walk *w = ctx;
+
+	return w->e->env.huge_bytes && w->sn &&
+	       table_huge_bytes(&w->e->env, w->sn, w->table * udamos_table_span()) > 0;
 }
 
 /*
@@ -582,6 +595,7 @@ static int hold_unsettled(struct udamos_engine *e, struct udamos_scheme *s,
 			 struct candidate *c, size_t n, uint64_t now_us)
 {
 	struct candidate **by_table;
+	struct table_walk walk = { 0 };
 
 	s->state.sz_held = 0;
 	if (!e->hold_tables || s->action != UDAMOS_ACTION_COLLAPSE ||
@@ -598,20 +612,16 @@ static int hold_unsettled(struct udamos_engine *e, struct udamos_scheme *s,
 			.target = by_table[lo]->target, .table = table_of(by_table[lo]),
 			.aggr_us = by_table[lo]->aggr_us,
 		};
-		enum udamos_hold_verdict v;
 
+		if (!lo || seen.target != walk.sn_target)
+			walk = (struct table_walk){ .e = e, .sn_target = seen.target,
+				.sn = snapshot_of(snaps, nr_snaps, seen.target) };
 		for (hi = lo; hi < n && by_table[hi]->target == seen.target &&
 			      table_of(by_table[hi]) == seen.table; hi++)
 			seen.hot_bytes += by_table[hi]->region.end - by_table[hi]->region.start;
-		seen.watched_bytes = table_watched(snaps, nr_snaps, seen.target, seen.table);
-		v = udamos_table_hold_judge(s, &seen, now_us);
-		if (v == UDAMOS_HOLD_ASK_MIXED) {
-			seen.mixed_known = true;
-			seen.mixed = table_mixed(e, snaps, nr_snaps, seen.target,
-						 by_table[lo]->region.start);
-			v = udamos_table_hold_judge(s, &seen, now_us);
-		}
-		if (v != UDAMOS_HOLD_WAIT)
+		seen.watched_bytes = table_watched(&walk, seen.table);
+		if (udamos_table_hold_judge(s, &seen, now_us, table_mixed, &walk) !=
+		    UDAMOS_HOLD_WAIT)
 			continue;
 		s->state.sz_held += seen.hot_bytes;
 		for (size_t i = lo; i < hi; i++)

@@ -4,8 +4,6 @@
  */
 #include "core/tablehold.h"
 
-#include <errno.h>
-
 #include "core/lockpace.h"
 #include "core/units.h"
 
@@ -60,22 +58,21 @@ static bool settled(const struct udamos_table_hold *t, const struct udamos_hold_
 
 enum udamos_hold_verdict udamos_table_hold_judge(struct udamos_scheme *s,
 					       const struct udamos_hold_seen *seen,
-					       uint64_t now_us)
+					       uint64_t now_us, udamos_table_mixed_fn mixed,
+					       void *ctx)
 {
 	struct udamos_table_hold *t = find(&s->state, seen->target, seen->table);
 
 	if (t && now_us - t->seen_us >= UDAMOS_HOLD_FORGET_US)
 		t->seen_us = 0;		/* forgotten: judged afresh, in place */
 	if (!t || !t->seen_us) {
-		if (!seen->mixed_known)
-			return UDAMOS_HOLD_ASK_MIXED;
 		t = t ? t : slot_for(&s->state, now_us);
 		if (!t)
 			return UDAMOS_HOLD_TAKE;
 		*t = (struct udamos_table_hold){
 			.target = seen->target, .table = seen->table,
 			.first_us = now_us, .grew_us = now_us, .seen_us = now_us ? now_us : 1,
-			.hot_bytes = seen->hot_bytes, .taken = seen->mixed,
+			.hot_bytes = seen->hot_bytes, .taken = mixed(ctx),
 		};
 		if (t->taken)
 			return UDAMOS_HOLD_TAKE;

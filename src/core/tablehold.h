@@ -62,20 +62,21 @@ bool udamos_collapse_hold_wanted(enum udamos_collapse_hold mode, uint64_t fault_
 enum udamos_hold_verdict {
 	UDAMOS_HOLD_TAKE,
 	UDAMOS_HOLD_WAIT,
-	UDAMOS_HOLD_ASK_MIXED,	/* call again with mixed_known */
 };
 
 /* What one apply found of one table: the bytes its candidates hold, the
- * bytes the monitor watches there, its aggregation interval, and, when
- * the verdict asked for it, whether the table maps a huge page already
- * (a table that is mixed gains nothing by waiting). */
+ * bytes the monitor watches there, and its aggregation interval. */
 struct udamos_hold_seen {
 	uint32_t target;
 	uint64_t table;
 	uint64_t hot_bytes, watched_bytes;
 	uint64_t aggr_us;
-	bool mixed_known, mixed;
 };
+
+/* Whether the table maps a huge page already: a table that is mixed
+ * gains nothing by waiting.  Asked only of a table the scheme has no
+ * entry for, as the answer costs a pagemap read. */
+typedef bool (*udamos_table_mixed_fn)(void *ctx);
 
 /*
  * Whether the scheme's candidates in seen's table are held at this apply.
@@ -83,6 +84,7 @@ struct udamos_hold_seen {
  */
 enum udamos_hold_verdict udamos_table_hold_judge(struct udamos_scheme *s,
 					       const struct udamos_hold_seen *seen,
-					       uint64_t now_us);
+					       uint64_t now_us, udamos_table_mixed_fn mixed,
+					       void *ctx);
 
 #endif

@@ -79,7 +79,8 @@ static int string_of(struct parse *p, const char *field, json_object *v, const c
 }
 
 /* An auto/on/off key of o as 0, 1 or 2 into *out, left as it is when
- * absent (udamos_parse_auto_on_off's order). */
+ * absent (udamos_parse_auto_on_off's order).  Errors name it field, or
+ * key where field is NULL (a key of the root). */
 static int auto_on_off_of(struct parse *p, json_object *o, const char *key, const char *field,
 			  int *out)
 {
@@ -89,6 +90,7 @@ static int auto_on_off_of(struct parse *p, json_object *o, const char *key, cons
 
 	if (!json_object_object_get_ex(o, key, &v))
 		return 0;
+	field = field ? field : key;
 	if (string_of(p, field, v, &s))
 		return -EINVAL;
 	i = udamos_parse_auto_on_off(s);
@@ -443,9 +445,9 @@ static int parse_root(struct parse *p, json_object *root, struct udamos_daemon_c
 	if (json_object_object_get_ex(root, "bloat_budget", &v) &&
 	    size_of(p, "bloat_budget", v, &cfg->bloat_budget))
 		return -EINVAL;
-	if (auto_on_off_of(p, root, "collapse_warm", "collapse_warm", &warm) ||
-	    auto_on_off_of(p, root, "churn_spacing", "churn_spacing", &spacing) ||
-	    auto_on_off_of(p, root, "collapse_hold", "collapse_hold", &hold))
+	if (auto_on_off_of(p, root, "collapse_warm", NULL, &warm) ||
+	    auto_on_off_of(p, root, "churn_spacing", NULL, &spacing) ||
+	    auto_on_off_of(p, root, "collapse_hold", NULL, &hold))
 		return -EINVAL;
 	cfg->collapse_warm = (enum udamos_collapse_warm)warm;
 	cfg->churn_spacing = (enum udamos_churn_spacing)spacing;

@@ -12,19 +12,8 @@
 #include "core/units.h"
 #include "sys/clock.h"
 
-static const char *const mode_names[] = {
-	[UDAMOS_TLB_FLUSH_AUTO] = "auto",
-	[UDAMOS_TLB_FLUSH_ON] = "on",
-	[UDAMOS_TLB_FLUSH_OFF] = "off",
-};
-
 _Static_assert(UDAMOS_TLB_FLUSH_ON == 1 && UDAMOS_TLB_FLUSH_OFF == 2,
 	       "udamos_parse_auto_on_off's order");
-
-const char *udamos_tlb_flush_name(enum udamos_tlb_flush mode)
-{
-	return mode_names[mode];
-}
 
 int udamos_blindspot_once(struct udamos_blindspot *out)
 {

@@ -76,9 +76,6 @@ struct udamos_flusher {
 	struct udamos_flush_mapped *mapped;	/* per target */
 };
 
-/* "auto", "on", "off"; 0 or -EINVAL. */
-const char *udamos_tlb_flush_name(enum udamos_tlb_flush mode);
-
 /*
  * The probe's verdict, measured once per process (it takes 0.3 s).
  * 0 or -errno.

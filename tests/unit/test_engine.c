@@ -806,6 +806,38 @@ static void test_hold_waits_for_the_hot_set_to_settle(void **state)
 	assert_int_equal(s->state.sz_held, 0);
 }
 
+/* What the monitor watches in a table decides whether its hot memory is
+ * worth the wait, and a region that spans two tables counts in both: the
+ * first table's 64 MiB of 1 GiB watched is let go once quiet; the
+ * second's 4 MiB of the 516 MiB watched there, most of it the first
+ * table's cold region running on, waits for the bound. */
+static void test_hold_weighs_hot_against_watched(void **state)
+{
+	struct udamos_region r[3] = {
+		{ GiB(1), GiB(1) + MiB(64), 10, 0 },
+		{ GiB(1) + MiB(64), GiB(2) + MiB(512), 0, 0 },
+		{ GiB(2) + MiB(512), GiB(2) + MiB(516), 10, 0 },
+	};
+	struct udamos_scheme *s = held_scheme(state);
+	struct mock *m = calls_of(state);
+
+	s->pattern.rate = (struct udamos_range){ 1, UDAMOS_UNLIMITED };
+	feed(state, AGGR, r, 3);
+	assert_int_equal(s->stats.nr_tables_held, 2);
+	feed(state, AGGR + UDAMOS_HOLD_QUIET_US, r, 3);
+	assert_int_equal(m->n, 1);
+	assert_int_equal(m->calls[0].start, GiB(1));
+	assert_int_equal(s->state.sz_held, MiB(4));
+	/* The mock collapses nothing, so the first table is tried again. */
+	feed(state, AGGR + UDAMOS_HOLD_MAX_US - 1, r, 3);
+	assert_int_equal(m->n, 2);
+	assert_int_equal(m->calls[1].start, GiB(1));
+	feed(state, AGGR + UDAMOS_HOLD_MAX_US, r, 3);
+	assert_int_equal(m->n, 4);
+	assert_int_equal(m->calls[3].start, GiB(2) + MiB(512));
+	assert_int_equal(s->state.sz_held, 0);
+}
+
 /* A table that maps a huge page already is not held, and the quota that
  * the held table's hotter region would have taken goes to it. */
 static void test_hold_passes_a_mixed_table(void **state)
@@ -877,6 +909,7 @@ int main(void)
 		T(test_cut_fill_goes_on_from_there),
 		T(test_window_scope_takes_no_more),
 		T(test_hold_waits_for_the_hot_set_to_settle),
+		T(test_hold_weighs_hot_against_watched),
 		T(test_hold_passes_a_mixed_table),
 		T(test_hold_leaves_table_scope_alone),
 		T(test_table_does_not_outrank_score),
