@@ -23,8 +23,8 @@
  * Redis with KEYS 2000-byte values instead of the probe (redis_rounds()):
  * redis-benchmark's throughput and p99 under load, and beside it GETs
  * paced at a fixed rate whose p99 is taken over the collapse phase
- * (app_redis.c); --udamos-arg adds ARG to every udamos run's options
- * (e.g. --schemes F).  UDAMOS_BENCH_KEEP=DIR keeps each udamos run's
+ * (app_redis.c), with a udamos row per --vary; --udamos-arg adds ARG
+ * to every udamos run's options (e.g. --schemes F).  UDAMOS_BENCH_KEEP=DIR keeps each udamos run's
  * --json output in DIR; UDAMOS_BENCH_TIMELINE=1 prints second by second
  * the probe's read and mm op p99 and its huge memory, or the paced GETs'
  * latency.
@@ -445,20 +445,62 @@ static void print_collapse_ms(const double *ms)
  * (madvise+khugepaged) and udamos, rounds interleaved, each set against
  * the same round's never (and udamos's throughput against the THP path's).
  */
+/* One Redis configuration: a base one, or udamos with one more option
+ * (--vary), run with that option after every --udamos-arg. */
+struct redis_row {
+	int cfg;
+	const char *opt, *val;
+	char name[64];
+};
+
+static int run_redis_row(struct bench_env *env, uint64_t keys, const struct redis_row *row,
+			 struct bench_trial *out)
+{
+	const char *const *base = env->udamos_args;
+	const char *args[16];
+	size_t n = 0;
+	int err;
+
+	for (; base && *base && n < 13; base++)
+		args[n++] = *base;
+	if (row->opt) {
+		fprintf(stderr, "bench: the next udamos with %s %s\n", row->opt, row->val);
+		args[n++] = row->opt;
+		args[n++] = row->val;
+	}
+	args[n] = NULL;
+	env->udamos_args = args;
+	err = bench_app_redis(env, keys, seconds, out, &row->cfg, 1);
+	env->udamos_args = base;
+	return err;
+}
+
 static int redis_rounds(struct bench_env *env, uint64_t keys)
 {
-	static const int rcfgs[] = { CFG_NEVER, CFG_ALWAYS, CFG_KHUGEPAGED, CFG_UDAMOS_NEVER };
-	enum { NR_R = sizeof(rcfgs) / sizeof(rcfgs[0]) };
-	static struct bench_trial rt[MAX_REPS][NR_R];
+	static const int base[] = { CFG_NEVER, CFG_ALWAYS, CFG_KHUGEPAGED, CFG_UDAMOS_NEVER };
+	static struct redis_row rows[MAX_CFGS];
+	static struct bench_trial rt[MAX_REPS][MAX_CFGS];
 	double collapse_ms[MAX_REPS];
+	int nr_rows = 0;
 
+	for (int c = 0; c < 4; c++) {
+		rows[nr_rows].cfg = base[c];
+		snprintf(rows[nr_rows++].name, sizeof(rows[0].name), "%s", bench_configs[base[c]].name);
+	}
+	for (int c = NR_BASE; c < nr_cfgs && nr_rows < MAX_CFGS; c++)
+		if (cfgs[c].opt) {
+			rows[nr_rows] = (struct redis_row){ .cfg = CFG_UDAMOS_NEVER,
+				.opt = cfgs[c].opt, .val = cfgs[c].val };
+			snprintf(rows[nr_rows++].name, sizeof(rows[0].name), "udamos (never), %s %s",
+				 cfgs[c].opt, cfgs[c].val);
+		}
 	env->source = "auto";
 	for (unsigned r = 0; r < reps; r++) {
 		collapse_ms[r] = round_collapse_ms(r);
-		for (int k = 0; k < NR_R; k++) {
-			int c = (k + (int)r) % NR_R;
+		for (int k = 0; k < nr_rows; k++) {
+			int c = (k + (int)r) % nr_rows;
 
-			if (bench_app_redis(env, keys, seconds, &rt[r][c], &rcfgs[c], 1))
+			if (run_redis_row(env, keys, &rows[c], &rt[r][c]))
 				return 1;
 		}
 	}
@@ -466,7 +508,7 @@ static int redis_rounds(struct bench_env *env, uint64_t keys)
 	printf("| redis, %" PRIu64 " keys | GET/s | p99 | p99 / never (spread) | GET/s / never "
 	       "| GET/s / THP path (spread) | huge | RSS |\n|---|---|---|---|---|---|---|---|\n",
 	       keys);
-	for (int c = 0; c < NR_R; c++) {
+	for (int c = 0; c < nr_rows; c++) {
 		double tp[MAX_REPS], p99[MAX_REPS], rp[MAX_REPS], rt_never[MAX_REPS], rt_thp[MAX_REPS];
 		double m, lo, hi, p99_med, rmed, rlo, rhi, mn, nlo, nhi, mt, tlo, thi;
 
@@ -484,7 +526,7 @@ static int redis_rounds(struct bench_env *env, uint64_t keys)
 		stats(rt_thp, reps, &mt, &tlo, &thi);
 		printf("| %s | %.1fk | %.3f ms | %.2f (%.2f-%.2f) | %.3f (%.3f-%.3f) | %.3f "
 		       "(%.3f-%.3f) | %" PRIu64 " MiB | %" PRIu64 " MiB |\n",
-		       bench_configs[rcfgs[c]].name, m / 1e3, p99_med, rmed, rlo, rhi, mn, nlo, nhi,
+		       rows[c].name, m / 1e3, p99_med, rmed, rlo, rhi, mn, nlo, nhi,
 		       mt, tlo, thi, rt[reps - 1][c].huge >> 20, rt[reps - 1][c].rss >> 20);
 	}
 	printf("\nGETs paced at 500/s (SCHED_FIFO%s) beside the load, each timed from when it was due; "
@@ -493,7 +535,7 @@ static int redis_rounds(struct bench_env *env, uint64_t keys)
 	       "never:\n\n| configuration | p50 | p99 | p99 / never (spread) | p99.9 | "
 	       "phase s (rounds) | p99 after the phase / never (spread) |\n"
 	       "|---|---|---|---|---|---|---|\n", rt[0][0].paced_fifo ? "" : " refused: timed late");
-	for (int c = 0; c < NR_R; c++) {
+	for (int c = 0; c < nr_rows; c++) {
 		double p50[MAX_REPS], p99[MAX_REPS], p999[MAX_REPS], rp[MAX_REPS], ra[MAX_REPS];
 		double m50, m99, m999, rmed, rlo, rhi, amed, alo, ahi, lo, hi;
 		unsigned na = 0;
@@ -513,7 +555,7 @@ static int redis_rounds(struct bench_env *env, uint64_t keys)
 		stats(p999, reps, &m999, &lo, &hi);
 		stats(rp, reps, &rmed, &rlo, &rhi);
 		printf("| %s | %.3f ms | %.3f ms | %.2f (%.2f-%.2f) | %.3f ms |",
-		       bench_configs[rcfgs[c]].name, m50, m99, rmed, rlo, rhi, m999);
+		       rows[c].name, m50, m99, rmed, rlo, rhi, m999);
 		for (unsigned r = 0; r < reps; r++)
 			printf("%s%u", r ? ", " : " ", rt[r][c].phase_s);
 		if (na) {
