@@ -24,10 +24,10 @@
  * redis-benchmark's throughput and p99 under load, and beside it GETs
  * paced at a fixed rate whose p99 is taken over the collapse phase
  * (app_redis.c), with a udamos row per --vary; --udamos-arg adds ARG
- * to every udamos run's options (e.g. --schemes F).  UDAMOS_BENCH_KEEP=DIR keeps each udamos run's
- * --json output in DIR; UDAMOS_BENCH_TIMELINE=1 prints second by second
- * the probe's read and mm op p99 and its huge memory, or the paced GETs'
- * latency.
+ * to every udamos run's options (e.g. --schemes F).
+ * UDAMOS_BENCH_KEEP=DIR keeps each udamos run's --json output in DIR;
+ * UDAMOS_BENCH_TIMELINE=1 prints second by second the probe's read and
+ * mm op p99 and its huge memory, or the paced GETs' latency.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -461,8 +461,8 @@ static int run_redis_row(struct bench_env *env, uint64_t keys, const struct redi
 	size_t n = 0;
 	int err;
 
-	for (; base && *base && n < 13; base++)
-		args[n++] = *base;
+	for (const char *const *a = base; a && *a && n < 13; a++)
+		args[n++] = *a;
 	if (row->opt) {
 		fprintf(stderr, "bench: the next udamos with %s %s\n", row->opt, row->val);
 		args[n++] = row->opt;
