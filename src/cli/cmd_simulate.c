@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "config/scheme_args.h"
 #include "config/scheme_fields.h"
+#include "core/lockpace.h"
 #include "core/units.h"
 #include "core/vec.h"
 #include "record/record.h"
@@ -23,13 +24,38 @@
 #include "udamos/engine.h"
 
 static const char simulate_usage[] =
-"usage: udamos simulate [--schemes FILE.json | --damos_* options] RECORDING [--json]\n"
+"usage: udamos simulate [--schemes FILE.json | --damos_* options]\n"
+"                       [--collapse_hold auto|on|off] RECORDING [--json]\n"
 "\n"
 "Runs the schemes (default: the default collapse scheme) over a recording\n"
 "made by 'udamos record', acting on nothing, and reports what they would\n"
 "have done and when, the huge-page memory that would have resulted, and\n"
 "quota use per reset interval.  Time spent acting is not simulated: a time\n"
-"quota binds only through its initial size estimate.\n\n";
+"quota binds only through its initial size estimate.\n"
+"\n"
+"  --collapse_hold auto|on|off\n"
+"                 whether collapse schemes hold a page table's first\n"
+"                 collapse until its hot set settles, as 'udamos run' does;\n"
+"                 auto holds where a page fault cost " UDAMOS_SLOW_FAULT_TEXT " on\n"
+"                 the host the recording was made on (recordings since\n"
+"                 the host record say; older ones count as cheap), except\n"
+"                 for a recording of the oracle\n\n";
+
+/* Whether tables were held, and on what grounds, for people. */
+static void print_hold(const struct udamos_sim *s)
+{
+	double fault_us = (double)s->rec->fault_ns / 1000;
+
+	if (s->hold_tables)
+		printf("collapse_hold: on; a page table's first collapse waits until its hot set "
+		       "settles");
+	else
+		printf("collapse_hold: off");
+	if (s->rec->fault_ns)
+		printf(" (a page fault cost %.0f us where recorded)\n", fault_us);
+	else
+		printf(" (the recording does not say what a page fault cost)\n");
+}
 
 /* What monitored the recording, for people. */
 static const char *recorded_monitor(const struct udamos_recording *rec)
@@ -55,6 +81,7 @@ static json_object *scheme_json(const struct udamos_sim *s, const struct udamos_
 	json_object_object_add(o, "nr_applied", json_object_new_uint64(sc->stats.nr_applied));
 	json_object_object_add(o, "sz_applied", json_object_new_uint64(sc->stats.sz_applied));
 	json_object_object_add(o, "qt_exceeds", json_object_new_uint64(sc->stats.qt_exceeds));
+	json_object_object_add(o, "nr_tables_held", json_object_new_uint64(sc->stats.nr_tables_held));
 	cli_quota_json(o, sc);
 	for (size_t i = 0; i < s->dry.nr_events; i++) {
 		const struct udamos_dryrun_event *d = &s->dry.events[i];
@@ -93,6 +120,7 @@ static void print_human(const struct udamos_sim *s, const char *file, const stru
 	printf("simulated %zu scheme%s over %zu snapshots (%.1f s) of %s; nothing was touched\n"
 	       "recorded with monitoring: %s\n", nr, nr > 1 ? "s" : "", s->rec->nr_snaps,
 	       (double)(t_end - t0) / 1e6, file, recorded_monitor(s->rec));
+	print_hold(s);
 	for (size_t i = 0; i < nr; i++) {
 		size_t shown = 0, n_ev = 0;
 
@@ -101,6 +129,10 @@ static void print_human(const struct udamos_sim *s, const char *file, const stru
 		       sc[i].stats.nr_tried, udamos_fmt_size(sc[i].stats.sz_tried, a, sizeof(a)),
 		       udamos_fmt_size(sc[i].stats.sz_applied, b, sizeof(b)), sc[i].stats.qt_exceeds);
 		cli_quota_text(stdout, &sc[i]);
+		if (sc[i].stats.nr_tables_held)
+			printf("  %" PRIu64 " page table%s held until the hot memory found there "
+			       "stopped growing\n", sc[i].stats.nr_tables_held,
+			       sc[i].stats.nr_tables_held > 1 ? "s" : "");
 		for (size_t k = 0; k < s->dry.nr_events; k++) {
 			const struct udamos_dryrun_event *d = &s->dry.events[k];
 
@@ -133,6 +165,7 @@ int cmd_simulate(int argc, char **argv)
 	size_t nr = 0;
 	const char *file = NULL, *schemes_file = NULL;
 	bool json = false;
+	enum udamos_collapse_hold hold = UDAMOS_COLLAPSE_HOLD_AUTO;
 	struct udamos_recording rec = { 0 };
 	struct udamos_sim sim, *s = &sim;
 	char why[512];
@@ -154,6 +187,8 @@ int cmd_simulate(int argc, char **argv)
 			json = true;
 		else if (!strcmp(argv[i], "--schemes") && i + 1 < argc)
 			schemes_file = argv[++i];
+		else if (!strcmp(argv[i], "--collapse_hold"))
+			rc = cli_parse_collapse_hold(i + 1 < argc ? argv[++i] : NULL, &hold);
 		else if (argv[i][0] != '-' && !file)
 			file = argv[i];
 		else
@@ -180,7 +215,7 @@ int cmd_simulate(int argc, char **argv)
 	if (rec.truncated)
 		fprintf(stderr, "udamos: note: %s ends in a partial record (cut short while "
 			"recording); replaying its first %" PRIu64 " bytes\n", file, rec.good_bytes);
-	sim_err = udamos_sim_run(s, &rec, schemes, nr);
+	sim_err = udamos_sim_run(s, &rec, schemes, nr, hold);
 	if (sim_err == -ENOMEM)
 		rc = cli_fail(UDAMOS_ERR_RUNTIME, "simulation: out of memory");
 	else if (sim_err)
@@ -198,6 +233,9 @@ int cmd_simulate(int argc, char **argv)
 		json_object_object_add(o, "duration_s",
 				       json_object_new_double((double)(s->t_end_us - s->t0_us) / 1e6));
 		json_object_object_add(o, "snapshots", json_object_new_uint64(rec.nr_snaps));
+		json_object_object_add(o, "collapse_hold", json_object_new_boolean(s->hold_tables));
+		json_object_object_add(o, "fault_us", rec.fault_ns ?
+				       json_object_new_double((double)rec.fault_ns / 1000) : NULL);
 		json_object_object_add(o, "huge_bytes_start", json_object_new_uint64(s->huge_start));
 		json_object_object_add(o, "huge_bytes_end", json_object_new_uint64(s->huge_end));
 		json_object_object_add(o, "schemes", list);

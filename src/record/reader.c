@@ -198,6 +198,12 @@ static int take(struct parse *p, uint32_t type, const uint8_t *b, uint32_t len, 
 		r->monitor[UDAMOS_REC_MONITOR_NAME - 1] = '\0';
 		r->monitor_desc[UDAMOS_REC_MONITOR_DESC - 1] = '\0';
 		return 0;
+	case UDAMOS_REC_HOST:
+		if (len != 8)
+			return bad(p, "host record at byte %llu has length %u, not 8; the file is "
+				   "corrupted", (unsigned long long)off, len);
+		r->fault_ns = udamos_get64(b);
+		return 0;
 	default:
 		/* Types a later version 1 writer may add: skipped, by design. */
 		return 0;

@@ -31,6 +31,7 @@ enum udamos_rec_type {
 	UDAMOS_REC_ANON = 6,		/* one target's anonymous mappings, when they change */
 	UDAMOS_REC_MONITOR = 7,		/* what monitored: source name, description */
 	UDAMOS_REC_GEOMETRY = 8,	/* base and PMD huge page sizes */
+	UDAMOS_REC_HOST = 9,		/* what a minor fault cost the recording host */
 };
 
 /* The monitor record's two strings, each NUL-padded to its size. */
@@ -69,6 +70,8 @@ int udamos_rec_put_target(struct udamos_rec_writer *w, const struct udamos_rec_t
 /* Also writes the page geometry in use (udamos/snapshot.h). */
 int udamos_rec_put_attrs(struct udamos_rec_writer *w, uint64_t sample_us, uint64_t aggr_us);
 int udamos_rec_put_monitor(struct udamos_rec_writer *w, const char *name, const char *desc);
+/* fault_ns: a minor fault's cost on this host, 0 if it could not be timed. */
+int udamos_rec_put_host(struct udamos_rec_writer *w, uint64_t fault_ns);
 int udamos_rec_put_snapshot(struct udamos_rec_writer *w, const struct udamos_snapshot *s);
 int udamos_rec_put_ranges(struct udamos_rec_writer *w, enum udamos_rec_type type,
 			  const struct udamos_rec_ranges *r);
@@ -84,6 +87,10 @@ struct udamos_recording {
 	uint64_t page_size, huge_size;
 	/* What monitored ("" in recordings made before the record existed). */
 	char monitor[UDAMOS_REC_MONITOR_NAME], monitor_desc[UDAMOS_REC_MONITOR_DESC];
+	/* A minor fault's cost on the recording host, in ns (0: not timed,
+	 * or a recording older than the host record): whether that host
+	 * shadows page tables, which collapse_hold's auto asks. */
+	uint64_t fault_ns;
 	struct udamos_rec_target *targets;
 	size_t nr_targets;
 	struct udamos_snapshot *snaps;		/* in file order */

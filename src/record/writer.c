@@ -80,6 +80,14 @@ int udamos_rec_put_monitor(struct udamos_rec_writer *w, const char *name, const 
 	return put_record(w, UDAMOS_REC_MONITOR, p, sizeof(p));
 }
 
+int udamos_rec_put_host(struct udamos_rec_writer *w, uint64_t fault_ns)
+{
+	uint8_t p[8];
+
+	udamos_put64(p, fault_ns);
+	return put_record(w, UDAMOS_REC_HOST, p, sizeof(p));
+}
+
 /* A payload buffer of len bytes, within the format's bound. */
 static int alloc_payload(size_t len, uint8_t **p)
 {

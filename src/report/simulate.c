@@ -87,6 +87,7 @@ static int replay(struct udamos_sim *s, struct udamos_scheme *schemes, size_t nr
 			   (struct udamos_actuator){ udamos_dryrun_apply, &s->dry },
 			   (struct udamos_env){ .goal_metric = goal_metric,
 						.huge_bytes = sim_huge_bytes, .ctx = s });
+	e.hold_tables = s->hold_tables;
 	for (size_t i = 0; i < rec->nr_snaps && !err;) {
 		size_t j = i;
 		uint64_t now = rec->snaps[i].time_us;
@@ -108,8 +109,15 @@ static int replay(struct udamos_sim *s, struct udamos_scheme *schemes, size_t nr
 	return err;
 }
 
+bool udamos_sim_holds(enum udamos_collapse_hold hold, const struct udamos_recording *rec)
+{
+	if (hold == UDAMOS_COLLAPSE_HOLD_AUTO && !strcmp(rec->monitor, "oracle"))
+		return false;
+	return udamos_collapse_hold_wanted(hold, rec->fault_ns);
+}
+
 int udamos_sim_run(struct udamos_sim *s, const struct udamos_recording *rec,
-		   struct udamos_scheme *schemes, size_t nr)
+		   struct udamos_scheme *schemes, size_t nr, enum udamos_collapse_hold hold)
 {
 	int err;
 
@@ -119,6 +127,7 @@ int udamos_sim_run(struct udamos_sim *s, const struct udamos_recording *rec,
 	    udamos_geometry_set(rec->page_size, rec->huge_size))
 		return -EINVAL;
 	s->rec = rec;
+	s->hold_tables = udamos_sim_holds(hold, rec);
 	s->dry.nr_targets = rec->nr_targets;
 	s->dry.targets = calloc(rec->nr_targets ? rec->nr_targets : 1, sizeof(*s->dry.targets));
 	if (!s->dry.targets)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "action/dryrun.h"
+#include "core/tablehold.h"
 #include "record/record.h"
 #include "udamos/scheme.h"
 
@@ -27,6 +28,7 @@ struct udamos_sim {
 	struct udamos_dryrun dry;
 	uint64_t t0_us, t_end_us;		/* first and last snapshot */
 	uint64_t huge_start, huge_end;		/* huge memory before and after */
+	bool hold_tables;			/* collapse_hold, as decided */
 	/* per scheme: the last interval's quota use, seen after each feed */
 	struct udamos_sim_quota *quota[UDAMOS_SIM_MAX_SCHEMES];
 	size_t nr_quota[UDAMOS_SIM_MAX_SCHEMES], cap_quota[UDAMOS_SIM_MAX_SCHEMES];
@@ -38,10 +40,17 @@ struct udamos_sim {
  * Replays rec (with at least one snapshot) through schemes (at most
  * UDAMOS_SIM_MAX_SCHEMES); their stats, and s's events and quota use,
  * hold the outcome.  The recording's page geometry becomes the process's.
- * 0, -ENOMEM, or -EINVAL for what the engine refuses.
+ * hold is collapse_hold, whose auto asks the recording what a live run
+ * asks its host and source (udamos_sim_holds).  0, -ENOMEM, or -EINVAL
+ * for what the engine refuses.
  */
 int udamos_sim_run(struct udamos_sim *s, const struct udamos_recording *rec,
-		   struct udamos_scheme *schemes, size_t nr);
+		   struct udamos_scheme *schemes, size_t nr, enum udamos_collapse_hold hold);
+
+/* Whether a live run would have held tables where rec was recorded: auto
+ * holds where a fault was dear there, except on a recording of the
+ * oracle, which is handed the hot set whole (udamos/source.h). */
+bool udamos_sim_holds(enum udamos_collapse_hold hold, const struct udamos_recording *rec);
 void udamos_sim_release(struct udamos_sim *s);
 
 #endif

@@ -35,7 +35,7 @@ static void simulate(const struct udamos_recording *rec)
 	s[1].quota.nr_goals = 1;
 	s[1].quota.goals[0] = (struct udamos_goal){ .metric = UDAMOS_GOAL_HUGEPAGE_MEM_BP,
 						    .target_value = 5000 };
-	udamos_sim_run(&sim, rec, s, 2);
+	udamos_sim_run(&sim, rec, s, 2, UDAMOS_COLLAPSE_HOLD_AUTO);
 	udamos_sim_release(&sim);
 	udamos_scheme_release(&s[0]);
 	udamos_scheme_release(&s[1]);

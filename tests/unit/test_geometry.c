@@ -119,7 +119,7 @@ static void test_replay_takes_the_recorded_geometry(void **state)
 	assert_int_equal(rec.page_size, P64K);
 	assert_int_equal(rec.huge_size, H512M);
 	udamos_scheme_default_collapse(&s);
-	assert_int_equal(udamos_sim_run(&sim, &rec, &s, 1), 0);
+	assert_int_equal(udamos_sim_run(&sim, &rec, &s, 1, UDAMOS_COLLAPSE_HOLD_OFF), 0);
 	assert_int_equal(udamos_huge_size(), H512M);
 	/* The two hot windows, whole, and nothing else. */
 	assert_int_equal(sim.dry.nr_events, 2);

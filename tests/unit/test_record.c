@@ -191,7 +191,7 @@ static void test_hostile_recordings(void **state)
 	buf = hostile_recording(&len, 100000, UINT64_MAX & ~(MiB(2) - 1));
 	assert_int_equal(udamos_rec_parse(buf, len, &rec, why, sizeof(why)), 0);
 	udamos_scheme_default_collapse(&s);
-	assert_int_equal(udamos_sim_run(&sim, &rec, &s, 1), 0);
+	assert_int_equal(udamos_sim_run(&sim, &rec, &s, 1, UDAMOS_COLLAPSE_HOLD_OFF), 0);
 	assert_int_equal(sim.huge_start, 0);
 	/* Collapsed what the quota allowed, no more: one interval's worth,
 	 * then at most UDAMOS_QUOTA_MAX_SPAN intervals' after the leap. */
@@ -203,6 +203,126 @@ static void test_hostile_recordings(void **state)
 	free(buf);
 }
 
+/*
+ * A hot set that the monitor finds in one page table over 0.3 s, 8 MiB
+ * and then 64 MiB of the 1 GiB watched there, for 5 s of 100 ms
+ * aggregations, recorded by monitor on a host whose faults cost fault_ns
+ * (0: no host record, as in recordings older than it).
+ */
+static uint8_t *growing_recording(size_t *len, const char *monitor, uint64_t fault_ns)
+{
+	struct test_rec rec;
+
+	test_rec_begin(&rec, 42, "grower", BASE, BASE + GiB(1), 1000);
+	assert_int_equal(udamos_rec_put_monitor(&rec.w, monitor, monitor), 0);
+	if (fault_ns)
+		assert_int_equal(udamos_rec_put_host(&rec.w, fault_ns), 0);
+	for (uint32_t i = 0; i < 50; i++) {
+		uint64_t hot_end = BASE + (i < 3 ? MiB(8) : MiB(64));
+		struct udamos_region r[2] = {
+			{ BASE, hot_end, 20, i }, { hot_end, BASE + GiB(1), 0, i },
+		};
+		struct udamos_snapshot s = { .target = 0, .time_us = 1000 + i * 100000ULL,
+			.aggr_us = 100000, .max_nr_accesses = 20, .nr_regions = 2, .regions = r };
+
+		assert_int_equal(udamos_rec_put_snapshot(&rec.w, &s), 0);
+	}
+	return test_rec_end(&rec, len);
+}
+
+/* The default collapse scheme, judging from the first aggregation on. */
+static void simulate_growing(const char *monitor, uint64_t fault_ns,
+			     enum udamos_collapse_hold hold, struct udamos_sim *sim,
+			     struct udamos_scheme *s, struct udamos_recording *rec)
+{
+	size_t len;
+	uint8_t *buf = growing_recording(&len, monitor, fault_ns);
+	char why[256];
+
+	assert_int_equal(udamos_rec_parse(buf, len, rec, why, sizeof(why)), 0);
+	free(buf);
+	assert_int_equal(rec->fault_ns, fault_ns);
+	udamos_scheme_default_collapse(s);
+	s->pattern.age.min = 0;
+	assert_int_equal(udamos_sim_run(sim, rec, s, 1, hold), 0);
+}
+
+static uint64_t collapsed_bytes(const struct udamos_sim *sim)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < sim->dry.nr_events; i++)
+		sum += sim->dry.events[i].bytes;
+	return sum;
+}
+
+static void sim_done(struct udamos_sim *sim, struct udamos_scheme *s,
+		     struct udamos_recording *rec)
+{
+	udamos_sim_release(sim);
+	udamos_scheme_release(s);
+	udamos_rec_free(rec);
+}
+
+/* Held, the table is taken in one apply once the hot memory found there
+ * stopped growing (3 s after it last grew); not held, collapse starts at
+ * the first sighting. */
+static void test_replay_holds_a_table_as_live(void **state)
+{
+	struct udamos_recording rec;
+	struct udamos_scheme s;
+	struct udamos_sim sim;
+
+	(void)state;
+	simulate_growing("paddr", 20000, UDAMOS_COLLAPSE_HOLD_AUTO, &sim, &s, &rec);
+	assert_true(sim.hold_tables);
+	assert_int_equal(s.stats.nr_tables_held, 1);
+	assert_int_equal(collapsed_bytes(&sim), MiB(64));
+	for (size_t i = 0; i < sim.dry.nr_events; i++)
+		assert_int_equal(sim.dry.events[i].time_us, 1000 + 3 * 100000 + UDAMOS_HOLD_QUIET_US);
+	sim_done(&sim, &s, &rec);
+
+	simulate_growing("paddr", 20000, UDAMOS_COLLAPSE_HOLD_OFF, &sim, &s, &rec);
+	assert_false(sim.hold_tables);
+	assert_int_equal(s.stats.nr_tables_held, 0);
+	assert_int_equal(sim.dry.events[0].time_us, 1000);
+	assert_int_equal(collapsed_bytes(&sim), MiB(64));
+	sim_done(&sim, &s, &rec);
+}
+
+/* auto asks the recording what a live run asks its host and source: a
+ * cheap fault, no host record, or the oracle, which is handed the hot
+ * set, hold nothing; on holds whatever the recording says. */
+static void test_replay_hold_auto_reads_the_recording(void **state)
+{
+	static const struct {
+		const char *monitor;
+		uint64_t fault_ns;
+		enum udamos_collapse_hold hold;
+		bool held;
+	} cases[] = {
+		{ "vaddr", 1200, UDAMOS_COLLAPSE_HOLD_AUTO, false },
+		{ "paddr", 0, UDAMOS_COLLAPSE_HOLD_AUTO, false },
+		{ "oracle", 20000, UDAMOS_COLLAPSE_HOLD_AUTO, false },
+		{ "oracle", 0, UDAMOS_COLLAPSE_HOLD_ON, true },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct udamos_recording rec;
+		struct udamos_scheme s;
+		struct udamos_sim sim;
+
+		simulate_growing(cases[i].monitor, cases[i].fault_ns, cases[i].hold, &sim, &s,
+				 &rec);
+		assert_int_equal(sim.hold_tables, cases[i].held);
+		assert_int_equal(s.stats.nr_tables_held, cases[i].held);
+		/* Not held: the first sighting is collapsed at once. */
+		assert_int_equal(sim.dry.events[0].time_us == 1000, !cases[i].held);
+		sim_done(&sim, &s, &rec);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +331,8 @@ int main(void)
 		cmocka_unit_test(test_reports),
 		cmocka_unit_test(test_replay_collapses_the_hot_range),
 		cmocka_unit_test(test_hostile_recordings),
+		cmocka_unit_test(test_replay_holds_a_table_as_live),
+		cmocka_unit_test(test_replay_hold_auto_reads_the_recording),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
