@@ -79,7 +79,7 @@ int cli_parse_churn_spacing(const char *v, enum udamos_churn_spacing *out)
 int cli_parse_collapse_hold(const char *v, enum udamos_collapse_hold *out)
 {
 	int i = 0, err = auto_on_off("--collapse_hold", v, "held where a page fault costs "
-				 UDAMOS_SLOW_FAULT_TEXT " here", &i);
+				 UDAMOS_SLOW_FAULT_TEXT, &i);
 
 	*out = err ? *out : (enum udamos_collapse_hold)i;
 	return err;
